@@ -1,0 +1,42 @@
+"""``act``: an activation on its own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from archspec.blocks.base import (
+    ActName,
+    BlockModel,
+    Family,
+    ResolveContext,
+    ResolvedBlock,
+    register,
+)
+from archspec.graph.builder import GraphBuilder, Tensor
+
+
+class ActBlockSpec(BlockModel):
+    """An activation on its own."""
+
+    block: Literal["act"]
+    act: ActName
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActBlock(ResolvedBlock):
+    family = "act"
+    act: str
+
+
+def resolve_actblock(spec: ActBlockSpec, ctx: ResolveContext) -> ActBlock:
+    return ActBlock(in_shape=ctx.in_shape, out_shape=ctx.in_shape, origin=ctx.origin,
+                    act=spec.act)
+
+
+def trace_actblock(b: ActBlock, g: GraphBuilder, x: Tensor) -> Tensor:
+    return g.act(x, "act", b.act)
+
+
+ACT = register(Family("act", ActBlockSpec, resolve_actblock, trace_actblock, ActBlock,
+                      "an activation"))

@@ -1,0 +1,290 @@
+"""What every block family shares: its spec model base, its resolved form, and the registry.
+
+A family lives in one file under ``archspec/blocks/`` and registers a :class:`Family`: the
+pydantic model users write (``block: <tag>``), a ``resolve`` that turns the validated model into a
+frozen, fully explicit resolved dataclass (every number decided, shapes known), and a ``trace``
+that emits primitive ops. Torch modules live in ``archspec/nn/<tag>.py`` and read only the
+resolved dataclass. Adding a family touches those two files and nothing central.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from archspec.diagnostics import UNKNOWN_SPAN, Diagnostic, Span
+
+if TYPE_CHECKING:
+    from archspec.graph.builder import GraphBuilder, Tensor
+
+# --------------------------------------------------------------------------- vocabulary
+
+ActName = Literal[
+    "relu", "relu6", "hardswish", "hardsigmoid", "sigmoid", "silu", "gelu", "gelu_tanh", "none"
+]
+NormType = Literal["bn", "ln", "none"]
+ScalingPolicy = Literal["scaled", "fixed", "at_least"]
+
+PosInt = Annotated[int, Field(ge=1)]
+NonNegInt = Annotated[int, Field(ge=0)]
+
+#: PyTorch's own defaults, used when a spec writes a norm type without eps/momentum.
+DEFAULT_EPS: Mapping[str, float] = MappingProxyType({"bn": 1e-5, "ln": 1e-5, "none": 0.0})
+DEFAULT_MOMENTUM = 0.1
+
+
+class SpecModel(BaseModel):
+    """Base for every model users write: unknown keys and loose types are errors."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class NormSpec(SpecModel):
+    """A normalisation layer: ``bn`` (BatchNorm2d), ``ln`` (LayerNorm over channels) or ``none``."""
+
+    type: NormType
+    eps: Annotated[float, Field(gt=0, lt=1)] | None = None
+    momentum: Annotated[float, Field(gt=0, le=1)] | None = None
+
+
+NormField = NormType | NormSpec
+
+
+class BlockModel(SpecModel):
+    """Fields every block accepts."""
+
+    noqa: dict[str, str] | None = Field(
+        default=None,
+        description="Lint suppressions next to what they excuse: {CODE: reason}.",
+    )
+    scaling: ScalingPolicy = Field(
+        default="scaled",
+        description=(
+            "How the network width multiplier applies to this block's widths: `scaled` "
+            "(make_divisible(w·mult)), `fixed` (as written), `at_least` (scaled with max(1, mult), "
+            "as MobileNetV2's last conv)."
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- resolved forms
+
+
+@dataclass(frozen=True)
+class Norm:
+    """A resolved norm: type with its eps and momentum decided."""
+
+    type: str
+    eps: float = 0.0
+    momentum: float = DEFAULT_MOMENTUM
+
+    @property
+    def present(self) -> bool:
+        return self.type != "none"
+
+
+NO_NORM = Norm("none")
+
+
+def resolve_norm(value: NormType | NormSpec | None) -> Norm:
+    """Fill a written norm with PyTorch's defaults (documented in docs/spec.md)."""
+    if value is None or value == "none":
+        return NO_NORM
+    if isinstance(value, str):
+        return Norm(value, DEFAULT_EPS[value], DEFAULT_MOMENTUM)
+    if value.type == "none":
+        return NO_NORM
+    eps = value.eps if value.eps is not None else DEFAULT_EPS[value.type]
+    momentum = value.momentum if value.momentum is not None else DEFAULT_MOMENTUM
+    return Norm(value.type, eps, momentum)
+
+
+@dataclass(frozen=True)
+class Rounding:
+    """A number the user wrote that resolution changed (width multiplier, make_divisible, mid)."""
+
+    field: str
+    written: float
+    value: int
+    rule: str
+    span: Span = UNKNOWN_SPAN
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a resolved block came from: section, stage, index, path and YAML spans."""
+
+    section: Literal["stem", "stages", "head"]
+    path: str  # e.g. "stages.s3[2]", "stem[0]", "head[2]", "stages.s1[0].branches[1][0]"
+    index: int  # position inside its section / stage / branch
+    stage: str | None = None
+    span: Span = UNKNOWN_SPAN
+    field_spans: Mapping[str, Span] = field(default_factory=dict)
+    noqa_spans: Mapping[str, Span] = field(default_factory=dict)
+
+    def span_of(self, name: str) -> Span:
+        """Span of the YAML node that set ``name`` for this block, else the block's own span."""
+        return self.field_spans.get(name, self.span)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResolvedBlock:
+    """A block with every number explicit. Shapes are per image: (C, H, W) or (C,) after a linear."""
+
+    family: ClassVar[str] = ""
+    in_shape: tuple[int, ...]
+    out_shape: tuple[int, ...]
+    origin: Origin
+    noqa: Mapping[str, str] = field(default_factory=dict)
+    roundings: tuple[Rounding, ...] = ()
+
+    @property
+    def in_ch(self) -> int:
+        return self.in_shape[0]
+
+    @property
+    def out_ch(self) -> int:
+        return self.out_shape[0]
+
+    @property
+    def in_hw(self) -> tuple[int, int]:
+        assert len(self.in_shape) == 3, f"{self.path} has no spatial input"
+        return (self.in_shape[1], self.in_shape[2])
+
+    @property
+    def out_hw(self) -> tuple[int, int]:
+        assert len(self.out_shape) == 3, f"{self.path} has no spatial output"
+        return (self.out_shape[1], self.out_shape[2])
+
+    @property
+    def path(self) -> str:
+        return self.origin.path
+
+    def children(self) -> tuple[ResolvedBlock, ...]:
+        """Nested blocks (parallel branches); leaf families have none."""
+        return ()
+
+
+# --------------------------------------------------------------------------- resolution context
+
+
+def make_divisible(value: float, divisor: int = 8, min_value: int | None = None) -> int:
+    """Round ``value`` to a multiple of ``divisor`` exactly as torchvision's ``_make_divisible``.
+
+    Never goes down by more than 10 %: that is the rule MobileNetV2/V3 widths were built with, so
+    width-multiplied specs reproduce torchvision's channel counts bit for bit.
+    """
+    if min_value is None:
+        min_value = divisor
+    new_value = max(min_value, int(value + divisor / 2) // divisor * divisor)
+    if new_value < 0.9 * value:
+        new_value += divisor
+    return new_value
+
+
+@dataclass
+class ResolveContext:
+    """What a family's ``resolve`` needs besides its own model: input shape, width policy, origin.
+
+    ``diagnostics`` collects spec errors (E14x: unbuildable) so every problem is reported at once;
+    ``roundings`` collects every change to a number the user wrote.
+    """
+
+    in_shape: tuple[int, ...]
+    origin: Origin
+    width_mult: float = 1.0
+    width_divisor: int = 8
+    is_classifier: bool = False
+    num_classes: int | None = None
+    drop_path: float = 0.0
+    variant: str | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    roundings: list[Rounding] = field(default_factory=list)
+    resolve_child: Callable[..., Any] | None = None  # used by container families (parallel)
+
+    @property
+    def in_ch(self) -> int:
+        return self.in_shape[0]
+
+    @property
+    def in_hw(self) -> tuple[int, int] | None:
+        return (self.in_shape[1], self.in_shape[2]) if len(self.in_shape) == 3 else None
+
+    def width(self, name: str, written: int, scaling: str) -> int:
+        """Apply the network width multiplier to a written channel count, recording any change."""
+        if scaling == "fixed" or self.width_mult == 1.0:
+            return written
+        mult = max(1.0, self.width_mult) if scaling == "at_least" else self.width_mult
+        if mult == 1.0:
+            return written
+        value = make_divisible(written * mult, self.width_divisor)
+        self.record(name, written, value, f"make_divisible({written}×{mult:g}, {self.width_divisor})")
+        return value
+
+    def record(self, name: str, written: float, value: int, rule: str) -> None:
+        if written != value:
+            self.roundings.append(Rounding(name, written, value, rule, self.origin.span_of(name)))
+
+    def fail(
+        self, code: str, message: str, field_name: str | None = None, *, expected: str | None = None,
+        fix: str | None = None,
+    ) -> None:
+        from archspec.diagnostics import error
+
+        span = self.origin.span_of(field_name) if field_name else self.origin.span
+        self.diagnostics.append(
+            error(code, f"{self.origin.path}: {message}", span, expected=expected, fix=fix,
+                  variant=self.variant, block=self.origin.path,
+                  key_path=(field_name,) if field_name else ())
+        )
+
+    def spatial(self, field_name: str = "block") -> tuple[int, int] | None:
+        """The input H×W, or an error if this family needs a feature map and got a vector."""
+        hw = self.in_hw
+        if hw is None:
+            self.fail("E143", "needs a feature map (C, H, W) but its input is a vector "
+                      f"{self.in_shape} (after a linear block)", field_name,
+                      fix="move this block before the head's pool/linear")
+        return hw
+
+
+def conv_out(size: int, k: int, stride: int, padding: int, dilation: int = 1,
+             ceil_mode: bool = False) -> int:
+    """Output length of a convolution or pooling window, as PyTorch computes it."""
+    span = size + 2 * padding - dilation * (k - 1) - 1
+    if ceil_mode:
+        out = math.ceil(span / stride) + 1
+        if (out - 1) * stride >= size + padding:  # PyTorch drops a last window starting in padding
+            out -= 1
+        return out
+    return span // stride + 1
+
+
+# --------------------------------------------------------------------------- registry
+
+
+@dataclass(frozen=True)
+class Family:
+    """One block family: the tag users write, its model, how it resolves and how it traces."""
+
+    tag: str
+    model: type[BlockModel]
+    resolve: Callable[[Any, ResolveContext], ResolvedBlock | None]
+    trace: Callable[[Any, GraphBuilder, Tensor], Tensor]
+    resolved: type[ResolvedBlock]
+    summary: str = ""
+
+
+FAMILIES: dict[str, Family] = {}
+
+
+def register(family: Family) -> Family:
+    if family.tag in FAMILIES:
+        raise ValueError(f"block family {family.tag!r} registered twice")
+    FAMILIES[family.tag] = family
+    return family

@@ -1,0 +1,80 @@
+"""``conv``: a convolution with optional norm and activation (torchvision's Conv2dNormActivation)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import Field
+
+from archspec.blocks.base import (
+    ActName,
+    BlockModel,
+    Family,
+    Norm,
+    NormField,
+    PosInt,
+    ResolveContext,
+    ResolvedBlock,
+    conv_out,
+    register,
+    resolve_norm,
+)
+from archspec.graph.builder import GraphBuilder, Tensor
+
+
+class ConvSpec(BlockModel):
+    """conv → norm → act. Padding is ``k // 2 · dilation`` (same size at stride 1)."""
+
+    block: Literal["conv"]
+    out: PosInt = Field(description="Output channels (scaled by the width multiplier).")
+    k: PosInt = Field(1, description="Kernel size k×k.")
+    stride: PosInt = 1
+    groups: PosInt = Field(1, description="Channel groups; in and out must both divide by it.")
+    dilation: PosInt = 1
+    bias: bool = False
+    norm: NormField = Field("bn", description="Norm after the conv: bn, ln, none or {type, eps, momentum}.")
+    act: ActName = "relu"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Conv(ResolvedBlock):
+    family = "conv"
+    k: int
+    stride: int
+    padding: int
+    groups: int
+    dilation: int
+    bias: bool
+    norm: Norm
+    act: str
+
+
+def resolve(spec: ConvSpec, ctx: ResolveContext) -> Conv | None:
+    hw = ctx.spatial()
+    out = ctx.width("out", spec.out, spec.scaling)
+    if ctx.in_ch % spec.groups or out % spec.groups:
+        ctx.fail("E141", f"groups={spec.groups} must divide input channels {ctx.in_ch} and "
+                 f"output channels {out}", "groups", fix="choose groups dividing both widths")
+        return None
+    if hw is None:
+        return None
+    padding = spec.k // 2 * spec.dilation
+    oh, ow = (conv_out(s, spec.k, spec.stride, padding, spec.dilation) for s in hw)
+    if oh < 1 or ow < 1:
+        ctx.fail("E143", f"feature map {hw[0]}×{hw[1]} collapses below 1×1 "
+                 f"(k={spec.k}, stride={spec.stride})", "stride", fix="lower the stride or the input size")
+        return None
+    return Conv(in_shape=ctx.in_shape, out_shape=(out, oh, ow), origin=ctx.origin,
+                k=spec.k, stride=spec.stride, padding=padding, groups=spec.groups,
+                dilation=spec.dilation, bias=spec.bias, norm=resolve_norm(spec.norm), act=spec.act)
+
+
+def trace(b: Conv, g: GraphBuilder, x: Tensor) -> Tensor:
+    x = g.conv(x, "conv", out=b.out_ch, k=b.k, stride=b.stride, padding=b.padding,
+               dilation=b.dilation, groups=b.groups, bias=b.bias)
+    x = g.norm(x, "norm", b.norm)
+    return g.act(x, "act", b.act)
+
+
+FAMILY = register(Family("conv", ConvSpec, resolve, trace, Conv, "convolution + norm + act"))

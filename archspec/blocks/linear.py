@@ -1,0 +1,60 @@
+"""``linear``: a fully connected layer (classifier heads)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from archspec.blocks.base import (
+    ActName,
+    BlockModel,
+    Family,
+    PosInt,
+    ResolveContext,
+    ResolvedBlock,
+    register,
+)
+from archspec.graph.builder import GraphBuilder, Tensor
+
+
+class LinearSpec(BlockModel):
+    """A fully connected layer; a (C, 1, 1) input is flattened first. The head's last linear is
+    the classifier: ``num_classes`` replaces its ``out`` and the width multiplier never scales it."""
+
+    block: Literal["linear"]
+    out: PosInt
+    bias: bool = True
+    act: ActName = "none"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Linear(ResolvedBlock):
+    family = "linear"
+    bias: bool
+    act: str
+    flatten: bool
+
+
+def resolve_linear(spec: LinearSpec, ctx: ResolveContext) -> Linear | None:
+    if len(ctx.in_shape) == 3 and ctx.in_shape[1:] != (1, 1):
+        ctx.fail("E143", f"linear needs a vector or a 1×1 map, got {ctx.in_shape[1]}×"
+                 f"{ctx.in_shape[2]}", fix="put a `{block: pool, global: true}` before it")
+        return None
+    if ctx.is_classifier:
+        out = ctx.num_classes if ctx.num_classes is not None else spec.out
+        ctx.record("out", spec.out, out, "num_classes")
+    else:
+        out = ctx.width("out", spec.out, spec.scaling)
+    return Linear(in_shape=ctx.in_shape, out_shape=(out,), origin=ctx.origin, bias=spec.bias,
+                  act=spec.act, flatten=len(ctx.in_shape) == 3)
+
+
+def trace_linear(b: Linear, g: GraphBuilder, x: Tensor) -> Tensor:
+    if b.flatten:
+        x = g.flatten(x, "flatten")
+    x = g.linear(x, "linear", out=b.out_ch, bias=b.bias)
+    return g.act(x, "act", b.act)
+
+
+LINEAR = register(Family("linear", LinearSpec, resolve_linear, trace_linear, Linear,
+                         "fully connected layer"))

@@ -1,0 +1,324 @@
+"""``mmb``: the Meta Mobile Block of EMO (Zhang et al., ICCV 2023).
+
+One block, parameterised by the expansion ratio λ (``exp``) and the efficient operator F (``f``):
+F = depthwise conv gives MobileNetV2/V3's inverted residual, F = windowed MHSA followed by a
+depthwise conv gives EMO's iRMB, F = identity gives an FFN. Every conv, norm and activation
+position is a field, because the reference implementations differ exactly there.
+
+Data flow (per image, C = in, M = mid, O = out)::
+
+    shortcut = x
+    x = pre_norm(x)                                          # iRMB's input norm
+    f=attn: x = attention(x) with v = expand conv (C→M)       # windowed MHSA
+    else:   x = expand_act(expand_norm(expand(x)))           # 1×1, C→M (absent if expand=false)
+    y = se(dw_act(dw_norm(dw(x))))                           # k×k, stride, groups (none for ffn)
+    x = x + y if dw_skip else y
+    x = proj_act(proj_norm(proj(x)))                         # 1×1, M→O
+    x = shortcut + drop_path(x) if skip;  x = post_act(x)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from archspec.blocks.base import (
+    ActName,
+    BlockModel,
+    Family,
+    Norm,
+    NormField,
+    PosInt,
+    ResolveContext,
+    ResolvedBlock,
+    conv_out,
+    make_divisible,
+    register,
+    resolve_norm,
+)
+from archspec.graph.builder import GraphBuilder, Tensor
+
+Ratio = Annotated[float, Field(gt=0, le=64)]
+
+
+class MMBSpec(BlockModel):
+    """The Meta Mobile Block. Give ``exp`` (λ, relative to the input width) or ``mid`` (absolute)."""
+
+    block: Literal["mmb"]
+    out: PosInt = Field(description="Output channels.")
+    # width
+    exp: Ratio | None = Field(None, description="Expansion ratio λ: mid = λ · in, rounded by mid_round.")
+    mid: PosInt | None = Field(None, description="Expanded width, absolute (scaled by the width multiplier).")
+    mid_round: Literal["floor", "round", "divisible"] = Field(
+        "round", description="floor: int(in·λ) (EMO); round: round(in·λ) (MobileNetV2); "
+        "divisible: make_divisible(in·λ, 8).")
+    expand: bool = Field(True, description="Whether the 1×1 expansion conv exists; false needs mid == in.")
+    # operator F
+    f: Literal["dwconv", "attn", "ffn"] = Field(
+        "dwconv", description="dwconv: inverted residual; attn: windowed MHSA then the spatial "
+        "conv (iRMB); ffn: no spatial conv.")
+    partition: Literal["local", "grid", "global"] = Field(
+        "local", description="local: contiguous windows; grid: dilated windows (official EMO); "
+        "global: the whole map is one window.")
+    window: PosInt = Field(7, description="Window side for local/grid partitions.")
+    dim_head: PosInt = Field(32, description="Channels per attention head; heads = in / dim_head.")
+    attn_pre: bool = Field(False, description="Attention before the v projection (EMO) instead of after.")
+    v_group: bool = Field(False, description="v projection grouped by heads.")
+    qkv_bias: bool = Field(False, description="Bias on the q/k projection.")
+    # spatial conv
+    dw_k: PosInt = Field(3, description="Spatial conv kernel k×k.")
+    stride: PosInt = Field(1, description="Stride, on the spatial conv.")
+    dilation: PosInt = 1
+    groups: PosInt | None = Field(None, description="Spatial conv groups; default depthwise (= mid).")
+    # norms and activations per position
+    pre_norm: NormField = Field("none", description="Norm of the block input (iRMB).")
+    expand_norm: NormField = "bn"
+    expand_act: ActName = "relu"
+    expand_bias: bool = False
+    dw_norm: NormField = "bn"
+    dw_act: ActName = "relu"
+    proj_norm: NormField = "bn"
+    proj_act: ActName = "none"
+    proj_bias: bool = False
+    # squeeze-and-excitation
+    se: Annotated[float, Field(ge=0, le=4)] = Field(0.0, description="SE ratio; 0 = no SE.")
+    se_base: Literal["in", "mid"] = Field("mid", description="Channels the SE ratio applies to.")
+    se_round: Literal["round", "divisible"] = Field(
+        "round", description="round: round(base·se) (EMO, timm); divisible: "
+        "make_divisible(floor(base·se), 8) (MobileNetV3).")
+    se_act: ActName = "relu"
+    se_gate: Literal["sigmoid", "hardsigmoid"] = "sigmoid"
+    # skips
+    skip: bool | None = Field(None, description="Outer residual; default: present when stride 1 and in == out.")
+    dw_skip: bool = Field(False, description="Residual around the spatial conv + SE (EMO, non-first blocks).")
+    post_act: ActName = Field("none", description="Activation after the outer add.")
+
+    @model_validator(mode="after")
+    def _one_width(self) -> MMBSpec:
+        if (self.exp is None) == (self.mid is None):
+            raise ValueError("give exactly one of `exp` (ratio) or `mid` (absolute width)")
+        return self
+
+
+@dataclass(frozen=True, kw_only=True)
+class MMB(ResolvedBlock):
+    family = "mmb"
+    mid: int
+    expand: bool
+    f: str
+    partition: str
+    window: int  # 0 for a global partition
+    dim_head: int
+    heads: int
+    attn_pre: bool
+    v_group: bool
+    qkv_bias: bool
+    dw_k: int
+    stride: int
+    dilation: int
+    groups: int
+    padding: int
+    pre_norm: Norm
+    expand_norm: Norm
+    expand_act: str
+    expand_bias: bool
+    dw_norm: Norm
+    dw_act: str
+    proj_norm: Norm
+    proj_act: str
+    proj_bias: bool
+    se_ch: int  # squeeze width; 0 = no SE
+    se_act: str
+    se_gate: str
+    skip: bool
+    dw_skip: bool
+    post_act: str
+    drop_path: float = 0.0
+
+    @property
+    def has_dw(self) -> bool:
+        return self.f != "ffn"
+
+    def window_hw(self, hw: tuple[int, int]) -> tuple[int, int]:
+        """Window size actually used on an H×W map (the whole map for a global partition)."""
+        return hw if self.partition == "global" else (self.window, self.window)
+
+
+def _mid(spec: MMBSpec, ctx: ResolveContext) -> int:
+    if spec.mid is not None:
+        return ctx.width("mid", spec.mid, spec.scaling)
+    raw = ctx.in_ch * (spec.exp or 0)
+    rounders = {"floor": (int, "floor(in·exp)"), "round": (round, "round(in·exp)"),
+                "divisible": (make_divisible, "make_divisible(in·exp, 8)")}
+    fn, rule = rounders[spec.mid_round]
+    mid = int(fn(raw))
+    ctx.record("exp", raw, mid, f"{rule}: {ctx.in_ch}×{spec.exp:g} = {raw:g}")
+    return mid
+
+
+def _se_width(spec: MMBSpec, in_ch: int, mid: int, ctx: ResolveContext) -> int:
+    if spec.se == 0:
+        return 0
+    base = in_ch if spec.se_base == "in" else mid
+    raw = base * spec.se
+    width = round(raw) if spec.se_round == "round" else make_divisible(math.floor(raw), 8)
+    ctx.record("se", raw, width, f"{spec.se_round}({base}×{spec.se:g})")
+    return max(int(width), 1)
+
+
+def resolve(spec: MMBSpec, ctx: ResolveContext) -> MMB | None:
+    hw = ctx.spatial()
+    if hw is None:
+        return None
+    in_ch = ctx.in_ch
+    out = ctx.width("out", spec.out, spec.scaling)
+    mid = _mid(spec, ctx)
+    ok = True
+    if not spec.expand and mid != in_ch:
+        ctx.fail("E146", f"expand: false needs mid == in, but mid = {mid} and in = {in_ch}",
+                 "expand", fix="set `expand: true`, or `exp: 1`")
+        ok = False
+    groups = spec.groups or mid
+    if spec.f != "ffn" and mid % groups:
+        ctx.fail("E141", f"groups={groups} must divide the expanded width {mid}", "groups")
+        ok = False
+    heads = 0
+    if spec.f == "attn":
+        heads, rem = divmod(in_ch, spec.dim_head)
+        if rem or heads == 0:
+            ctx.fail("E140", f"input channels {in_ch} are not divisible by dim_head={spec.dim_head}",
+                     "dim_head", expected=f"a divisor of {in_ch}",
+                     fix=f"try dim_head: {_nearest_divisor(in_ch, spec.dim_head)}")
+            ok = False
+        elif not spec.attn_pre and mid % heads:
+            ctx.fail("E140", f"expanded width {mid} is not divisible by {heads} heads", "dim_head")
+            ok = False
+        if spec.v_group and heads and (mid % heads or in_ch % heads):
+            ctx.fail("E141", f"v_group needs in ({in_ch}) and mid ({mid}) divisible by {heads} "
+                     "heads", "v_group")
+            ok = False
+    if spec.f == "ffn" and spec.stride != 1:
+        ctx.fail("E144", "an ffn block has no spatial conv to carry stride "
+                 f"{spec.stride}", "stride", fix="use f: dwconv for a downsampling block")
+        ok = False
+    padding = spec.dw_k // 2 * spec.dilation
+    if spec.f == "ffn":
+        out_hw = hw
+    else:
+        out_hw = tuple(conv_out(s, spec.dw_k, spec.stride, padding, spec.dilation) for s in hw)
+    if min(out_hw) < 1:
+        ctx.fail("E143", f"feature map {hw[0]}×{hw[1]} collapses below 1×1 at stride "
+                 f"{spec.stride}", "stride", fix="lower the stride or the input size")
+        return None
+    can_skip = spec.stride == 1 and in_ch == out and tuple(out_hw) == hw
+    if spec.skip and not can_skip:
+        ctx.fail("E144", f"skip needs stride 1 and in == out, got stride {spec.stride}, "
+                 f"{in_ch}→{out}", "skip", fix="set `skip: false` on this block")
+        ok = False
+    if spec.dw_skip and (spec.f == "ffn" or spec.stride != 1):
+        ctx.fail("E144", "dw_skip needs a stride-1 spatial conv", "dw_skip",
+                 fix="set `dw_skip: false` on this (downsampling) block")
+        ok = False
+    if not ok:
+        return None
+    skip = can_skip if spec.skip is None else spec.skip
+    return MMB(
+        in_shape=ctx.in_shape, out_shape=(out, *out_hw), origin=ctx.origin,
+        mid=mid, expand=spec.expand, f=spec.f, partition=spec.partition,
+        window=0 if spec.partition == "global" else spec.window, dim_head=spec.dim_head,
+        heads=heads, attn_pre=spec.attn_pre, v_group=spec.v_group, qkv_bias=spec.qkv_bias,
+        dw_k=spec.dw_k, stride=spec.stride, dilation=spec.dilation, groups=groups,
+        padding=padding, pre_norm=resolve_norm(spec.pre_norm),
+        expand_norm=resolve_norm(spec.expand_norm), expand_act=spec.expand_act,
+        expand_bias=spec.expand_bias, dw_norm=resolve_norm(spec.dw_norm), dw_act=spec.dw_act,
+        proj_norm=resolve_norm(spec.proj_norm), proj_act=spec.proj_act,
+        proj_bias=spec.proj_bias, se_ch=_se_width(spec, in_ch, mid, ctx), se_act=spec.se_act,
+        se_gate=spec.se_gate, skip=skip, dw_skip=spec.dw_skip, post_act=spec.post_act,
+        drop_path=ctx.drop_path if skip else 0.0,
+    )
+
+
+def _nearest_divisor(n: int, near: int) -> int:
+    return min((d for d in range(1, n + 1) if n % d == 0), key=lambda d: (abs(d - near), -d))
+
+
+# ---------------------------------------------------------------------------------- tracing
+
+
+def attention_geometry(b: MMB, hw: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, int],
+                                                              tuple[int, int]]:
+    """(window h×w, padding bottom/right, windows n1×n2) for an H×W map."""
+    wh, ww = b.window_hw(hw)
+    pad = (-hw[0] % wh, -hw[1] % ww)
+    n = ((hw[0] + pad[0]) // wh, (hw[1] + pad[1]) // ww)
+    return (wh, ww), pad, n
+
+
+def _expand(b: MMB, g: GraphBuilder, x: Tensor) -> Tensor:
+    if not b.expand:
+        return x
+    x = g.conv(x, "expand", out=b.mid, bias=b.expand_bias,
+               groups=b.heads if (b.v_group and b.f == "attn") else 1)
+    x = g.norm(x, "expand_norm", b.expand_norm)
+    return g.act(x, "expand_act", b.expand_act)
+
+
+def _attention(b: MMB, g: GraphBuilder, x: Tensor) -> Tensor:
+    """Windowed MHSA as the official EMO code computes it (explicit matmuls, layout copies)."""
+    c, h, w = x.shape
+    (wh, ww), (pb, pr), (n1, n2) = attention_geometry(b, (h, w))
+    nw, tokens = n1 * n2, wh * ww
+    if pb or pr:
+        x = g.pad(x, "attn.pad", bottom=pb, right=pr)
+    x = g.reshape(x, "attn.partition", (nw, c, wh, ww), copy=nw > 1, pattern=b.partition)
+    qk = g.conv(x, "qk", out=2 * c, bias=b.qkv_bias)
+    qk = g.reshape(qk, "attn.qk_heads", (2 * nw * b.heads, tokens, b.dim_head), copy=True)
+    q, k = g.split(qk, "attn.qk_split", [nw * b.heads, nw * b.heads])
+    kt = g.reshape(k, "attn.k_t", (nw * b.heads, b.dim_head, tokens), copy=False)
+    scores = g.scale(g.matmul(q, kt, "attn.scores"), "attn.scale", b.dim_head**-0.5)
+    attn = g.softmax(scores, "attn.softmax")
+    if b.attn_pre:
+        v = g.reshape(x, "attn.x_heads", (nw * b.heads, tokens, c // b.heads), copy=True)
+        y = g.matmul(attn, v, "attn.apply")
+        y = g.reshape(y, "attn.merge_heads", (nw, c, wh, ww), copy=True)
+        y = _expand(b, g, y)
+    else:
+        v = _expand(b, g, x)
+        mid = v.shape[1]
+        v = g.reshape(v, "attn.v_heads", (nw * b.heads, tokens, mid // b.heads), copy=True)
+        y = g.matmul(attn, v, "attn.apply")
+        y = g.reshape(y, "attn.merge_heads", (nw, mid, wh, ww), copy=True)
+    y = g.reshape(y, "attn.reverse", (y.shape[1], h + pb, w + pr), copy=nw > 1,
+                  pattern=b.partition)
+    if pb or pr:
+        y = g.crop(y, "attn.crop", (h, w))
+    return y
+
+
+def trace(b: MMB, g: GraphBuilder, x: Tensor) -> Tensor:
+    shortcut = x
+    x = g.norm(x, "pre_norm", b.pre_norm)
+    x = _attention(b, g, x) if b.f == "attn" else _expand(b, g, x)
+    if b.has_dw:
+        y = g.conv(x, "dw", out=b.mid, k=b.dw_k, stride=b.stride, padding=b.padding,
+                   dilation=b.dilation, groups=b.groups)
+        y = g.act(g.norm(y, "dw_norm", b.dw_norm), "dw_act", b.dw_act)
+    else:
+        y = x
+    if b.se_ch:
+        s = g.pool(y, "se.pool", kind="avg", global_=True)
+        s = g.act(g.conv(s, "se.reduce", out=b.se_ch, bias=True), "se.act", b.se_act)
+        s = g.act(g.conv(s, "se.expand", out=b.mid, bias=True), "se.gate", b.se_gate)
+        y = g.mul(y, s, "se.scale")
+    x = g.add(x, y, "dw_skip") if b.dw_skip else y
+    x = g.conv(x, "proj", out=b.out_ch, bias=b.proj_bias)
+    x = g.act(g.norm(x, "proj_norm", b.proj_norm), "proj_act", b.proj_act)
+    if b.skip:
+        x = g.add(shortcut, x, "skip")
+    return g.act(x, "post_act", b.post_act)
+
+
+FAMILY = register(Family("mmb", MMBSpec, resolve, trace, MMB, "Meta Mobile Block"))

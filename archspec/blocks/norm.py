@@ -1,0 +1,46 @@
+"""``norm``: a norm layer on its own (EMO's final LayerNorm)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from archspec.blocks.base import (
+    BlockModel,
+    Family,
+    Norm,
+    NormField,
+    ResolveContext,
+    ResolvedBlock,
+    register,
+    resolve_norm,
+)
+from archspec.graph.builder import GraphBuilder, Tensor
+
+
+class NormBlockSpec(BlockModel):
+    """A norm on its own (EMO's final LayerNorm)."""
+
+    block: Literal["norm"]
+    norm: NormField
+
+
+@dataclass(frozen=True, kw_only=True)
+class NormBlock(ResolvedBlock):
+    family = "norm"
+    norm: Norm
+
+
+def resolve_normblock(spec: NormBlockSpec, ctx: ResolveContext) -> NormBlock | None:
+    if ctx.spatial("norm") is None:
+        return None
+    return NormBlock(in_shape=ctx.in_shape, out_shape=ctx.in_shape, origin=ctx.origin,
+                     norm=resolve_norm(spec.norm))
+
+
+def trace_normblock(b: NormBlock, g: GraphBuilder, x: Tensor) -> Tensor:
+    return g.norm(x, "norm", b.norm)
+
+
+NORM = register(Family("norm", NormBlockSpec, resolve_normblock, trace_normblock, NormBlock,
+                       "a norm layer"))

@@ -1,0 +1,80 @@
+"""``parallel``: several branches from one input, merged by concat or add (Inception-like blocks).
+
+It exists so fragmentation (guideline G3) can be written and measured: each branch is a list of
+ordinary blocks, resolved and traced like any other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import Field
+
+from archspec.blocks.base import BlockModel, Family, ResolveContext, ResolvedBlock, register
+from archspec.graph.builder import GraphBuilder, Tensor
+
+
+class ParallelSpec(BlockModel):
+    """Branches of blocks, each a list; ``merge: concat`` stacks channels, ``add`` sums."""
+
+    block: Literal["parallel"]
+    branches: list[list[dict[str, Any]]] = Field(
+        min_length=1, description="One list of blocks per branch (each block a mapping with `block:`).")
+    merge: Literal["concat", "add"] = "concat"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Parallel(ResolvedBlock):
+    family = "parallel"
+    branches: tuple[tuple[ResolvedBlock, ...], ...]
+    merge: str
+
+    def children(self) -> tuple[ResolvedBlock, ...]:
+        return tuple(b for branch in self.branches for b in branch)
+
+
+def resolve(spec: ParallelSpec, ctx: ResolveContext) -> Parallel | None:
+    assert ctx.resolve_child is not None
+    branches: list[tuple[ResolvedBlock, ...]] = []
+    for i, branch in enumerate(spec.branches):
+        shape, blocks = ctx.in_shape, []
+        for j in range(len(branch)):
+            child = ctx.resolve_child(("branches", i, j), shape)
+            if child is None:
+                return None
+            blocks.append(child)
+            shape = child.out_shape
+        branches.append(tuple(blocks))
+    outs = [b[-1].out_shape if b else ctx.in_shape for b in branches]
+    if spec.merge == "add" and len(set(outs)) > 1:
+        ctx.fail("E145", f"branches end in different shapes {outs}; `add` needs them equal",
+                 "merge", fix="make every branch end at the same width and size, or use concat")
+        return None
+    if spec.merge == "concat" and len({o[1:] for o in outs}) > 1:
+        ctx.fail("E145", f"branches end at different sizes {[o[1:] for o in outs]}; `concat` "
+                 "needs equal H×W", "merge", fix="give every branch the same total stride")
+        return None
+    out = outs[0] if spec.merge == "add" else (sum(o[0] for o in outs), *outs[0][1:])
+    return Parallel(in_shape=ctx.in_shape, out_shape=tuple(out), origin=ctx.origin,
+                    branches=tuple(branches), merge=spec.merge)
+
+
+def trace(b: Parallel, g: GraphBuilder, x: Tensor) -> Tensor:
+    from archspec.graph.trace import trace_block
+
+    outs = []
+    for branch in b.branches:
+        y = x
+        for child in branch:
+            y = trace_block(child, g, y)
+        outs.append(y)
+    if b.merge == "add":
+        y = outs[0]
+        for i, other in enumerate(outs[1:], 1):
+            y = g.add(y, other, f"merge{i}")
+        return y
+    return g.concat(outs, "merge")
+
+
+FAMILY = register(Family("parallel", ParallelSpec, resolve, trace, Parallel, "parallel branches"))

@@ -1,0 +1,108 @@
+"""``shuffle``: the ShuffleNet V2 unit (Ma et al., ECCV 2018, Fig. 3c/3d).
+
+Stride 1: split the channels, send one part through the branch (1×1 → dw k×k → 1×1), concat with
+the untouched part, shuffle. Stride 2: both branches see the whole input (branch1: dw → 1×1), concat,
+shuffle. The unit is the guidelines' own answer: equal widths (G1), no group conv (G2), few
+fragments (G3), and the element-wise add replaced by a concat (G4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from archspec.blocks.base import (
+    ActName, BlockModel, Family, Norm, NormField, PosInt, ResolveContext, ResolvedBlock,
+    conv_out, register, resolve_norm,
+)
+from archspec.graph.builder import GraphBuilder, Tensor
+
+
+class ShuffleSpec(BlockModel):
+    """ShuffleNet V2 unit."""
+
+    block: Literal["shuffle"]
+    out: PosInt
+    stride: Literal[1, 2] = 1
+    split: Annotated[float, Field(gt=0, lt=1)] = Field(
+        0.5, description="Share of channels that bypass the branch (stride 1) / go to branch1 (stride 2).")
+    groups: PosInt = Field(2, description="Channel shuffle groups.")
+    dw_k: PosInt = 3
+    norm: NormField = "bn"
+    act: ActName = "relu"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Shuffle(ResolvedBlock):
+    family = "shuffle"
+    stride: int
+    keep: int  # stride 1: channels passed through; stride 2: branch1's output width
+    branch_in: int  # branch2 input width
+    branch_out: int  # branch2 output (and inner) width
+    groups: int
+    dw_k: int
+    norm: Norm
+    act: str
+
+
+def resolve(spec: ShuffleSpec, ctx: ResolveContext) -> Shuffle | None:
+    hw = ctx.spatial()
+    if hw is None:
+        return None
+    in_ch = ctx.in_ch
+    out = ctx.width("out", spec.out, spec.scaling)
+    if spec.stride == 1:
+        keep_f, branch_in = in_ch * spec.split, in_ch - int(in_ch * spec.split)
+        odd, what = keep_f != int(keep_f), f"input channels {in_ch}"
+    else:
+        keep_f, branch_in = out * spec.split, in_ch
+        odd, what = keep_f != int(keep_f), f"output channels {out}"
+    keep = int(keep_f)
+    if odd:
+        ctx.fail("E142", f"{what} cannot be split by {spec.split:g} into whole channels",
+                 "out" if spec.stride == 2 else "split", fix="use an even channel count")
+        return None
+    branch_out = out - keep
+    if keep < 1 or branch_out < 1:
+        ctx.fail("E142", f"split {spec.split:g} leaves an empty branch ({in_ch}→{out})", "split")
+        return None
+    if out % spec.groups:
+        ctx.fail("E142", f"channel shuffle needs out ({out}) divisible by groups={spec.groups}",
+                 "groups")
+        return None
+    pad = spec.dw_k // 2
+    out_hw = tuple(conv_out(s, spec.dw_k, spec.stride, pad) for s in hw)
+    if min(out_hw) < 1:
+        ctx.fail("E143", f"feature map {hw[0]}×{hw[1]} collapses below 1×1", "stride")
+        return None
+    return Shuffle(in_shape=ctx.in_shape, out_shape=(out, *out_hw), origin=ctx.origin,
+                   stride=spec.stride, keep=keep, branch_in=branch_in, branch_out=branch_out,
+                   groups=spec.groups, dw_k=spec.dw_k, norm=resolve_norm(spec.norm),
+                   act=spec.act)
+
+
+def trace(b: Shuffle, g: GraphBuilder, x: Tensor) -> Tensor:
+    pad = b.dw_k // 2
+    if b.stride == 1:
+        left, right = g.split(x, "split", [b.keep, b.branch_in])
+    else:
+        y = g.conv(x, "branch1.dw", out=b.in_ch, k=b.dw_k, stride=2, padding=pad,
+                   groups=b.in_ch)
+        y = g.norm(y, "branch1.dw_norm", b.norm)
+        y = g.conv(y, "branch1.pw", out=b.keep)
+        left = g.act(g.norm(y, "branch1.pw_norm", b.norm), "branch1.pw_act", b.act)
+        right = x
+    y = g.conv(right, "branch2.pw1", out=b.branch_out)
+    y = g.act(g.norm(y, "branch2.pw1_norm", b.norm), "branch2.pw1_act", b.act)
+    y = g.conv(y, "branch2.dw", out=b.branch_out, k=b.dw_k, stride=b.stride, padding=pad,
+               groups=b.branch_out)
+    y = g.norm(y, "branch2.dw_norm", b.norm)
+    y = g.conv(y, "branch2.pw2", out=b.branch_out)
+    y = g.act(g.norm(y, "branch2.pw2_norm", b.norm), "branch2.pw2_act", b.act)
+    x = g.concat([left, y], "concat")
+    return g.shuffle(x, "shuffle", b.groups)
+
+
+FAMILY = register(Family("shuffle", ShuffleSpec, resolve, trace, Shuffle, "ShuffleNet V2 unit"))

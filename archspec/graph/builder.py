@@ -1,0 +1,183 @@
+"""Building an OpGraph: block tracers call one method per primitive op.
+
+Each method infers the output shape, records the op's attributes, asks the cost table for its
+costs and stamps it with the current block's provenance. Shapes are per image (no batch axis).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from archspec.blocks.base import Norm, conv_out
+from archspec.diagnostics import UNKNOWN_SPAN, Span
+from archspec.graph.cost import cost_of
+from archspec.graph.op import Op, OpKind, numel
+
+if TYPE_CHECKING:
+    from archspec.blocks.base import ResolvedBlock
+    from archspec.graph.opgraph import OpGraph
+
+
+@dataclass(frozen=True)
+class Tensor:
+    """A value flowing between ops: the node that produced it and its per-image shape."""
+
+    node: int
+    shape: tuple[int, ...]
+
+    @property
+    def ch(self) -> int:
+        return self.shape[0]
+
+    @property
+    def hw(self) -> tuple[int, int]:
+        return (self.shape[1], self.shape[2])
+
+
+class GraphBuilder:
+    """Accumulates ops into a networkx DiGraph; one instance traces one network."""
+
+    def __init__(self, input_shape: tuple[int, ...], span: Span = UNKNOWN_SPAN):
+        import networkx as nx
+
+        self.graph = nx.DiGraph()
+        self._next = 0
+        self._block = ""
+        self._span = span
+        self.input = self._add(Op(OpKind.INPUT, "input", (), tuple(input_shape)), [])
+
+    # ------------------------------------------------------------------ plumbing
+
+    @contextmanager
+    def scope(self, block: ResolvedBlock) -> Iterator[None]:
+        """Stamp every op emitted inside with ``block``'s path and YAML span."""
+        saved = (self._block, self._span)
+        self._block, self._span = block.path, block.origin.span
+        try:
+            yield
+        finally:
+            self._block, self._span = saved
+
+    def _add(self, op: Op, inputs: Sequence[Tensor]) -> Tensor:
+        op = replace(op, block=op.block or self._block, span=self._span)
+        cost = cost_of(op)
+        op = replace(op, params=cost.params, macs=cost.macs, mem_access=cost.mem_access,
+                     fvcore_extra=cost.fvcore_extra)
+        node = self._next
+        self._next += 1
+        self.graph.add_node(node, op=op)
+        for port, t in enumerate(inputs):
+            self.graph.add_edge(t.node, node, port=port, shape=t.shape)
+        return Tensor(node, op.out_shape)
+
+    def op(self, op_kind: OpKind, name: str, inputs: Sequence[Tensor],
+           out_shape: tuple[int, ...], /, **attrs: Any) -> Tensor:
+        """Emit any op; the typed helpers below are preferred."""
+        full = f"{self._block}.{name}" if self._block else name
+        return self._add(
+            Op(op_kind, full, tuple(t.shape for t in inputs), tuple(out_shape), attrs), inputs)
+
+    def finish(self, x: Tensor) -> OpGraph:
+        from archspec.graph.opgraph import OpGraph
+
+        out = self._add(Op(OpKind.OUTPUT, "output", (x.shape,), x.shape, block=""), [x])
+        return OpGraph(self.graph, self.input.node, out.node)
+
+    # ------------------------------------------------------------------ typed helpers
+
+    def conv(self, x: Tensor, name: str, *, out: int, k: int = 1, stride: int = 1,
+             padding: int = 0, dilation: int = 1, groups: int = 1, bias: bool = False) -> Tensor:
+        *lead, _, h, w = x.shape  # a leading axis holds attention windows
+        oh = conv_out(h, k, stride, padding, dilation)
+        ow = conv_out(w, k, stride, padding, dilation)
+        return self.op(OpKind.CONV, name, [x], (*lead, out, oh, ow), k=k, stride=stride,
+                       padding=padding, dilation=dilation, groups=groups, bias=bias)
+
+    def norm(self, x: Tensor, name: str, norm: Norm) -> Tensor:
+        """Norm over channels (axis -3 of a map)."""
+        if not norm.present:
+            return x
+        return self.op(OpKind.NORM, name, [x], x.shape, type=norm.type, eps=norm.eps,
+                       momentum=norm.momentum)
+
+    def act(self, x: Tensor, name: str, act: str) -> Tensor:
+        if act == "none":
+            return x
+        return self.op(OpKind.ACT, name, [x], x.shape, type=act)
+
+    def add(self, a: Tensor, b: Tensor, name: str) -> Tensor:
+        assert a.shape == b.shape, f"add of {a.shape} and {b.shape} in {self._block}"
+        return self.op(OpKind.ADD, name, [a, b], a.shape)
+
+    def mul(self, a: Tensor, gate: Tensor, name: str) -> Tensor:
+        """Element-wise multiply, ``gate`` broadcast over ``a`` (SE's channel scaling)."""
+        return self.op(OpKind.MUL, name, [a, gate], a.shape)
+
+    def matmul(self, a: Tensor, b: Tensor, name: str) -> Tensor:
+        *batch, m, k = a.shape
+        *batch_b, k2, n = b.shape
+        assert k == k2 and batch == batch_b, f"matmul {a.shape} @ {b.shape} in {self._block}"
+        return self.op(OpKind.MATMUL, name, [a, b], (*batch, m, n))
+
+    def scale(self, x: Tensor, name: str, factor: float) -> Tensor:
+        """Multiply by a constant (attention's dim_head^-0.5): an element-wise pass."""
+        return self.op(OpKind.MUL, name, [x], x.shape, scalar=factor)
+
+    def softmax(self, x: Tensor, name: str) -> Tensor:
+        return self.op(OpKind.SOFTMAX, name, [x], x.shape, dim=-1)
+
+    def pad(self, x: Tensor, name: str, *, bottom: int, right: int) -> Tensor:
+        c, h, w = x.shape
+        return self.op(OpKind.PAD, name, [x], (c, h + bottom, w + right), bottom=bottom,
+                       right=right)
+
+    def crop(self, x: Tensor, name: str, hw: tuple[int, int]) -> Tensor:
+        return self.op(OpKind.CROP, name, [x], (x.shape[0], *hw))
+
+    def reshape(self, x: Tensor, name: str, shape: tuple[int, ...], *, copy: bool,
+                pattern: str = "") -> Tensor:
+        assert numel(shape) == numel(x.shape), f"reshape {x.shape} -> {shape} in {self._block}"
+        return self.op(OpKind.RESHAPE, name, [x], shape, copy=copy, pattern=pattern)
+
+    def pool(self, x: Tensor, name: str, *, kind: str, k: int = 1, stride: int = 1,
+             padding: int = 0, ceil_mode: bool = False, global_: bool = False) -> Tensor:
+        c, h, w = x.shape
+        if global_:
+            return self.op(OpKind.POOL, name, [x], (c, 1, 1), kind=kind, global_=True, k=h)
+        oh = conv_out(h, k, stride, padding, 1, ceil_mode)
+        ow = conv_out(w, k, stride, padding, 1, ceil_mode)
+        return self.op(OpKind.POOL, name, [x], (c, oh, ow), kind=kind, global_=False, k=k,
+                       stride=stride, padding=padding, ceil_mode=ceil_mode)
+
+    def concat(self, xs: Sequence[Tensor], name: str) -> Tensor:
+        rest = xs[0].shape[1:]
+        assert all(t.shape[1:] == rest for t in xs), f"concat shapes in {self._block}"
+        return self.op(OpKind.CONCAT, name, xs, (sum(t.ch for t in xs), *rest))
+
+    def split(self, x: Tensor, name: str, sizes: Sequence[int]) -> list[Tensor]:
+        """A channel split is a view; one op per piece keeps every node single-output."""
+        assert sum(sizes) == x.ch
+        outs, start = [], 0
+        for i, size in enumerate(sizes):
+            outs.append(self.op(OpKind.SPLIT, f"{name}.{i}", [x], (size, *x.shape[1:]),
+                                start=start))
+            start += size
+        return outs
+
+    def shuffle(self, x: Tensor, name: str, groups: int) -> Tensor:
+        return self.op(OpKind.SHUFFLE, name, [x], x.shape, groups=groups)
+
+    def flatten(self, x: Tensor, name: str) -> Tensor:
+        return self.op(OpKind.FLATTEN, name, [x], (numel(x.shape),))
+
+    def linear(self, x: Tensor, name: str, *, out: int, bias: bool) -> Tensor:
+        assert len(x.shape) == 1, f"linear on {x.shape} in {self._block}"
+        return self.op(OpKind.LINEAR, name, [x], (out,), bias=bias)
+
+    def dropout(self, x: Tensor, name: str, p: float) -> Tensor:
+        if p == 0:
+            return x
+        return self.op(OpKind.DROPOUT, name, [x], x.shape, p=p)

@@ -1,0 +1,97 @@
+"""OpGraph: the networkx DiGraph of primitive ops, with the questions rules and reports ask of it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from archspec.graph.op import Op, numel
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+
+@dataclass(frozen=True)
+class Totals:
+    params: int
+    macs: int
+    mem_access: int
+    fvcore_extra: int
+
+    @property
+    def flops(self) -> int:
+        return 2 * self.macs
+
+
+class OpGraph:
+    """A DAG with one ``input`` and one ``output`` node; node attribute ``op`` holds an :class:`Op`."""
+
+    def __init__(self, graph: nx.DiGraph, input_node: int, output_node: int):
+        self.graph = graph
+        self.input_node = input_node
+        self.output_node = output_node
+
+    @cached_property
+    def order(self) -> tuple[int, ...]:
+        import networkx as nx
+
+        return tuple(nx.lexicographical_topological_sort(self.graph))
+
+    def ops(self) -> Iterator[Op]:
+        """Ops in a deterministic topological order (the order they were traced in)."""
+        for node in self.order:
+            yield self.graph.nodes[node]["op"]
+
+    def op(self, node: int) -> Op:
+        return self.graph.nodes[node]["op"]
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        return self.op(self.output_node).out_shape
+
+    def ops_of(self, block_path: str) -> list[Op]:
+        """Ops traced for a block and its nested children (``stages.s1[0]`` and ``…[0].branches``)."""
+        return [op for op in self.ops()
+                if op.block == block_path or op.block.startswith(block_path + ".")]
+
+    def totals(self, ops: list[Op] | None = None) -> Totals:
+        ops = list(self.ops()) if ops is None else ops
+        return Totals(
+            params=sum(o.params for o in ops),
+            macs=sum(o.macs for o in ops),
+            mem_access=sum(o.mem_access for o in ops),
+            fvcore_extra=sum(o.fvcore_extra for o in ops),
+        )
+
+    def peak_activation_elems(self) -> int:
+        """Largest set of tensors alive at once when ops run in topological order.
+
+        A tensor lives from the op that writes it until its last reader has run; views share their
+        source's storage and add nothing. The network input counts as alive until last read.
+        """
+        g = self.graph
+        position = {node: i for i, node in enumerate(self.order)}
+        storage: dict[int, int] = {}  # node -> node owning its storage
+        for node in self.order:
+            op = self.op(node)
+            preds = list(g.predecessors(node))
+            storage[node] = storage[preds[0]] if op.is_view and preds else node
+        last_use: dict[int, int] = {}
+        for node in self.order:
+            for succ in g.successors(node):
+                owner = storage[node]
+                last_use[owner] = max(last_use.get(owner, 0), position[succ])
+        live = 0
+        peak = 0
+        frees: dict[int, int] = {}
+        for i, node in enumerate(self.order):
+            op = self.op(node)
+            if storage[node] == node:
+                live += numel(op.out_shape)
+                frees[last_use.get(node, i)] = frees.get(last_use.get(node, i), 0) + numel(
+                    op.out_shape)
+            peak = max(peak, live)
+            live -= frees.pop(i, 0)
+        return peak

@@ -1,0 +1,90 @@
+"""Layers every block family shares: norms, activations, stochastic depth.
+
+Each factory takes resolved values only (a :class:`~archspec.blocks.base.Norm`, an activation
+name): nothing here picks a default or rounds a width.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from archspec.blocks.base import Norm
+
+
+class LayerNorm2d(nn.Module):
+    """LayerNorm over the channels of an NCHW map, as EMO writes it (key ``….norm.weight``).
+
+    NCHW → NHWC (copied), ``nn.LayerNorm`` over C, → NCHW (copied): the same op sequence as the
+    official code, so outputs match it bit for bit.
+    """
+
+    def __init__(self, ch: int, *, eps: float):
+        super().__init__()
+        self.norm = nn.LayerNorm(ch, eps=eps)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.permute(0, 2, 3, 1).contiguous()  # b c h w -> b h w c
+        x = self.norm(x)
+        return x.permute(0, 3, 1, 2).contiguous()  # b h w c -> b c h w
+
+
+def make_norm(norm: Norm, ch: int) -> nn.Module:
+    """``bn`` → BatchNorm2d, ``ln`` → :class:`LayerNorm2d`, ``none`` → Identity."""
+    if norm.type == "bn":
+        return nn.BatchNorm2d(ch, eps=norm.eps, momentum=norm.momentum)
+    if norm.type == "ln":
+        return LayerNorm2d(ch, eps=norm.eps)
+    if norm.type == "none":
+        return nn.Identity()
+    raise ValueError(f"unknown norm type {norm.type!r}")
+
+
+#: Activations that may overwrite their input (after a conv or norm, whose output nobody else
+#: holds); torchvision and EMO construct these in place too.
+_INPLACE = {"relu": nn.ReLU, "relu6": nn.ReLU6, "hardswish": nn.Hardswish,
+            "hardsigmoid": nn.Hardsigmoid, "silu": nn.SiLU}
+
+
+def make_act(name: str, *, inplace: bool = False) -> nn.Module:
+    """An activation module by its spec name; ``gelu`` is the exact erf form.
+
+    ``inplace`` is honoured where PyTorch offers it; pass it only when the input is a fresh
+    tensor (a conv, norm or linear output).
+    """
+    if name in _INPLACE:
+        return _INPLACE[name](inplace=inplace)
+    if name == "sigmoid":
+        return nn.Sigmoid()
+    if name == "gelu":
+        return nn.GELU()
+    if name == "gelu_tanh":
+        return nn.GELU(approximate="tanh")
+    if name == "none":
+        return nn.Identity()
+    raise ValueError(f"unknown activation {name!r}")
+
+
+class DropPath(nn.Module):
+    """Stochastic depth per sample (timm's op order): keep with probability 1 - rate, rescale."""
+
+    def __init__(self, rate: float):
+        super().__init__()
+        self.rate = rate
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.rate == 0.0:
+            return x
+        keep = 1.0 - self.rate
+        mask = x.new_empty((x.shape[0],) + (1,) * (x.ndim - 1)).bernoulli_(keep)
+        if keep > 0.0:
+            mask.div_(keep)
+        return x * mask
+
+    def extra_repr(self) -> str:
+        return f"rate={self.rate:g}"
+
+
+def make_drop_path(rate: float) -> nn.Module:
+    """DropPath, or Identity when the rate is 0 (as EMO builds it)."""
+    return DropPath(rate) if rate > 0.0 else nn.Identity()

@@ -1,0 +1,34 @@
+"""``parallel``: branches of blocks from one input, merged by concat (channels) or add."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from archspec.blocks.parallel import Parallel
+from archspec.nn.registry import build_block, register
+
+
+@register("parallel")
+class ParallelBlock(nn.Module):
+    def __init__(self, *, branches: list[nn.Sequential], merge: str):
+        super().__init__()
+        if merge not in ("concat", "add"):
+            raise ValueError(f"unknown merge {merge!r}")
+        self.branches = nn.ModuleList(branches)
+        self.merge = merge
+
+    @classmethod
+    def from_resolved(cls, b: Parallel) -> ParallelBlock:
+        branches = [nn.Sequential(*(build_block(child) for child in branch))
+                    for branch in b.branches]
+        return cls(branches=branches, merge=b.merge)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        outs = [branch(x) for branch in self.branches]
+        if self.merge == "concat":
+            return torch.cat(outs, dim=1)
+        y = outs[0]
+        for other in outs[1:]:
+            y = y + other
+        return y

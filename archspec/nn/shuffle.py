@@ -1,0 +1,69 @@
+"""``shuffle``: the ShuffleNet V2 unit (Ma et al., ECCV 2018, Fig. 3c/3d), as torchvision's.
+
+Stride 1: ``x1, x2 = split(x)``; ``cat(x1, branch2(x2))``. Stride 2: ``cat(branch1(x),
+branch2(x))``. Then a channel shuffle. Submodule names follow the tracer's op names; the order
+(branch1 before branch2, each conv before its norm) is torchvision's, so state_dicts line up.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import torch
+from torch import nn
+
+from archspec.blocks.base import Norm
+from archspec.blocks.shuffle import Shuffle
+from archspec.nn.layers import make_act, make_norm
+from archspec.nn.registry import register
+
+
+def channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:
+    b, c, h, w = x.shape
+    x = x.view(b, groups, c // groups, h, w).transpose(1, 2).contiguous()  # b c/g g h w
+    return x.view(b, c, h, w)
+
+
+@register("shuffle")
+class ShuffleUnit(nn.Module):
+    def __init__(self, *, in_ch: int, stride: int, keep: int, branch_in: int, branch_out: int,
+                 groups: int, dw_k: int, norm: Norm, act: str):
+        super().__init__()
+        self.stride = stride
+        self.split = (keep, branch_in)
+        self.groups = groups
+        pad = dw_k // 2
+        if stride > 1:  # dw k×k s2 → norm → 1×1 → norm → act
+            self.branch1 = nn.Sequential(OrderedDict(
+                dw=nn.Conv2d(in_ch, in_ch, dw_k, stride, pad, groups=in_ch, bias=False),
+                dw_norm=make_norm(norm, in_ch),
+                pw=nn.Conv2d(in_ch, keep, 1, bias=False),
+                pw_norm=make_norm(norm, keep),
+                pw_act=make_act(act, inplace=True),
+            ))
+        # 1×1 → norm → act → dw k×k → norm → 1×1 → norm → act
+        self.branch2 = nn.Sequential(OrderedDict(
+            pw1=nn.Conv2d(branch_in, branch_out, 1, bias=False),
+            pw1_norm=make_norm(norm, branch_out),
+            pw1_act=make_act(act, inplace=True),
+            dw=nn.Conv2d(branch_out, branch_out, dw_k, stride, pad, groups=branch_out,
+                         bias=False),
+            dw_norm=make_norm(norm, branch_out),
+            pw2=nn.Conv2d(branch_out, branch_out, 1, bias=False),
+            pw2_norm=make_norm(norm, branch_out),
+            pw2_act=make_act(act, inplace=True),
+        ))
+
+    @classmethod
+    def from_resolved(cls, b: Shuffle) -> ShuffleUnit:
+        return cls(in_ch=b.in_ch, stride=b.stride, keep=b.keep, branch_in=b.branch_in,
+                   branch_out=b.branch_out, groups=b.groups, dw_k=b.dw_k, norm=b.norm,
+                   act=b.act)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.stride == 1:
+            x1, x2 = x.split(self.split, dim=1)  # views: keep | branch_in channels
+            x = torch.cat((x1, self.branch2(x2)), dim=1)
+        else:
+            x = torch.cat((self.branch1(x), self.branch2(x)), dim=1)
+        return channel_shuffle(x, self.groups)

@@ -1,0 +1,150 @@
+"""The document models: the network around the blocks, and partial block models.
+
+Validation runs in two passes. Pass 1 checks the document as written (every key, every type) with
+*partial* block models — all fields optional — because a template or a defaults entry is only a
+layer of a block. Pass 2 (in :mod:`archspec.spec.resolve`) validates each composed block
+(defaults ⊕ template ⊕ first ⊕ stage width) with its family's full model.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import ConfigDict, Field, create_model, model_validator
+
+from archspec.blocks import FAMILIES
+from archspec.blocks.base import BlockModel, PosInt, SpecModel
+
+FORMAT_VERSION = 1
+MAX_DEPTH = 1000
+Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.-]*$", max_length=64)]
+
+
+class PartialModel(SpecModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+
+@cache
+def partial_model(tag: str, *, with_tag: bool) -> type[SpecModel]:
+    """The family's model with every field optional: a layer of a block, not a whole block."""
+    full = FAMILIES[tag].model
+    fields: dict[str, Any] = {}
+    for name, info in full.model_fields.items():
+        if name == "block":
+            if with_tag:
+                fields[name] = (info.annotation, ...)
+            continue
+        fields[name] = (
+            info.annotation | None,
+            Field(None, alias=info.alias, description=info.description),
+        )
+    suffix = "Layer" if with_tag else "Defaults"
+    return create_model(f"{full.__name__.removesuffix('Spec')}{suffix}", __base__=PartialModel,
+                        __doc__=full.__doc__, **fields)
+
+
+@cache
+def block_layer_union() -> Any:
+    """Any block as written in a list or template: discriminated on ``block``."""
+    models = tuple(partial_model(tag, with_tag=True) for tag in FAMILIES)
+    return Annotated[Union[models], Field(discriminator="block")]  # noqa: UP007
+
+
+class InputSpec(SpecModel):
+    """The network input: channels and spatial size (one int for a square, or [H, W])."""
+
+    channels: PosInt = Field(3, le=4096)
+    size: Annotated[int, Field(ge=1, le=65536)] | Annotated[
+        list[Annotated[int, Field(ge=1, le=65536)]], Field(min_length=2, max_length=2)]
+
+    @property
+    def hw(self) -> tuple[int, int]:
+        return (self.size, self.size) if isinstance(self.size, int) else tuple(self.size)  # type: ignore[return-value]
+
+
+class WidthSpec(SpecModel):
+    """Width multiplier α: every scaled width becomes make_divisible(w·α, divisor)."""
+
+    mult: Annotated[float, Field(gt=0, le=16)] = 1.0
+    divisor: PosInt = 8
+
+
+@cache
+def defaults_model() -> type[SpecModel]:
+    fields = {tag: (partial_model(tag, with_tag=False) | None, None) for tag in FAMILIES}
+    return create_model("Defaults", __base__=SpecModel,
+                        __doc__="Field defaults keyed by block type.", **fields)
+
+
+def _stage_model() -> type[SpecModel]:
+    layer = block_layer_union()
+
+    class StageSpec(SpecModel):
+        """A stage: a template (out, depth, block, first) or an explicit ``blocks`` list."""
+
+        name: Name
+        out: PosInt | None = Field(None, le=1_000_000, description="Output width of every block.")
+        depth: PosInt | None = Field(None, le=MAX_DEPTH, description="Blocks, the first included.")
+        block: layer | None = Field(None, description="Template for every block of the stage.")
+        first: dict[str, Any] | None = Field(
+            None, description="Overrides for the first (downsampling) block; naming another "
+            "`block:` type replaces the template for that block.")
+        blocks: list[layer] | None = Field(None, description="Explicit blocks, instead of a template.")
+        noqa: dict[str, str] | None = None
+
+        @model_validator(mode="after")
+        def _template_or_list(self) -> StageSpec:
+            template = [k for k in ("depth", "block", "first") if getattr(self, k) is not None]
+            if self.blocks is not None and template:
+                raise ValueError(f"a stage has either `blocks` or a template, not both "
+                                 f"(remove {', '.join(template)})")
+            if self.blocks is None and (self.depth is None or self.block is None):
+                raise ValueError("a template stage needs `depth` and `block` (or give `blocks`)")
+            return self
+
+    return StageSpec
+
+
+@cache
+def network_model() -> type[SpecModel]:
+    layer = block_layer_union()
+    stage = _stage_model()
+
+    class NetworkSpec(SpecModel):
+        """A network, as written: the base of a spec file, or one variant merged onto it."""
+
+        archspec: Literal[1] = Field(description="Format version.")
+        name: Name
+        input: InputSpec
+        width: WidthSpec | None = None
+        defaults: defaults_model() | None = None  # type: ignore[valid-type]
+        stem: list[layer] = Field(default_factory=list)
+        stages: list[stage] = Field(default_factory=list)  # type: ignore[valid-type]
+        head: list[layer] = Field(default_factory=list)
+        drop_path: Annotated[float, Field(ge=0, lt=1)] = Field(
+            0.0, description="Network drop-path rate, linear over the stage blocks (EMO).")
+        init: Literal["torchvision", "emo", "pytorch"] = "torchvision"
+        default_variant: Name | None = None
+        variants: dict[str, dict[str, Any]] = Field(
+            default_factory=dict, description="Named overrides, deep-merged onto the base.")
+
+        @model_validator(mode="after")
+        def _unique_stage_names(self) -> NetworkSpec:
+            names = [s.name for s in self.stages]
+            dupes = sorted({n for n in names if names.count(n) > 1})
+            if dupes:
+                raise ValueError(f"stage names must be unique: {', '.join(dupes)} repeated")
+            return self
+
+    return NetworkSpec
+
+
+TOP_LEVEL_KEYS = ("archspec", "name", "input", "width", "defaults", "stem", "stages", "head",
+                  "drop_path", "init", "default_variant", "variants")
+VARIANT_KEYS = tuple(k for k in TOP_LEVEL_KEYS if k not in ("archspec", "variants",
+                                                            "default_variant"))
+
+
+def is_block_model(model: type) -> bool:
+    return isinstance(model, type) and issubclass(model, BlockModel)

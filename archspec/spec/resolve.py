@@ -1,0 +1,298 @@
+"""resolve(document, variant) → ResolvedNet: the one place defaults, templates, variants, width
+multipliers and rounding happen.
+
+Each block is composed from layers — ``defaults[<type>]`` ⊕ stage template ⊕ the stage's ``out``
+⊕ ``first`` — keeping, for every field, the YAML node that set it; then validated with its
+family's full model (pass 2) and resolved by the family into a frozen dataclass with its input
+and output shapes. All problems are collected and raised together as one SpecError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from archspec.blocks import FAMILIES
+from archspec.blocks.base import Origin, ResolveContext, ResolvedBlock
+from archspec.diagnostics import Diagnostic, SpecError, error
+from archspec.spec.errors import translate
+from archspec.spec.located import Located, Path, overlay
+from archspec.spec.models import network_model
+from archspec.spec.resolved import ResolvedNet
+
+if TYPE_CHECKING:
+    from archspec.spec.document import Document
+
+MAX_PARAMS = 1_000_000_000
+MAX_TENSOR_ELEMS = 2**31
+MAX_BLOCKS = 5000
+
+
+@dataclass
+class Position:
+    """One block to resolve: its place in the network and its composed layers."""
+
+    section: str
+    stage: str | None
+    index: int
+    path: str
+    block: Located  # composed raw block (defaults ⊕ template ⊕ out ⊕ first)
+    anchor: Path  # merged-document path of the YAML mapping that best stands for this block
+    noqa: Located | None
+
+
+def _defaults_layer(net: Located, tag: Any) -> Located | None:
+    defaults = net.get("defaults") or {}
+    if isinstance(tag, str) and isinstance(defaults.get(tag), dict):
+        return net.sub(("defaults", tag))
+    return None
+
+
+def _compose(net: Located, layers: list[Located | None]) -> Located:
+    present = [layer for layer in layers if layer is not None]
+    tag = None
+    for layer in present:
+        tag = layer.data.get("block", tag)
+    result = _defaults_layer(net, tag) or Located({}, {}, present[0].root)
+    for layer in present:
+        result = overlay(result, layer)
+    return result
+
+
+def _positions(net: Located, spec: Any) -> Iterator[Position]:
+    for section in ("stem", "head"):
+        if section == "head":
+            yield from _stage_positions(net, spec)
+        for i, _ in enumerate(net.get(section) or []):
+            raw = net.sub((section, i))
+            yield Position(section, None, i, f"{section}[{i}]", _compose(net, [raw]),
+                           (section, i), None)
+
+
+def _stage_positions(net: Located, spec: Any) -> Iterator[Position]:
+    for s, stage in enumerate(spec.stages):
+        here: Path = ("stages", s)
+        noqa = net.sub((*here, "noqa")) if stage.noqa else None
+        if stage.blocks is not None:
+            for j in range(len(stage.blocks)):
+                raw = net.sub((*here, "blocks", j))
+                yield Position("stages", stage.name, j, f"stages.{stage.name}[{j}]",
+                               _compose(net, [raw]), (*here, "blocks", j), noqa)
+            continue
+        template = net.sub((*here, "block"))
+        out = None
+        if stage.out is not None:
+            out = Located({"out": stage.out},
+                          {(): net.source_path(here), ("out",): net.source_path((*here, "out"))},
+                          net.source_path(here))
+        first = net.sub((*here, "first")) if stage.first is not None else None
+        for j in range(stage.depth):
+            path = f"stages.{stage.name}[{j}]"
+            if j == 0 and first is not None:
+                replaces = first.data.get("block") not in (None, template.data.get("block"))
+                layers = [out, first] if replaces else [template, out, first]
+                yield Position("stages", stage.name, j, path, _compose(net, layers),
+                               (*here, "first"), noqa)
+            else:
+                yield Position("stages", stage.name, j, path, _compose(net, [template, out]),
+                               (*here, "block"), noqa)
+
+
+class _Resolver:
+    def __init__(self, doc: Document, variant: str | None, net: Located,
+                 num_classes: int | None):
+        self.doc = doc
+        self.source = doc.source
+        self.variant = variant
+        self.net = net
+        self.num_classes = num_classes
+        self.diagnostics: list[Diagnostic] = []
+        spec = network_model().model_validate(net.data)
+        self.spec = spec
+        self.width_mult = spec.width.mult if spec.width else 1.0
+        self.width_divisor = spec.width.divisor if spec.width else 8
+
+    def span(self, located: Located, path: Path = ()) -> Any:
+        return self.source.span_of(located.source_path(path))
+
+    def validate(self, raw: Located, path: str) -> Any | None:
+        tag = raw.data.get("block")
+        family = FAMILIES[tag]
+        try:
+            return family.model.model_validate(raw.data)
+        except ValidationError as exc:
+            allowed = [info.alias or name for name, info in family.model.model_fields.items()]
+            self.diagnostics.extend(
+                translate(exc, raw, self.source, prefix=(path,), variant=self.variant,
+                          allowed=lambda p, d: allowed if not p else []))
+            return None
+
+    def origin(self, pos_section: str, stage: str | None, index: int, path: str,
+               raw: Located, anchor_span: Any) -> Origin:
+        fields = {k: self.span(raw, (k,)) for k in raw.data if isinstance(k, str)}
+        return Origin(section=pos_section, path=path, index=index, stage=stage,  # type: ignore[arg-type]
+                      span=anchor_span, field_spans=fields)
+
+    def noqa(self, raws: list[Located | None]) -> tuple[dict[str, str], dict[str, Any]]:
+        from archspec.rules.codes import known_codes
+
+        codes, spans = {}, {}
+        known = known_codes()
+        for raw in raws:
+            if raw is None or not isinstance(raw.data, dict):
+                continue
+            for code, reason in raw.data.items():
+                span = self.source.key_span_of(raw.source_path((code,)))
+                if code not in known:
+                    import difflib
+
+                    near = difflib.get_close_matches(str(code), sorted(known), n=1)
+                    self.diagnostics.append(error(
+                        "E160", f"noqa names unknown rule `{code}`", span, variant=self.variant,
+                        expected="a rule code such as G1, S101, H101",
+                        fix=f"did you mean `{near[0]}`?" if near else "see `archspec rule --list`"))
+                elif not isinstance(reason, str) or not reason.strip():
+                    self.diagnostics.append(error(
+                        "E160", f"noqa `{code}` needs a reason", span, variant=self.variant,
+                        fix=f'write `{code}: "why this is acceptable here"`'))
+                else:
+                    codes[code] = reason
+                    spans[code] = span
+        return codes, spans
+
+    def block(self, raw: Located, *, section: str, stage: str | None, index: int, path: str,
+              anchor_span: Any, in_shape: tuple[int, ...], drop_path: float = 0.0,
+              is_classifier: bool = False, stage_noqa: Located | None = None
+              ) -> ResolvedBlock | None:
+        spec = self.validate(raw, path)
+        if spec is None:
+            return None
+        origin = self.origin(section, stage, index, path, raw, anchor_span)
+        block_noqa = raw.sub(("noqa",)) if isinstance(raw.data.get("noqa"), dict) else None
+        noqa, noqa_spans = self.noqa([stage_noqa, block_noqa])
+        from dataclasses import replace
+
+        origin = replace(origin, noqa_spans=noqa_spans)
+
+        def child(rel: Path, shape: tuple[int, ...]) -> ResolvedBlock | None:
+            child_raw = _compose(self.net, [raw.sub(rel)])
+            if not isinstance(child_raw.data.get("block"), str) or \
+                    child_raw.data["block"] not in FAMILIES:
+                self.diagnostics.append(error(
+                    "E122", f"{path}: branch block needs a known `block:` type",
+                    self.span(raw, rel), variant=self.variant,
+                    expected=", ".join(sorted(FAMILIES))))
+                return None
+            sub_path = path + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in rel)
+            return self.block(child_raw, section=section, stage=stage, index=rel[-1],  # type: ignore[arg-type]
+                              path=sub_path, anchor_span=self.span(raw, rel), in_shape=shape)
+
+        ctx = ResolveContext(
+            in_shape=in_shape, origin=origin, width_mult=self.width_mult,
+            width_divisor=self.width_divisor, is_classifier=is_classifier,
+            num_classes=self.num_classes, drop_path=drop_path, variant=self.variant,
+            resolve_child=child,
+        )
+        resolved = FAMILIES[spec.block].resolve(spec, ctx)
+        self.diagnostics.extend(ctx.diagnostics)
+        if resolved is None:
+            return None
+        from dataclasses import replace
+
+        return replace(resolved, noqa=noqa, roundings=tuple(ctx.roundings))
+
+
+def resolve(document: Document, variant: str | None = None, *, num_classes: int | None = None,
+            in_channels: int | None = None) -> ResolvedNet:
+    """One network of ``document`` with every block explicit.
+
+    ``variant`` defaults to the file's ``default_variant`` (or its first variant). ``num_classes``
+    replaces the classifier's width (the head's last ``linear``) and ``in_channels`` the input
+    channels, here, so the analysis always describes the module that gets built.
+    """
+    if variant is None:
+        variant = document.default_variant
+    net = document.located(variant)
+    r = _Resolver(document, variant, net, num_classes)
+    spec = r.spec
+    for name, value in (("num_classes", num_classes), ("in_channels", in_channels)):
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                                  or value < 1):
+            raise SpecError([error("E122", f"{name} must be a positive integer, got {value!r}",
+                                   document.source.span_of(()))])
+    channels = in_channels or spec.input.channels
+    shape: tuple[int, ...] = (channels, *spec.input.hw)
+    positions = list(_positions(net, spec))
+    if len(positions) > MAX_BLOCKS:
+        raise SpecError([error("E150", f"{len(positions)} blocks is more than the {MAX_BLOCKS} "
+                               "archspec accepts", document.source.span_of(("stages",)),
+                               variant=variant)])
+    stage_total = sum(1 for p in positions if p.section == "stages")
+    head_linears = [i for i, p in enumerate(positions)
+                    if p.section == "head" and p.block.data.get("block") == "linear"]
+    classifier = head_linears[-1] if head_linears else None
+    blocks: list[ResolvedBlock] = []
+    stage_i = 0
+    for i, pos in enumerate(positions):
+        tag = pos.block.data.get("block")
+        if tag not in FAMILIES:  # pass 1 reported it
+            break
+        rate = 0.0
+        if pos.section == "stages":
+            rate = spec.drop_path * stage_i / (stage_total - 1) if stage_total > 1 else 0.0
+            stage_i += 1
+        block = r.block(pos.block, section=pos.section, stage=pos.stage, index=pos.index,
+                        path=pos.path, anchor_span=r.source.span_of(net.source_path(pos.anchor)),
+                        in_shape=shape, drop_path=rate, is_classifier=i == classifier,
+                        stage_noqa=pos.noqa)
+        if block is None:
+            break  # later shapes are unknown; what was found so far is reported
+        blocks.append(block)
+        shape = block.out_shape
+    if r.diagnostics:
+        raise SpecError(_dedupe(r.diagnostics))
+    overrides = {k: v for k, v in (("num_classes", num_classes), ("in_channels", in_channels))
+                 if v is not None}
+    resolved = ResolvedNet(
+        name=str(spec.name), variant=variant, file=document.file,
+        input_shape=(channels, *spec.input.hw), blocks=tuple(blocks), init=spec.init,
+        drop_path=spec.drop_path, span=document.source.span_of(()), overrides=overrides,
+    )
+    _check_sizes(resolved)
+    return resolved
+
+
+def _dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    seen, out = set(), []
+    for d in diagnostics:
+        key = (d.code, d.span, d.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out
+
+
+def _check_sizes(net: ResolvedNet) -> None:
+    """Refuse absurd networks before anything is allocated."""
+    from archspec.graph.op import numel
+    from archspec.graph.trace import trace
+
+    graph = trace(net)
+    problems = []
+    params = graph.totals().params
+    if params > MAX_PARAMS:
+        problems.append(error("E150", f"{params:,} parameters exceeds the limit of "
+                              f"{MAX_PARAMS:,}", net.span, variant=net.variant,
+                              fix="check the widths and depths for a typo"))
+    for op in graph.ops():
+        if numel(op.out_shape) > MAX_TENSOR_ELEMS:
+            problems.append(error("E151", f"{op.name}: a tensor of {numel(op.out_shape):,} "
+                                  "elements (per image) exceeds 2^31", op.span,
+                                  variant=net.variant, block=op.block,
+                                  fix="lower the input size or the widths"))
+            break
+    if problems:
+        raise SpecError(problems)

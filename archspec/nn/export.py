@@ -1,0 +1,146 @@
+"""Write a built model as ``.pt2`` (torch.export), ``.onnx`` (checked in onnxruntime) or ``.pt``
+(an archspec checkpoint: state_dict + the spec text it was built from), and load checkpoints.
+
+A checkpoint is a plain dict that ``torch.load(path, weights_only=True)`` reads::
+
+    {"format": "archspec-checkpoint", "version": 1, "state_dict": ..., "spec_text": str,
+     "spec_file": str, "variant": str | None, "overrides": {"num_classes": int, ...}}
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+CHECKPOINT_FORMAT = "archspec-checkpoint"
+CHECKPOINT_VERSION = 1
+ONNX_RTOL = 1e-4  # max |onnxruntime - eager| allowed, relative to max |eager|
+
+
+class ExportError(RuntimeError):
+    """An export failed, or its result does not reproduce the eager model."""
+
+
+@contextmanager
+def _eval_mode(model: nn.Module) -> Iterator[nn.Module]:
+    training = model.training
+    model.eval()
+    try:
+        yield model
+    finally:
+        model.train(training)
+
+
+def _outputs(y: Any) -> list[torch.Tensor]:
+    return list(y) if isinstance(y, (list, tuple)) else [y]
+
+
+def export(model: nn.Module, example_input: torch.Tensor, path: str | os.PathLike[str], *,
+           spec_text: str | None = None) -> Path:
+    """Write ``model`` to ``path``; the suffix picks the format. Exports run in eval mode.
+
+    ``.pt2``: ``torch.export`` program. ``.onnx``: ONNX, then run in onnxruntime and compared
+    with the eager output (:class:`ExportError` past ``ONNX_RTOL``). ``.pt``: checkpoint of an
+    archspec :class:`~archspec.nn.network.Network`; ``spec_text`` defaults to the spec file
+    the network was resolved from.
+    """
+    path = Path(path)
+    if path.suffix not in (".pt2", ".onnx", ".pt"):
+        raise ValueError(f"unknown export format {path.suffix!r} for {path}; "
+                         "expected .pt2, .onnx or .pt")
+    with _eval_mode(model):
+        if path.suffix == ".pt2":
+            _export_pt2(model, example_input, path)
+        elif path.suffix == ".onnx":
+            _export_onnx(model, example_input, path)
+        else:
+            _save_checkpoint(model, path, spec_text=spec_text)
+    return path
+
+
+def _export_pt2(model: nn.Module, example_input: torch.Tensor, path: Path) -> None:
+    program = torch.export.export(model, (example_input,))
+    torch.export.save(program, str(path))
+
+
+def _export_onnx(model: nn.Module, example_input: torch.Tensor, path: Path) -> None:
+    import onnxruntime as ort
+
+    with torch.no_grad():
+        expected = _outputs(model(example_input))
+    torch.onnx.export(model, (example_input,), str(path), dynamo=True, external_data=False,
+                      verbose=False)
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    feed = {session.get_inputs()[0].name: example_input.detach().cpu().numpy()}
+    got = session.run(None, feed)
+    if len(got) != len(expected):
+        raise ExportError(f"{path}: onnxruntime returned {len(got)} outputs, eager "
+                          f"{len(expected)}")
+    for i, (ref, out) in enumerate(zip(expected, got, strict=True)):
+        out_t = torch.from_numpy(out)
+        ref = ref.detach().cpu().to(out_t.dtype)
+        if out_t.shape != ref.shape:
+            raise ExportError(f"{path}: output {i} has shape {tuple(out_t.shape)} in "
+                              f"onnxruntime, {tuple(ref.shape)} eager")
+        scale = ref.abs().max().item() if ref.numel() else 0.0
+        diff = (out_t - ref).abs().max().item() if ref.numel() else 0.0
+        if diff > ONNX_RTOL * max(scale, 1e-12):
+            raise ExportError(f"{path}: onnxruntime output {i} differs from eager by {diff:.3g} "
+                              f"(max |eager| = {scale:.3g}, allowed {ONNX_RTOL:g} relative)")
+
+
+def _save_checkpoint(model: nn.Module, path: Path, *, spec_text: str | None) -> None:
+    net = getattr(model, "resolved", None)
+    if net is None:
+        raise ValueError("a .pt checkpoint needs an archspec Network (built by build_module)")
+    if getattr(model, "features_only", False):
+        raise ValueError("a .pt checkpoint holds a whole classifier network; this one was built "
+                         "with features_only=True (export .pt2/.onnx instead)")
+    if spec_text is None:
+        spec_text = getattr(net, "text", None)
+    if spec_text is None:
+        file = Path(net.file)
+        if not file.is_file():
+            raise ValueError(f"the spec text of {net.label} is unknown (no file {net.file!r}); "
+                             "pass spec_text=")
+        spec_text = file.read_text(encoding="utf-8")
+    checkpoint = {
+        "format": CHECKPOINT_FORMAT,
+        "version": CHECKPOINT_VERSION,
+        "state_dict": model.state_dict(),
+        "spec_text": spec_text,
+        "spec_file": str(net.file),
+        "variant": net.variant,
+        "overrides": {str(k): int(v) for k, v in net.overrides.items()},
+    }
+    torch.save(checkpoint, str(path))
+
+
+def load_model(path: str | os.PathLike[str]) -> nn.Module:
+    """Rebuild the Network a ``.pt`` checkpoint was saved from and load its weights."""
+    from archspec.nn.build import build_module
+    from archspec.spec.document import loads
+    from archspec.spec.resolve import resolve
+
+    checkpoint = torch.load(str(path), map_location="cpu", weights_only=True)
+    if not isinstance(checkpoint, dict) or checkpoint.get("format") != CHECKPOINT_FORMAT:
+        raise ValueError(f"{path} is not an archspec checkpoint")
+    if checkpoint.get("version") != CHECKPOINT_VERSION:
+        raise ValueError(f"{path}: checkpoint version {checkpoint.get('version')!r} is not "
+                         f"supported (expected {CHECKPOINT_VERSION})")
+    overrides = dict(checkpoint["overrides"])
+    unknown = set(overrides) - {"num_classes", "in_channels"}
+    if unknown:
+        raise ValueError(f"{path}: unknown overrides {sorted(unknown)}")
+    document = loads(checkpoint["spec_text"], name=checkpoint["spec_file"])
+    net = resolve(document, checkpoint["variant"], num_classes=overrides.get("num_classes"),
+                  in_channels=overrides.get("in_channels"))
+    model = build_module(net)
+    model.load_state_dict(checkpoint["state_dict"])
+    return model

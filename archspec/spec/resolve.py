@@ -89,16 +89,24 @@ def _stage_positions(net: Located, spec: Any) -> Iterator[Position]:
                           {(): net.source_path(here), ("out",): net.source_path((*here, "out"))},
                           net.source_path(here))
         first = net.sub((*here, "first")) if stage.first is not None else None
+        tpl_out = out if _has_out(template.data.get("block")) else None
         for j in range(stage.depth):
             path = f"stages.{stage.name}[{j}]"
             if j == 0 and first is not None:
                 replaces = first.data.get("block") not in (None, template.data.get("block"))
-                layers = [out, first] if replaces else [template, out, first]
+                tag = first.data.get("block") if replaces else template.data.get("block")
+                stage_out = out if _has_out(tag) else None
+                layers = [stage_out, first] if replaces else [template, stage_out, first]
                 yield Position("stages", stage.name, j, path, _compose(net, layers),
                                (*here, "first"), noqa)
             else:
-                yield Position("stages", stage.name, j, path, _compose(net, [template, out]),
+                yield Position("stages", stage.name, j, path, _compose(net, [template, tpl_out]),
                                (*here, "block"), noqa)
+
+
+def _has_out(tag: Any) -> bool:
+    """Whether the stage's ``out`` applies to a block of this type (pools and norms have none)."""
+    return isinstance(tag, str) and tag in FAMILIES and "out" in FAMILIES[tag].model.model_fields
 
 
 class _Resolver:

@@ -1,0 +1,131 @@
+"""What a lint run found, in one value the renderers share: files, their variants, diagnostics.
+
+The renderers (text, JSON, SARIF, GitHub annotations) read a :class:`LintReport` and nothing else,
+so a spec error and a lint finding are laid out the same way in every format, and the exit code is
+decided in one place (:attr:`LintReport.exit_code`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from archspec.diagnostics import Diagnostic, Severity
+
+SCHEMA_VERSION = 1
+SEVERITIES = tuple(Severity)  # error, warning, info: the order every summary uses
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1  # an error-severity lint finding
+EXIT_SPEC_ERROR = 2  # a spec that cannot be loaded, resolved or built; or bad command-line input
+EXIT_INTERNAL = 3  # a bug in archspec
+
+
+@dataclass(frozen=True)
+class VariantSummary:
+    """The figures of one resolved variant of a file (``variant`` None: a file without variants)."""
+
+    variant: str | None
+    params: int
+    macs: int  # multiply-accumulates per image
+
+
+@dataclass
+class FileReport:
+    """One spec file: the variants that resolved, and every diagnostic (spec errors first)."""
+
+    file: str
+    variants: list[VariantSummary] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def spec_error(self) -> bool:
+        return any(d.code.startswith("E") for d in self.diagnostics)
+
+    def of_variant(self, variant: str | None) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.variant == variant]
+
+
+@dataclass
+class LintReport:
+    """Everything one ``archspec lint`` run found, across all files."""
+
+    files: list[FileReport] = field(default_factory=list)
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return [d for f in self.files for d in f.diagnostics]
+
+    @property
+    def exit_code(self) -> int:
+        """2 if any file has a spec error, else 1 if any error-severity finding, else 0."""
+        if any(f.spec_error for f in self.files):
+            return EXIT_SPEC_ERROR
+        if any(d.severity == Severity.ERROR for d in self.diagnostics):
+            return EXIT_FINDINGS
+        return EXIT_OK
+
+    @classmethod
+    def of_errors(cls, diagnostics: Iterable[Diagnostic]) -> LintReport:
+        """A report of spec errors only (commands other than lint), grouped by file."""
+        files: dict[str, FileReport] = {}
+        for d in diagnostics:
+            files.setdefault(d.span.file, FileReport(d.span.file)).diagnostics.append(d)
+        return cls(list(files.values()))
+
+
+def severity_counts(diagnostics: Iterable[Diagnostic]) -> dict[str, int]:
+    counts = Counter(d.severity.value for d in diagnostics)
+    return {s.value: counts.get(s.value, 0) for s in SEVERITIES}
+
+
+def rule_counts(diagnostics: Iterable[Diagnostic]) -> list[tuple[str, str, str, int]]:
+    """(code, rule name, severity, count) per code, in code order."""
+    seen: dict[str, tuple[str, str, int]] = {}
+    for d in diagnostics:
+        name, severity, n = seen.get(d.code, (d.rule or "", d.severity.value, 0))
+        seen[d.code] = (name, severity, n + 1)
+    return [(code, *seen[code]) for code in sorted(seen, key=code_order)]
+
+
+def code_order(code: str) -> tuple[str, int, str]:
+    """E before G, S, H; numbers numerically (G2 before G10)."""
+    letters = code.rstrip("0123456789")
+    digits = code[len(letters):]
+    family = {"E": "0", "G": "1", "S": "2", "H": "3"}.get(letters, letters)
+    return (family, int(digits) if digits else 0, code)
+
+
+def diagnostic_dict(d: Diagnostic) -> dict[str, Any]:
+    """The JSON form of a diagnostic (docs/json.md, "diagnostics")."""
+    return {
+        "code": d.code,
+        "severity": d.severity.value,
+        "message": d.message,
+        "fix": d.fix,
+        "expected": d.expected,
+        "file": d.span.file,
+        "line": d.span.line,
+        "col": d.span.col,
+        "variant": d.variant,
+        "block": d.block,
+        "rule": d.rule,
+        "key_path": d.key_path_str or None,
+        "data": jsonable(d.data),
+    }
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON data: tuples become lists, non-finite floats null, anything else its str()."""
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)

@@ -14,8 +14,17 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from archspec.blocks.base import (
-    ActName, BlockModel, Family, Norm, NormField, PosInt, ResolveContext, ResolvedBlock,
-    conv_out, register, resolve_norm,
+    ActName,
+    BlockModel,
+    Family,
+    Norm,
+    NormField,
+    PosInt,
+    ResolveContext,
+    ResolvedBlock,
+    conv_out,
+    register,
+    resolve_norm,
 )
 from archspec.graph.builder import GraphBuilder, Tensor
 

@@ -42,7 +42,7 @@ def make_console(stream: IO[str]) -> Console:
                    emoji=False, soft_wrap=True)
 
 
-def _table(console: Console, *columns: str, numeric: Sequence[int] = ()) -> Table:
+def table(console: Console, *columns: str, numeric: Sequence[int] = ()) -> Table:
     from rich import box
     from rich.table import Table
 
@@ -119,11 +119,11 @@ def render_lint(report: LintReport, stream: IO[str], *, summary: bool = True) ->
         console.print()
     everything = report.diagnostics
     if everything:
-        table = _table(console, "code", "rule", "severity", "count", numeric=(3,))
+        grid = table(console, "code", "rule", "severity", "count", numeric=(3,))
         for code, name, severity, n in rule_counts(everything):
-            table.add_row(Text(code, style=STYLES[Severity(severity)]), name, severity, str(n))
+            grid.add_row(Text(code, style=STYLES[Severity(severity)]), name, severity, str(n))
         console.print(Text("By rule", style="bold"))
-        console.print(table)
+        console.print(grid)
         console.print()
     if summary:
         _render_variants(console, report)
@@ -134,13 +134,13 @@ def _render_variants(console: Console, report: LintReport) -> None:
     rows = [(f, v) for f in report.files for v in f.variants]
     if not rows:
         return
-    table = _table(console, "file", "variant", "params", "MACs", "errors", "warnings", "info",
+    grid = table(console, "file", "variant", "params", "MACs", "errors", "warnings", "info",
                    numeric=(2, 3, 4, 5, 6))
     for f, v in rows:
         counts = severity_counts(f.of_variant(v.variant))
-        table.add_row(f.file, v.variant or "-", human(v.params), human(v.macs),
+        grid.add_row(f.file, v.variant or "-", human(v.params), human(v.macs),
                       *(str(counts[s]) for s in ("error", "warning", "info")))
-    console.print(table)
+    console.print(grid)
     console.print()
 
 
@@ -156,7 +156,7 @@ def _verdict(report: LintReport) -> Any:
         bad = sum(1 for f in report.files if f.spec_error)
         return Text(f"{what}: {spec_errors} spec error{'s' * (spec_errors != 1)} in {bad} "
                     f"file{'s' * (bad != 1)} (exit 2)", style=STYLES[Severity.ERROR])
-    found = ", ".join(f"{n} {s}" for s, n in counts.items())
+    found = ", ".join(f"{n} {s}{'s' * (n != 1 and s != 'info')}" for s, n in counts.items())
     style = STYLES[Severity.ERROR] if counts["error"] else "green"
     return Text(f"{what}: {found}", style=style)
 
@@ -175,16 +175,16 @@ def render_profile(analysis: Analysis, stream: IO[str]) -> None:
     batch = analysis.batch
     console.print(Text(f"{net.file}  {net.label}  input {batch}×{shape(net.input_shape)}  "
                        f"{analysis.dtype}  FLOPs as {analysis.convention}", style="bold"))
-    table = _table(console, "block", "family", "in → out", "params", "MACs", "mem_access",
+    grid = table(console, "block", "family", "in → out (per image)", "params", "MACs", "mem_access",
                    "act. bytes", numeric=(3, 4, 5, 6))
     for b in analysis.blocks:
-        table.add_row(b.path, b.family, f"{shape(b.input_shape)} → {shape(b.output_shape)}",
+        grid.add_row(b.path, b.family, f"{shape(b.input_shape)} → {shape(b.output_shape)}",
                       f"{b.params:,}", f"{b.macs:,}", f"{b.mem_access:,}",
                       f"{b.activation_bytes:,}")
-    console.print(table)
+    console.print(grid)
     console.print()
     t = analysis.total
-    totals = _table(console, "total", "value", "", numeric=(1, 2))
+    totals = table(console, "total", "value", "", numeric=(1, 2))
     for name, value in (("params", t.params), ("MACs (per image)", t.macs),
                         ("FLOPs (per image)", t.flops),
                         ("mem_access (elements per image)", t.mem_access),
@@ -198,9 +198,9 @@ def render_profile(analysis: Analysis, stream: IO[str]) -> None:
     if not changed:
         console.print("  none: every number was used as written")
         return
-    table = _table(console, "where", "block", "field", "written", "value", "rule",
+    grid = table(console, "where", "block", "field", "written", "value", "rule",
                    numeric=(3, 4))
     for r in changed:
-        table.add_row(f"{r['file']}:{r['line']}:{r['col']}", r["block"], r["field"],
+        grid.add_row(f"{r['file']}:{r['line']}:{r['col']}", r["block"], r["field"],
                       f"{r['written']:g}", str(r["value"]), r["rule"])
-    console.print(table)
+    console.print(grid)

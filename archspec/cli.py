@@ -1,0 +1,534 @@
+"""The ``archspec`` command: lint, profile, build, schema, list, rule.
+
+Exit codes (docs/cli.md): 0 success; 1 ``lint`` found an error-severity finding; 2 a spec error
+(rendered with its location) or bad command-line input; 3 a bug in archspec (a short message,
+never a traceback, unless ``ARCHSPEC_TRACEBACK=1``); 130 interrupted.
+
+Start-up is part of the interface: ``lint``, ``profile``, ``schema``, ``list`` and ``rule`` never
+import torch, and every heavier import (rich, the rules, the analysis) happens inside the command
+that needs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from archspec.diagnostics import Diagnostic, SpecError
+from archspec.report.model import EXIT_INTERNAL, EXIT_OK, EXIT_SPEC_ERROR
+
+if TYPE_CHECKING:
+    from archspec.report.model import FileReport, LintReport
+    from archspec.spec.document import Document
+
+PROG = "archspec"
+EXIT_INTERRUPTED = 130
+EXPORT_SUFFIXES = (".pt2", ".onnx", ".pt")
+
+
+class UsageError(Exception):
+    """Bad command-line input found after parsing (a value argparse cannot judge): exit 2."""
+
+
+# ------------------------------------------------------------------------------------ helpers
+
+
+def _codes(values: list[str] | None) -> list[str] | None:
+    """``--select G1,G2 --select S101`` → ``['G1', 'G2', 'S101']`` (None when not given)."""
+    if values is None:
+        return None
+    return [c.strip().upper() for v in values for c in v.split(",") if c.strip()]
+
+
+def parse_input(text: str) -> tuple[int, int, int, int]:
+    """``1x3x224x224`` (N×C×H×W) or ``3x224x224`` (C×H×W, batch 1) → (N, C, H, W)."""
+    parts = text.lower().replace("×", "x").replace(",", "x").split("x")
+    try:
+        dims = [int(p) for p in parts]
+    except ValueError:
+        dims = []
+    if len(dims) == 3:
+        dims = [1, *dims]
+    if len(dims) != 4 or min(dims) < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected N×C×H×W such as 1x3x224x224 (or C×H×W), got {text!r}")
+    return dims[0], dims[1], dims[2], dims[3]
+
+
+def _check_channels(channels: int, expected: int, where: str) -> None:
+    if channels != expected:
+        raise UsageError(f"--input has {channels} channels but {where} takes {expected}; "
+                         f"the channels must match the spec's `input.channels`")
+
+
+def _display(path: Path) -> str:
+    """``path`` relative to the working directory when it is inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _write_text(text: str, output: str | None) -> None:
+    if output is None or output == "-":
+        sys.stdout.write(text)
+        return
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+    print(f"wrote {output}", file=sys.stderr)
+
+
+def _render_errors(diagnostics: list[Diagnostic], fmt: str) -> None:
+    """Spec errors of a command other than lint: JSON on stdout, text on stderr."""
+    from archspec.report import render_lint
+    from archspec.report.model import LintReport
+
+    report = LintReport.of_errors(diagnostics)
+    if fmt == "text":
+        render_lint(report, "text", sys.stderr, summary=False)
+    else:
+        render_lint(report, fmt, sys.stdout)
+
+
+# ------------------------------------------------------------------------------------ lint
+
+
+def _lint_options(path: str) -> dict[str, Any]:
+    """``config=`` for the engine: ``[tool.archspec]`` of the pyproject.toml nearest the spec."""
+    try:
+        from archspec.rules.config import find_config
+    except ImportError:  # the rules package predates configuration files
+        return {}
+    return {"config": find_config(Path(path).resolve().parent)}
+
+
+def _run_rules(document: Document, variant: str | None, args: argparse.Namespace,
+               options: dict[str, Any]) -> list[Diagnostic]:
+    import inspect
+
+    from archspec.rules.engine import lint_document
+
+    accepted = inspect.signature(lint_document).parameters
+    extra = {k: v for k, v in options.items() if k in accepted}
+    return lint_document(document, variant=variant, target=args.target,
+                         select=_codes(args.select), ignore=_codes(args.ignore), **extra)
+
+
+def lint_file(path: str, args: argparse.Namespace) -> FileReport:
+    """Load, resolve and trace every variant (or ``--variant``), then run the rules."""
+    from dataclasses import replace
+
+    from archspec import resolve, trace
+    from archspec.report.model import FileReport, VariantSummary
+    from archspec.spec.document import load
+
+    report = FileReport(path)
+    try:
+        document = load(path)
+    except SpecError as exc:
+        report.diagnostics.extend(exc.diagnostics)
+        return report
+    variants = [args.variant] if args.variant else (document.variants or [None])
+    good: list[str | None] = []
+    for variant in variants:
+        try:
+            net = resolve(document, variant)
+        except SpecError as exc:
+            report.diagnostics.extend(d if d.variant else replace(d, variant=variant)
+                                      for d in exc.diagnostics)
+            continue
+        totals = trace(net).totals()
+        report.variants.append(VariantSummary(net.variant, totals.params, totals.macs))
+        good.append(variant)
+    if not good:
+        return report
+    options = _lint_options(path)
+    # all resolved: one run over the document (or --variant); else the variants that resolved
+    runs = [args.variant] if len(good) == len(variants) else good
+    for variant in runs:
+        try:
+            report.diagnostics.extend(_run_rules(document, variant, args, options))
+        except SpecError as exc:
+            report.diagnostics.extend(exc.diagnostics)
+    return report
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    from archspec.report import render_lint
+    from archspec.report.model import LintReport
+
+    report = LintReport([lint_file(path, args) for path in args.specs])
+    render_lint(report, args.format, sys.stdout)
+    return report.exit_code
+
+
+# ------------------------------------------------------------------------------------ profile
+
+
+def cmd_profile(args: argparse.Namespace) -> int:
+    from archspec import analyze
+    from archspec.spec.document import load
+
+    document = load(args.spec)
+    batch, channels, size = 1, None, None
+    if args.input is not None:
+        batch, channels, h, w = args.input
+        size = (h, w)
+    analysis = analyze(document, variant=args.variant, input_size=size, batch=batch,
+                       dtype=args.dtype, convention=args.convention,
+                       num_classes=args.num_classes)
+    if channels is not None:
+        _check_channels(channels, analysis.net.input_shape[0],
+                        f"{args.spec} ({analysis.net.label})")
+    if args.format == "json":
+        from archspec.report.json import dumps
+        from archspec.report.profile import profile_dict
+
+        sys.stdout.write(dumps(profile_dict(analysis)))
+    else:
+        from archspec.report.text import render_profile
+
+        render_profile(analysis, sys.stdout)
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------------------ build
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    if args.output is not None and Path(args.output).suffix not in EXPORT_SUFFIXES:
+        raise UsageError(f"cannot tell the format of {args.output}: the suffix must be one of "
+                         f"{', '.join(EXPORT_SUFFIXES)}")
+    try:
+        import torch
+    except ImportError:
+        raise UsageError("`archspec build` needs torch: pip install 'archspec[torch]'") from None
+    from archspec import build, resolve
+    from archspec.spec.document import load
+
+    document = load(args.spec)
+    net = resolve(document, args.variant, num_classes=args.num_classes)
+    channels, h, w = net.input_shape
+    batch = 1
+    if args.input is not None:
+        batch, in_channels, h, w = args.input
+        _check_channels(in_channels, channels, f"{args.spec} ({net.label})")
+        if (h, w) != net.input_shape[1:]:
+            from archspec import with_input_size
+
+            document = with_input_size(document, (h, w))
+    model = build(document, variant=args.variant, num_classes=args.num_classes)
+    model.eval()
+    example = torch.zeros(batch, channels, h, w)
+    with torch.no_grad():
+        out = model(example)
+    params = sum(p.numel() for p in model.parameters())
+    shapes = [tuple(t.shape) for t in (out if isinstance(out, list | tuple) else [out])]
+    print(f"{document.file}  {net.label}")
+    print(f"  parameters    {params:,}")
+    print(f"  modules       {sum(1 for _ in model.modules()):,}")
+    print(f"  input         {'×'.join(map(str, example.shape))}")
+    print("  output        " + ", ".join("×".join(map(str, s)) for s in shapes))
+    if args.output is not None:
+        _export(model, example, args.output, document)
+    return EXIT_OK
+
+
+def _export(model: Any, example: Any, output: str, document: Document) -> None:
+    try:
+        from archspec.nn.export import export
+    except ImportError as exc:
+        if exc.name and exc.name.split(".")[0] in ("onnx", "onnxruntime", "onnxscript"):
+            raise UsageError(f"exporting needs {exc.name}: pip install 'archspec[export]'") \
+                from None
+        raise
+    try:
+        export(model, example, output, spec_text=document.source.text)
+    except ImportError as exc:
+        raise UsageError(f"writing {Path(output).suffix} needs {exc.name or exc}: "
+                         "pip install 'archspec[export]'") from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+    print(f"wrote {output}")
+
+
+# ------------------------------------------------------------------------------------ schema
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from archspec.report.json import dumps
+    from archspec.spec.schema import json_schema
+
+    _write_text(dumps(json_schema()), args.output)
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------------------ list
+
+
+def shipped_specs() -> list[Path]:
+    """The specs shipped as package data: ``data/specs/*.yaml`` and its ``experiments/``."""
+    root = Path(__file__).parent / "data" / "specs"
+    return sorted(root.glob("*.yaml")) + sorted((root / "experiments").glob("*.yaml"))
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from archspec.spec.document import load
+
+    paths = [Path(p) for p in args.specs] if args.specs else shipped_specs()
+    rows: list[dict[str, Any]] = []
+    errors: list[Diagnostic] = []
+    for path in paths:
+        shown = _display(path) if not args.specs else str(path)
+        try:
+            document = load(shown)
+        except SpecError as exc:
+            errors.extend(exc.diagnostics)
+            rows.append({"file": shown, "name": None, "variants": [], "default_variant": None,
+                         "valid": False})
+            continue
+        rows.append({"file": shown, "name": document.name, "variants": document.variants,
+                     "default_variant": document.default_variant, "valid": True})
+    if args.format == "json":
+        from archspec.report.json import dumps
+        from archspec.report.model import SCHEMA_VERSION, diagnostic_dict
+
+        sys.stdout.write(dumps({"schema_version": SCHEMA_VERSION, "specs": rows,
+                                "diagnostics": [diagnostic_dict(d) for d in errors]}))
+    else:
+        _print_list(rows, sys.stdout)
+        if errors:
+            _render_errors(errors, "text")
+    return EXIT_SPEC_ERROR if errors else EXIT_OK
+
+
+def _print_list(rows: list[dict[str, Any]], stream: IO[str]) -> None:
+    from archspec.report.text import make_console, table
+
+    console = make_console(stream)
+    grid = table(console, "name", "variants (* default)", "file")
+    for row in rows:
+        variants = " ".join(f"*{v}" if v == row["default_variant"] else v
+                            for v in row["variants"]) or ("-" if row["valid"] else "INVALID")
+        grid.add_row(row["name"] or "?", variants, row["file"])
+    console.print(grid)
+
+
+# ------------------------------------------------------------------------------------ rule
+
+
+def _rule_page(code: str) -> str:
+    from archspec.rules.registry import RULES
+
+    try:
+        from archspec.rules.docs import rule_page
+    except ImportError:
+        rule = RULES[code]
+        doc = (rule.__doc__ or "").strip()
+        return f"# {code} {getattr(rule, 'name', '')}\n\n{doc}\n"
+    return rule_page(code)
+
+
+def cmd_rule(args: argparse.Namespace) -> int:
+    from archspec.rules.registry import RULES
+    from archspec.spec.reference import ERROR_CODES
+
+    if args.list or args.code is None:
+        _print_rules(sys.stdout)
+        return EXIT_OK
+    code = args.code.strip().upper()
+    if code in RULES:
+        text = _rule_page(code)
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return EXIT_OK
+    if code in ERROR_CODES:
+        where, title, description = ERROR_CODES[code]
+        sys.stdout.write(f"# {code} {title}\n\nA spec error ({where}; exit code 2).\n\n"
+                         f"{description}\n")
+        return EXIT_OK
+    import difflib
+
+    near = difflib.get_close_matches(code, [*RULES, *ERROR_CODES], n=1, cutoff=0.5)
+    hint = f"; did you mean {near[0]}?" if near else ""
+    raise UsageError(f"no rule or error code {args.code!r}{hint} (see `archspec rule --list`)")
+
+
+def _print_rules(stream: IO[str]) -> None:
+    from rich.text import Text
+
+    from archspec.report.model import code_order
+    from archspec.report.sarif import _first_sentence
+    from archspec.report.text import make_console, table
+    from archspec.rules.registry import RULES
+    from archspec.spec.reference import ERROR_CODES
+
+    console = make_console(stream)
+    console.print(Text("Rules", style="bold"))
+    if RULES:
+        grid = table(console, "code", "name", "severity", "what it checks")
+        for code in sorted(RULES, key=code_order):
+            rule = RULES[code]
+            grid.add_row(code, str(getattr(rule, "name", "")),
+                         str(getattr(rule, "severity", "")), _first_sentence(rule.__doc__))
+        console.print(grid)
+    else:
+        console.print("  no rules are registered")
+    console.print()
+    console.print(Text("Spec errors (exit 2)", style="bold"))
+    grid = table(console, "code", "stage", "what")
+    for code, (where, title, _) in ERROR_CODES.items():
+        grid.add_row(code, where, title)
+    console.print(grid)
+
+
+# ------------------------------------------------------------------------------------ parser
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=30)
+
+
+EXIT_CODES = """\
+exit codes:
+  0  success (lint: no error-severity finding)
+  1  lint: at least one error-severity finding
+  2  a spec error (bad YAML, unknown key, unbuildable network), or bad command-line input
+  3  a bug in archspec: please report it
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from archspec import __version__
+
+    parser = argparse.ArgumentParser(
+        prog=PROG, formatter_class=_Formatter, epilog=EXIT_CODES + "\nsee docs/cli.md",
+        description="YAML specs of mobile vision networks: validate, lint against the "
+                    "ShuffleNet V2 guidelines, profile without torch, build torch modules.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name: str, help: str, description: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=description, epilog=EXIT_CODES,
+                           formatter_class=_Formatter)
+        return p
+
+    p = command("lint", "validate specs and check them against the design rules",
+                "Load, resolve and trace every variant of each SPEC (or --variant), run the "
+                "design rules, and report spec errors and findings with their YAML location.")
+    p.add_argument("specs", nargs="+", metavar="SPEC", help="spec files (YAML)")
+    p.add_argument("--variant", metavar="V", help="lint only this variant (default: all)")
+    p.add_argument("--target", metavar="NAME|PATH",
+                   help="target device: a shipped name (see docs/rules) or a target YAML file")
+    p.add_argument("--select", action="append", metavar="CODES",
+                   help="only these rule codes or prefixes, comma-separated (repeatable)")
+    p.add_argument("--ignore", action="append", metavar="CODES",
+                   help="skip these rule codes or prefixes, comma-separated (repeatable)")
+    p.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text",
+                   help="output format (default: text)")
+    p.set_defaults(func=cmd_lint)
+
+    p = command("profile", "per-block shapes, params, MACs, memory access (no torch)",
+                "Analyse one variant of SPEC without torch: per-block table and totals, and every "
+                "rounding that changed a number written in the spec.")
+    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("--variant", metavar="V", help="variant (default: the spec's default)")
+    p.add_argument("--input", type=parse_input, metavar="NxCxHxW",
+                   help="input shape, e.g. 1x3x224x224: N sets the batch, H×W override the "
+                        "spec's size, C must equal the spec's input channels")
+    p.add_argument("--num-classes", type=_positive, metavar="N",
+                   help="classifier width (replaces the head's last linear)")
+    p.add_argument("--dtype", choices=("fp32", "fp16", "bf16", "int8"), default="fp32",
+                   help="element type for activation bytes (default: fp32)")
+    p.add_argument("--convention", choices=("torch", "fvcore"), default="torch",
+                   help="FLOPs: torch = 2×MACs; fvcore = MACs + norm elements (default: torch)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=cmd_profile)
+
+    p = command("build", "build the torch module (needs torch) and optionally export it",
+                "Build one variant of SPEC as a torch module, run a dummy input through it, print "
+                "a summary, and write it to FILE: .pt2 (torch.export), .onnx (checked in "
+                "onnxruntime) or .pt (checkpoint with the spec text; archspec.load_model reads "
+                "it).")
+    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("--variant", metavar="V", help="variant (default: the spec's default)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write FILE (.pt2, .onnx or .pt)")
+    p.add_argument("--num-classes", type=_positive, metavar="N",
+                   help="classifier width (replaces the head's last linear)")
+    p.add_argument("--input", type=parse_input, metavar="NxCxHxW",
+                   help="dummy/example input shape (default: 1×C×H×W of the spec)")
+    p.set_defaults(func=cmd_build)
+
+    p = command("schema", "print the JSON Schema of the spec format",
+                "The JSON Schema of archspec specs, generated from the pydantic models; point "
+                "an editor at it for completion and hover docs "
+                "(`# yaml-language-server: $schema=...`).")
+    p.add_argument("-o", "--output", metavar="FILE", help="write FILE instead of stdout")
+    p.set_defaults(func=cmd_schema)
+
+    p = command("list", "list shipped specs (or the given ones) and their variants",
+                "List the specs shipped with archspec, or the SPEC files given, with their "
+                "variants; the default variant is starred.")
+    p.add_argument("specs", nargs="*", metavar="SPEC")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=cmd_list)
+
+    p = command("rule", "show a rule's documentation, or list the rules",
+                "Print the documentation page of a rule (G1, S101, …) or a spec error code "
+                "(E120, …); --list lists them all.")
+    p.add_argument("code", nargs="?", metavar="CODE")
+    p.add_argument("--list", action="store_true", help="list every rule and error code")
+    p.set_defaults(func=cmd_rule)
+    return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+# ------------------------------------------------------------------------------------ main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (never raises for bad input)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version (0) and usage errors (2)
+        return exc.code if isinstance(exc.code, int) else EXIT_SPEC_ERROR
+    try:
+        return int(args.func(args))
+    except SpecError as exc:
+        _render_errors(exc.diagnostics, getattr(args, "format", "text"))
+        return EXIT_SPEC_ERROR
+    except UsageError as exc:
+        print(f"{PROG} {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_SPEC_ERROR
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `archspec ... | head`: the reader left; say nothing more
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):  # stdout is not a real file (captured in tests)
+            pass
+        return EXIT_OK
+    except Exception as exc:  # a bug: a short message, the traceback only on request
+        if os.environ.get("ARCHSPEC_TRACEBACK"):
+            raise
+        print(f"{PROG} {args.command}: internal error: {type(exc).__name__}: {exc}\n"
+              "This is a bug in archspec; please report it with the command and the spec "
+              "(set ARCHSPEC_TRACEBACK=1 to see the traceback).", file=sys.stderr)
+        return EXIT_INTERNAL

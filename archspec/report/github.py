@@ -1,0 +1,35 @@
+"""GitHub Actions workflow commands: one annotation per diagnostic on the pull request's diff.
+
+``::error file=F,line=L,col=C,title=CODE::message``; warnings as ``::warning``, info as
+``::notice``. Values are escaped as the Actions runner expects (``%``, CR, LF everywhere; ``:`` and
+``,`` in properties too).
+"""
+
+from __future__ import annotations
+
+from archspec.diagnostics import Diagnostic, Severity
+from archspec.report.model import LintReport
+
+COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _property(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(d: Diagnostic) -> str:
+    message = f"[{d.variant}] {d.message}" if d.variant else d.message
+    if d.fix:
+        message += f"\nfix: {d.fix}"
+    props = (f"file={_property(d.span.file)},line={d.span.line},col={d.span.col},"
+             f"title={_property(d.code)}")
+    return f"::{COMMANDS[d.severity]} {props}::{_data(message)}"
+
+
+def render_lint(report: LintReport) -> str:
+    diagnostics = sorted(report.diagnostics, key=lambda d: (d.sort_key(), d.variant or ""))
+    return "".join(annotation(d) + "\n" for d in diagnostics)

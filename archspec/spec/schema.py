@@ -1,0 +1,145 @@
+"""The JSON Schema of the spec format, generated from the pydantic models (``archspec schema``).
+
+Editors read it (``# yaml-language-server: $schema=../docs/archspec.schema.json``) to complete
+keys, show each field's description and default on hover, and flag unknown keys while typing.
+It describes pass 1 of validation, the document as written:
+
+* a block in ``stem``, ``head``, a stage's ``block`` or ``blocks`` is one of the block families,
+  chosen by its ``block:`` tag, with every field optional (defaults may supply it) but shown with
+  its real default, range and description, taken from the family's full model;
+* ``defaults.<type>`` takes the fields of that family; a stage's ``first`` and the stage
+  overrides of a variant take the fields of any family;
+* a variant is a partial network: stages either a list (replacing the base's) or a mapping from
+  stage name to overrides.
+
+What only resolution can judge (``exp`` xor ``mid`` after layering, divisibility, shapes) is not in
+the schema; ``archspec lint`` reports it.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from archspec.blocks import FAMILIES
+from archspec.spec.models import VARIANT_KEYS, network_model
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/$defs/{name}"}
+
+
+def _optional(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with no required keys (a layer that is merged onto something else)."""
+    out = copy.deepcopy(schema)
+    out.pop("required", None)
+    return out
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of an archspec spec file."""
+    from pydantic.json_schema import models_json_schema
+
+    network = network_model()
+    families = list(FAMILIES.values())
+    _, top = models_json_schema([(network, "validation"), *((f.model, "validation")
+                                                           for f in families)],
+                                ref_template="#/$defs/{model}")
+    defs: dict[str, Any] = top["$defs"]
+    root = defs.pop(network.__name__)
+
+    # Block layers: the family's full model (real defaults, ranges, descriptions), all optional
+    # but the tag. The names are those of the partial models pass 1 validates with.
+    layers, overrides = [], []
+    for family in families:
+        full = defs.pop(family.model.__name__)
+        stem = family.model.__name__.removesuffix("Spec")
+        layer = _optional(full)
+        layer["required"] = ["block"]
+        defaults = _optional(full)
+        del defaults["properties"]["block"]
+        defaults["title"] = f"{stem} defaults"
+        layer["title"] = f"{stem} block (`block: {family.tag}`)"
+        defs[f"{stem}Layer"], defs[f"{stem}Defaults"] = layer, defaults
+        layers.append(_ref(f"{stem}Layer"))
+        overrides.append(_ref(f"{stem}Defaults"))
+    defs["BlockOverride"] = {
+        "title": "Block override",
+        "description": "Fields of any block family, merged onto a block: a stage's `first`, "
+                       "or a variant's change to a stage template. Naming another `block:` "
+                       "type replaces the block.",
+        "anyOf": [*layers, *overrides],
+    }
+
+    stage = defs["StageSpec"]
+    stage["properties"]["first"] = {**_without_type(stage["properties"]["first"]),
+                                    "anyOf": [_ref("BlockOverride"), {"type": "null"}]}
+    stage_override = _optional(stage)
+    stage_override["title"] = "Stage override"
+    stage_override["description"] = ("A variant's change to a stage of the base, addressed by "
+                                     "its name; mappings merge, lists and values replace.")
+    stage_override["properties"].pop("name")
+    stage_override["properties"]["block"] = {
+        **_without_type(stage["properties"]["block"]),
+        "anyOf": [_ref("BlockOverride"), {"type": "null"}]}
+    defs["StageOverride"] = stage_override
+    defs["InputOverride"] = {**_optional(defs["InputSpec"]), "title": "Input override"}
+
+    props = root["properties"]
+    union = props["stem"]["items"]  # the discriminated union of block layers, used everywhere
+    for name in ("ParallelLayer", "ParallelDefaults"):  # a branch is a list of blocks
+        defs[name]["properties"]["branches"]["items"]["items"] = union
+    variant_props = {key: copy.deepcopy(props[key]) for key in VARIANT_KEYS}
+    variant_props["input"] = _ref("InputOverride")
+    variant_props["stages"] = {
+        "description": "A list replaces the base's stages; a mapping changes stages by name.",
+        "anyOf": [copy.deepcopy(props["stages"]),
+                  {"type": "object", "additionalProperties": _ref("StageOverride")}]}
+    defs["Variant"] = {
+        "title": "Variant",
+        "description": "Overrides deep-merged onto the base network: mappings merge key by key, "
+                       "lists and values replace, stages are addressed by name.",
+        "type": "object", "additionalProperties": False, "properties": variant_props}
+    props["variants"] = {**_without_type(props["variants"]), "type": "object",
+                         "additionalProperties": _ref("Variant")}
+
+    root, defs = _hoist(root, union), _hoist(defs, union)
+    return {
+        "$schema": DIALECT,
+        "title": "archspec spec",
+        "description": "A mobile vision network for archspec (docs/spec.md). Generated by "
+                       "`archspec schema` from the pydantic models; do not edit.",
+        **{k: v for k, v in root.items() if k not in ("title", "description")},
+        "$defs": dict(sorted(defs.items())),
+    }
+
+
+def _hoist(schema: Any, union: dict[str, Any]) -> Any:
+    """``schema`` with every copy of the block union replaced by a reference to ``Block``."""
+    if schema == union:
+        return _ref("Block")
+    if isinstance(schema, dict):
+        return {k: _hoist(v, union) for k, v in schema.items()}
+    if isinstance(schema, list):
+        return [_hoist(v, union) for v in schema]
+    return schema
+
+
+def _without_type(schema: dict[str, Any]) -> dict[str, Any]:
+    """Title, description and default of a property, without what it says about the type."""
+    return {k: v for k, v in schema.items() if k in ("title", "description", "default")}
+
+
+def main() -> None:
+    """``python -m archspec.spec.schema > docs/archspec.schema.json``"""
+    import sys
+
+    from archspec.report.json import dumps
+
+    sys.stdout.write(dumps(json_schema()))
+
+
+if __name__ == "__main__":
+    main()

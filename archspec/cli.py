@@ -12,6 +12,7 @@ that needs it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -22,7 +23,8 @@ from archspec.diagnostics import Diagnostic, SpecError
 from archspec.report.model import EXIT_INTERNAL, EXIT_OK, EXIT_SPEC_ERROR
 
 if TYPE_CHECKING:
-    from archspec.report.model import FileReport, LintReport
+    from archspec.report.model import FileReport
+    from archspec.rules.config import Config
     from archspec.spec.document import Document
 
 PROG = "archspec"
@@ -99,33 +101,26 @@ def _render_errors(diagnostics: list[Diagnostic], fmt: str) -> None:
 # ------------------------------------------------------------------------------------ lint
 
 
-def _lint_options(path: str) -> dict[str, Any]:
-    """``config=`` for the engine: ``[tool.archspec]`` of the pyproject.toml nearest the spec."""
-    try:
-        from archspec.rules.config import find_config
-    except ImportError:  # the rules package predates configuration files
-        return {}
-    return {"config": find_config(Path(path).resolve().parent)}
-
-
 def _run_rules(document: Document, variant: str | None, args: argparse.Namespace,
-               options: dict[str, Any]) -> list[Diagnostic]:
-    import inspect
+               config: Config) -> list[Diagnostic]:
+    from archspec.rules.engine import UnknownSelector, lint_document
 
-    from archspec.rules.engine import lint_document
-
-    accepted = inspect.signature(lint_document).parameters
-    extra = {k: v for k, v in options.items() if k in accepted}
-    return lint_document(document, variant=variant, target=args.target,
-                         select=_codes(args.select), ignore=_codes(args.ignore), **extra)
+    try:
+        return lint_document(document, variant=variant, target=args.target,
+                             select=_codes(args.select), ignore=_codes(args.ignore),
+                             config=config)
+    except UnknownSelector as exc:
+        raise UsageError(f"--select/--ignore: {exc}") from None
 
 
 def lint_file(path: str, args: argparse.Namespace) -> FileReport:
-    """Load, resolve and trace every variant (or ``--variant``), then run the rules."""
+    """Load, resolve and trace every variant (or ``--variant``), then run the rules with the
+    ``[tool.archspec]`` configuration of the pyproject.toml nearest the spec."""
     from dataclasses import replace
 
     from archspec import resolve, trace
     from archspec.report.model import FileReport, VariantSummary
+    from archspec.rules.config import find_config
     from archspec.spec.document import load
 
     report = FileReport(path)
@@ -134,7 +129,7 @@ def lint_file(path: str, args: argparse.Namespace) -> FileReport:
     except SpecError as exc:
         report.diagnostics.extend(exc.diagnostics)
         return report
-    variants = [args.variant] if args.variant else (document.variants or [None])
+    variants: list[str | None] = [args.variant] if args.variant else [*document.variants] or [None]
     good: list[str | None] = []
     for variant in variants:
         try:
@@ -148,12 +143,12 @@ def lint_file(path: str, args: argparse.Namespace) -> FileReport:
         good.append(variant)
     if not good:
         return report
-    options = _lint_options(path)
+    config = find_config(Path(path).resolve().parent)
     # all resolved: one run over the document (or --variant); else the variants that resolved
     runs = [args.variant] if len(good) == len(variants) else good
     for variant in runs:
         try:
-            report.diagnostics.extend(_run_rules(document, variant, args, options))
+            report.diagnostics.extend(_run_rules(document, variant, args, config))
         except SpecError as exc:
             report.diagnostics.extend(exc.diagnostics)
     return report
@@ -163,6 +158,10 @@ def cmd_lint(args: argparse.Namespace) -> int:
     from archspec.report import render_lint
     from archspec.report.model import LintReport
 
+    if args.target is not None:  # once, before any file: a bad target is nobody's spec error
+        from archspec.rules.targets import load_target
+
+        args.target = load_target(args.target)
     report = LintReport([lint_file(path, args) for path in args.specs])
     render_lint(report, args.format, sys.stdout)
     return report.exit_code
@@ -209,7 +208,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         import torch
     except ImportError:
         raise UsageError("`archspec build` needs torch: pip install 'archspec[torch]'") from None
-    from archspec import build, resolve
+    from archspec import resolve, trace, with_input_size
+    from archspec.nn.build import build_module
     from archspec.spec.document import load
 
     document = load(args.spec)
@@ -219,38 +219,37 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.input is not None:
         batch, in_channels, h, w = args.input
         _check_channels(in_channels, channels, f"{args.spec} ({net.label})")
-        if (h, w) != net.input_shape[1:]:
-            from archspec import with_input_size
-
-            document = with_input_size(document, (h, w))
-    model = build(document, variant=args.variant, num_classes=args.num_classes)
+        if (h, w) != net.input_shape[1:]:  # resolve at that size: it must fit the network
+            net = resolve(with_input_size(document, (h, w)), args.variant,
+                          num_classes=args.num_classes)
+    model = build_module(net)
     model.eval()
     example = torch.zeros(batch, channels, h, w)
     with torch.no_grad():
         out = model(example)
     params = sum(p.numel() for p in model.parameters())
+    analysed = trace(net).totals().params
     shapes = [tuple(t.shape) for t in (out if isinstance(out, list | tuple) else [out])]
     print(f"{document.file}  {net.label}")
-    print(f"  parameters    {params:,}")
+    print(f"  parameters    {params:,}" + (" (as analysed)" if params == analysed else ""))
     print(f"  modules       {sum(1 for _ in model.modules()):,}")
     print(f"  input         {'×'.join(map(str, example.shape))}")
     print("  output        " + ", ".join("×".join(map(str, s)) for s in shapes))
+    if params != analysed:  # the analysis is the truth about the module: this is a bug
+        print(f"{PROG} build: internal error: the module has {params:,} parameters, the analysis "
+              f"{analysed:,}; please report it with the spec", file=sys.stderr)
+        return EXIT_INTERNAL
     if args.output is not None:
         _export(model, example, args.output, document)
     return EXIT_OK
 
 
 def _export(model: Any, example: Any, output: str, document: Document) -> None:
-    try:
-        from archspec.nn.export import export
-    except ImportError as exc:
-        if exc.name and exc.name.split(".")[0] in ("onnx", "onnxruntime", "onnxscript"):
-            raise UsageError(f"exporting needs {exc.name}: pip install 'archspec[export]'") \
-                from None
-        raise
+    from archspec.nn.export import export
+
     try:
         export(model, example, output, spec_text=document.source.text)
-    except ImportError as exc:
+    except ImportError as exc:  # onnx, onnxruntime, onnxscript
         raise UsageError(f"writing {Path(output).suffix} needs {exc.name or exc}: "
                          "pip install 'archspec[export]'") from None
     except OSError as exc:
@@ -309,47 +308,36 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def _print_list(rows: list[dict[str, Any]], stream: IO[str]) -> None:
-    from archspec.report.text import make_console, table
+    from archspec.report.text import Page
 
-    console = make_console(stream)
-    grid = table(console, "name", "variants (* default)", "file")
-    for row in rows:
-        variants = " ".join(f"*{v}" if v == row["default_variant"] else v
-                            for v in row["variants"]) or ("-" if row["valid"] else "INVALID")
-        grid.add_row(row["name"] or "?", variants, row["file"])
-    console.print(grid)
+    page = Page()
+    page.table(("name", "variants (* default)", "file"), (
+        (row["name"] or "?", " ".join(f"*{v}" if v == row["default_variant"] else v
+                                      for v in row["variants"])
+         or ("-" if row["valid"] else "INVALID"), row["file"]) for row in rows))
+    page.write(stream)
 
 
 # ------------------------------------------------------------------------------------ rule
 
 
-def _rule_page(code: str) -> str:
-    from archspec.rules.registry import RULES
-
-    try:
-        from archspec.rules.docs import rule_page
-    except ImportError:
-        rule = RULES[code]
-        doc = (rule.__doc__ or "").strip()
-        return f"# {code} {getattr(rule, 'name', '')}\n\n{doc}\n"
-    return rule_page(code)
-
-
 def cmd_rule(args: argparse.Namespace) -> int:
-    from archspec.rules.registry import RULES
+    from archspec.rules.docs import rule_page
+    from archspec.rules.registry import RULES, by_name
     from archspec.spec.reference import ERROR_CODES
 
     if args.list or args.code is None:
         _print_rules(sys.stdout)
         return EXIT_OK
-    code = args.code.strip().upper()
+    named = by_name().get(args.code.strip())  # a rule's name works as well as its code
+    code = named.code if named is not None else args.code.strip().upper()
     if code in RULES:
-        text = _rule_page(code)
+        text = rule_page(code)
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return EXIT_OK
     if code in ERROR_CODES:
         where, title, description = ERROR_CODES[code]
-        sys.stdout.write(f"# {code} {title}\n\nA spec error ({where}; exit code 2).\n\n"
+        sys.stdout.write(f"# {code}: {title}\n\nA spec error ({where}; exit code 2).\n\n"
                          f"{description}\n")
         return EXIT_OK
     import difflib
@@ -360,31 +348,21 @@ def cmd_rule(args: argparse.Namespace) -> int:
 
 
 def _print_rules(stream: IO[str]) -> None:
-    from rich.text import Text
-
-    from archspec.report.model import code_order
-    from archspec.report.sarif import _first_sentence
-    from archspec.report.text import make_console, table
-    from archspec.rules.registry import RULES
+    from archspec.report.text import Page
+    from archspec.rules.registry import RULES, sorted_codes
     from archspec.spec.reference import ERROR_CODES
 
-    console = make_console(stream)
-    console.print(Text("Rules", style="bold"))
-    if RULES:
-        grid = table(console, "code", "name", "severity", "what it checks")
-        for code in sorted(RULES, key=code_order):
-            rule = RULES[code]
-            grid.add_row(code, str(getattr(rule, "name", "")),
-                         str(getattr(rule, "severity", "")), _first_sentence(rule.__doc__))
-        console.print(grid)
-    else:
-        console.print("  no rules are registered")
-    console.print()
-    console.print(Text("Spec errors (exit 2)", style="bold"))
-    grid = table(console, "code", "stage", "what")
-    for code, (where, title, _) in ERROR_CODES.items():
-        grid.add_row(code, where, title)
-    console.print(grid)
+    page = Page()
+    page.add(("Rules", "bold"))
+    page.table(("code", "name", "severity", "what it checks"), (
+        (code, RULES[code].name, RULES[code].severity.value, RULES[code].summary())
+        for code in sorted_codes()), indent="  ")
+    page.blank()
+    page.add(("Spec errors (exit 2)", "bold"))
+    page.table(("code", "raised by", "what"),
+               ((code, where, title) for code, (where, title, _) in ERROR_CODES.items()),
+               indent="  ")
+    page.write(stream)
 
 
 # ------------------------------------------------------------------------------------ parser
@@ -520,10 +498,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # `archspec ... | head`: the reader left; say nothing more
-        try:
+        with contextlib.suppress(OSError, ValueError):  # not a real file (captured in tests)
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        except (OSError, ValueError):  # stdout is not a real file (captured in tests)
-            pass
         return EXIT_OK
     except Exception as exc:  # a bug: a short message, the traceback only on request
         if os.environ.get("ARCHSPEC_TRACEBACK"):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from torch import nn
 
@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 
 INIT_SCHEMES = ("torchvision", "emo", "pytorch")
 
+M = TypeVar("M", bound=nn.Module)
+
 
 def build_module(net: ResolvedNet, *, features_only: bool = False,
                  out_indices: Sequence[int] | None = None) -> Network:
@@ -22,7 +24,7 @@ def build_module(net: ResolvedNet, *, features_only: bool = False,
     return init_weights(model, net.init)
 
 
-def init_weights(model: nn.Module, scheme: str) -> nn.Module:
+def init_weights(model: M, scheme: str) -> M:
     """Initialise ``model`` in place as the reference implementation of ``scheme`` does.
 
     * ``torchvision`` (MobileNetV2/V3): conv ``kaiming_normal_(mode="fan_out")``, bias 0;

@@ -103,7 +103,7 @@ def _save_checkpoint(model: nn.Module, path: Path, *, spec_text: str | None) -> 
         raise ValueError("a .pt checkpoint holds a whole classifier network; this one was built "
                          "with features_only=True (export .pt2/.onnx instead)")
     if spec_text is None:
-        spec_text = getattr(net, "text", None)
+        spec_text = getattr(net, "text", "") or None
     if spec_text is None:
         file = Path(net.file)
         if not file.is_file():

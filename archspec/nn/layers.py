@@ -6,6 +6,8 @@ name): nothing here picks a default or rounds a width.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import torch
 from torch import nn
 
@@ -85,6 +87,7 @@ class DropPath(nn.Module):
         return f"rate={self.rate:g}"
 
 
-def make_drop_path(rate: float) -> nn.Module:
-    """DropPath, or Identity when the rate is 0 (as EMO builds it)."""
-    return DropPath(rate) if rate > 0.0 else nn.Identity()
+def parts(**modules: nn.Module) -> OrderedDict[str, nn.Module]:
+    """The named modules, in order, without absent (Identity) ones: ``nn.Sequential(parts(...))``
+    costs no call for a ``none`` norm or activation."""
+    return OrderedDict((name, m) for name, m in modules.items() if not isinstance(m, nn.Identity))

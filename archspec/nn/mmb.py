@@ -11,8 +11,8 @@ Computes what :func:`archspec.blocks.mmb.trace` describes::
     x = proj_act(proj_norm(proj(x)))
     x = shortcut + drop_path(x) if skip;  x = post_act(x)
 
-Submodules are registered in the order pre_norm, qk, expand, dw, se, proj (each conv before its
-norm), so the state_dicts of EMO's iRMB (norm, qk, v, conv_local, se, proj), torchvision's
+Submodules are registered in the order pre_norm, qk, expand, dw, se, proj (each a conv → norm
+→ act unit, conv first), so the state_dicts of EMO's iRMB (norm, qk, v, conv_local, se, proj), torchvision's
 MobileNetV2 (expand, dw, proj) and MobileNetV3 (expand, dw, SE fc1/fc2, proj) line up by position.
 
 Attention runs through ``scaled_dot_product_attention`` by default; ``attention_impl =
@@ -30,7 +30,8 @@ from torch import nn
 
 from archspec.blocks.base import Norm
 from archspec.blocks.mmb import MMB
-from archspec.nn.layers import make_act, make_drop_path, make_norm
+from archspec.nn.conv import ConvNormAct
+from archspec.nn.layers import DropPath, make_act, make_norm
 from archspec.nn.registry import register
 
 AttentionImpl = Literal["sdpa", "explicit"]
@@ -95,6 +96,9 @@ class SqueezeExcite(nn.Module):
 
 @register("mmb")
 class MetaMobileBlock(nn.Module):
+    """Absent parts (no pre_norm, no expand, no dw for ffn, no SE, no skip, no post_act) are
+    ``None``, not Identity modules: the forward pass costs nothing for them."""
+
     attention_impl: AttentionImpl
 
     def __init__(self, *, in_ch: int, out: int, mid: int, expand: bool, f: str, partition: str,
@@ -108,7 +112,7 @@ class MetaMobileBlock(nn.Module):
         if f not in ("dwconv", "attn", "ffn"):
             raise ValueError(f"unknown operator f={f!r}")
         self.f, self.skip, self.dw_skip = f, skip, dw_skip
-        self.pre_norm = make_norm(pre_norm, in_ch)
+        self.pre_norm = make_norm(pre_norm, in_ch) if pre_norm.present else None
         if f == "attn":
             if partition not in PARTITIONS:
                 raise ValueError(f"unknown partition {partition!r}")
@@ -117,26 +121,21 @@ class MetaMobileBlock(nn.Module):
             self.scale = dim_head**-0.5
             self.attention_impl = "sdpa"
             self.qk = nn.Conv2d(in_ch, 2 * in_ch, 1, bias=qkv_bias)  # channels (qk heads dim_head)
-        if expand:
-            v_groups = heads if (v_group and f == "attn") else 1
-            self.expand = nn.Conv2d(in_ch, mid, 1, bias=expand_bias, groups=v_groups)
-            self.expand_norm = make_norm(expand_norm, mid)
-            self.expand_act = make_act(expand_act, inplace=True)
-        else:
-            self.expand, self.expand_norm, self.expand_act = nn.Identity(), nn.Identity(), nn.Identity()
-        if f != "ffn":
-            self.dw = nn.Conv2d(mid, mid, dw_k, stride, padding, dilation, groups, bias=False)
-            self.dw_norm = make_norm(dw_norm, mid)
-            self.dw_act = make_act(dw_act, inplace=True)
-        else:
-            self.dw, self.dw_norm, self.dw_act = nn.Identity(), nn.Identity(), nn.Identity()
-        self.se = (SqueezeExcite(ch=mid, se_ch=se_ch, act=se_act, gate=se_gate) if se_ch
-                   else nn.Identity())
-        self.proj = nn.Conv2d(mid, out, 1, bias=proj_bias)
-        self.proj_norm = make_norm(proj_norm, out)
-        self.proj_act = make_act(proj_act, inplace=True)
-        self.drop_path = make_drop_path(drop_path if skip else 0.0)
-        self.post_act = make_act(post_act, inplace=True)
+        self.expand = ConvNormAct(
+            in_ch=in_ch, out=mid, k=1, stride=1, padding=0, dilation=1, bias=expand_bias,
+            groups=heads if (v_group and f == "attn") else 1, norm=expand_norm, act=expand_act,
+        ) if expand else None
+        self.dw = ConvNormAct(
+            in_ch=mid, out=mid, k=dw_k, stride=stride, padding=padding, dilation=dilation,
+            groups=groups, bias=False, norm=dw_norm, act=dw_act,
+        ) if f != "ffn" else None
+        self.se = SqueezeExcite(ch=mid, se_ch=se_ch, act=se_act, gate=se_gate) if se_ch else None
+        self.proj = ConvNormAct(in_ch=mid, out=out, k=1, stride=1, padding=0, dilation=1,
+                                groups=1, bias=proj_bias, norm=proj_norm, act=proj_act)
+        self.drop_path = DropPath(drop_path) if (skip and drop_path > 0) else None
+        # proj's output (a conv or norm output unless proj_act is set) is needed by no backward
+        self.add_inplace = proj_act == "none"
+        self.post_act = make_act(post_act, inplace=True) if post_act != "none" else None
 
     @classmethod
     def from_resolved(cls, b: MMB) -> MetaMobileBlock:
@@ -151,9 +150,6 @@ class MetaMobileBlock(nn.Module):
             se_ch=b.se_ch, se_act=b.se_act, se_gate=b.se_gate, skip=b.skip,
             dw_skip=b.dw_skip, post_act=b.post_act, drop_path=b.drop_path,
         )
-
-    def _expand(self, x: torch.Tensor) -> torch.Tensor:
-        return self.expand_act(self.expand_norm(self.expand(x)))
 
     def _attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
         """softmax(q·kᵀ·scale)·v over (b', heads, tokens, dim) tensors; v's dim may differ."""
@@ -178,9 +174,10 @@ class MetaMobileBlock(nn.Module):
         if self.attn_pre:  # attend on x itself, then v = expand
             v = x.view(b, self.heads, self.dim_head, t).transpose(-2, -1)
             y = self._attend(q, k, v).transpose(-2, -1).reshape(b, c, wh, ww)
-            y = self._expand(y)  # b' mid wh ww
+            if self.expand is not None:
+                y = self.expand(y)  # b' mid wh ww
         else:  # v = expand(x), split into heads
-            v = self._expand(x)
+            v = self.expand(x) if self.expand is not None else x
             m = v.shape[1]
             v = v.view(b, self.heads, m // self.heads, t).transpose(-2, -1)
             y = self._attend(q, k, v).transpose(-2, -1).reshape(b, m, wh, ww)
@@ -191,20 +188,29 @@ class MetaMobileBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         shortcut = x
-        x = self.pre_norm(x)
-        x = self._attention(x) if self.f == "attn" else self._expand(x)
-        y = self.se(self.dw_act(self.dw_norm(self.dw(x))))
+        if self.pre_norm is not None:
+            x = self.pre_norm(x)
+        if self.f == "attn":
+            x = self._attention(x)
+        elif self.expand is not None:
+            x = self.expand(x)  # b mid h w
+        y = self.dw(x) if self.dw is not None else x
+        if self.se is not None:
+            y = self.se(y)
         x = x + y if self.dw_skip else y
-        x = self.proj_act(self.proj_norm(self.proj(x)))
+        x = self.proj(x)  # b out h' w'
         if self.skip:
-            x = shortcut + self.drop_path(x)
-        return self.post_act(x)
+            if self.drop_path is not None:
+                x = self.drop_path(x)
+            x = x.add_(shortcut) if self.add_inplace else shortcut + x
+        return self.post_act(x) if self.post_act is not None else x
 
     def extra_repr(self) -> str:
         if self.f != "attn":
-            return f"f={self.f}"
+            return f"f={self.f}, skip={self.skip}, dw_skip={self.dw_skip}"
         return (f"f=attn, partition={self.partition}, window={self.window}, "
-                f"heads={self.heads}, attn_pre={self.attn_pre}, impl={self.attention_impl}")
+                f"heads={self.heads}, attn_pre={self.attn_pre}, impl={self.attention_impl}, "
+                f"skip={self.skip}, dw_skip={self.dw_skip}")
 
 
 def set_attention_impl(model: nn.Module, impl: AttentionImpl) -> nn.Module:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from archspec.blocks.pool import Pool
@@ -16,12 +17,8 @@ class PoolLayer(nn.Module):
         super().__init__()
         if kind not in ("avg", "max"):
             raise ValueError(f"unknown pool kind {kind!r}")
-        if global_:
-            self.pool = nn.AdaptiveAvgPool2d(1) if kind == "avg" else nn.AdaptiveMaxPool2d(1)
-        elif kind == "avg":
-            self.pool = nn.AvgPool2d(k, stride, padding, ceil_mode=ceil_mode)
-        else:
-            self.pool = nn.MaxPool2d(k, stride, padding, ceil_mode=ceil_mode)
+        self.kind, self.global_ = kind, global_
+        self.k, self.stride, self.padding, self.ceil_mode = k, stride, padding, ceil_mode
 
     @classmethod
     def from_resolved(cls, b: Pool) -> PoolLayer:
@@ -29,4 +26,14 @@ class PoolLayer(nn.Module):
                    ceil_mode=b.ceil_mode)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.pool(x)
+        if self.global_:  # b c h w -> b c 1 1
+            return F.adaptive_avg_pool2d(x, 1) if self.kind == "avg" else F.adaptive_max_pool2d(x, 1)
+        if self.kind == "avg":
+            return F.avg_pool2d(x, self.k, self.stride, self.padding, self.ceil_mode)
+        return F.max_pool2d(x, self.k, self.stride, self.padding, ceil_mode=self.ceil_mode)
+
+    def extra_repr(self) -> str:
+        if self.global_:
+            return f"{self.kind}, global"
+        return (f"{self.kind}, k={self.k}, stride={self.stride}, padding={self.padding}, "
+                f"ceil_mode={self.ceil_mode}")

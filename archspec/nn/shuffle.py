@@ -7,14 +7,12 @@ branch2(x))``. Then a channel shuffle. Submodule names follow the tracer's op na
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 import torch
 from torch import nn
 
 from archspec.blocks.base import Norm
 from archspec.blocks.shuffle import Shuffle
-from archspec.nn.layers import make_act, make_norm
+from archspec.nn.layers import make_act, make_norm, parts
 from archspec.nn.registry import register
 
 
@@ -30,11 +28,11 @@ class ShuffleUnit(nn.Module):
                  groups: int, dw_k: int, norm: Norm, act: str):
         super().__init__()
         self.stride = stride
-        self.split = (keep, branch_in)
+        self.split_sizes = (keep, branch_in)
         self.groups = groups
         pad = dw_k // 2
         if stride > 1:  # dw k×k s2 → norm → 1×1 → norm → act
-            self.branch1 = nn.Sequential(OrderedDict(
+            self.branch1 = nn.Sequential(parts(
                 dw=nn.Conv2d(in_ch, in_ch, dw_k, stride, pad, groups=in_ch, bias=False),
                 dw_norm=make_norm(norm, in_ch),
                 pw=nn.Conv2d(in_ch, keep, 1, bias=False),
@@ -42,7 +40,7 @@ class ShuffleUnit(nn.Module):
                 pw_act=make_act(act, inplace=True),
             ))
         # 1×1 → norm → act → dw k×k → norm → 1×1 → norm → act
-        self.branch2 = nn.Sequential(OrderedDict(
+        self.branch2 = nn.Sequential(parts(
             pw1=nn.Conv2d(branch_in, branch_out, 1, bias=False),
             pw1_norm=make_norm(norm, branch_out),
             pw1_act=make_act(act, inplace=True),
@@ -62,7 +60,7 @@ class ShuffleUnit(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.stride == 1:
-            x1, x2 = x.split(self.split, dim=1)  # views: keep | branch_in channels
+            x1, x2 = x.split(self.split_sizes, dim=1)  # views: keep | branch_in channels
             x = torch.cat((x1, self.branch2(x2)), dim=1)
         else:
             x = torch.cat((self.branch1(x), self.branch2(x)), dim=1)

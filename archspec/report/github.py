@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from archspec.diagnostics import Diagnostic, Severity
-from archspec.report.model import LintReport
+from archspec.report.model import LintReport, located
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -25,11 +25,11 @@ def annotation(d: Diagnostic) -> str:
     message = f"[{d.variant}] {d.message}" if d.variant else d.message
     if d.fix:
         message += f"\nfix: {d.fix}"
-    props = (f"file={_property(d.span.file)},line={d.span.line},col={d.span.col},"
-             f"title={_property(d.code)}")
+    where = (f"file={_property(d.span.file)},line={d.span.line},col={d.span.col},"
+             if located(d) else "")
+    props = f"{where}title={_property(d.code)}"
     return f"::{COMMANDS[d.severity]} {props}::{_data(message)}"
 
 
 def render_lint(report: LintReport) -> str:
-    diagnostics = sorted(report.diagnostics, key=lambda d: (d.sort_key(), d.variant or ""))
-    return "".join(annotation(d) + "\n" for d in diagnostics)
+    return "".join(annotation(d) + "\n" for d in report.diagnostics)

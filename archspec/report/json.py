@@ -21,7 +21,7 @@ def dumps(document: dict[str, Any]) -> str:
 
 
 def lint_dict(report: LintReport) -> dict[str, Any]:
-    diagnostics = sorted(report.diagnostics, key=lambda d: (d.sort_key(), d.variant or ""))
+    diagnostics = report.diagnostics
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "archspec", "version": __version__},

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from archspec.diagnostics import Diagnostic, Severity
+from archspec.diagnostics import UNKNOWN_SPAN, Diagnostic, Severity
 
 SCHEMA_VERSION = 1
 SEVERITIES = tuple(Severity)  # error, warning, info: the order every summary uses
@@ -51,18 +51,21 @@ class FileReport:
 
 @dataclass
 class LintReport:
-    """Everything one ``archspec lint`` run found, across all files."""
+    """Everything one ``archspec lint`` run found: per file, plus ``errors`` that belong to no
+    file (an unknown ``--target``, say)."""
 
     files: list[FileReport] = field(default_factory=list)
+    errors: list[Diagnostic] = field(default_factory=list)
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
-        return [d for f in self.files for d in f.diagnostics]
+        """Unlocated errors, then each file's diagnostics in the order they were found."""
+        return [*self.errors, *(d for f in self.files for d in f.diagnostics)]
 
     @property
     def exit_code(self) -> int:
         """2 if any file has a spec error, else 1 if any error-severity finding, else 0."""
-        if any(f.spec_error for f in self.files):
+        if self.errors or any(f.spec_error for f in self.files):
             return EXIT_SPEC_ERROR
         if any(d.severity == Severity.ERROR for d in self.diagnostics):
             return EXIT_FINDINGS
@@ -71,10 +74,15 @@ class LintReport:
     @classmethod
     def of_errors(cls, diagnostics: Iterable[Diagnostic]) -> LintReport:
         """A report of spec errors only (commands other than lint), grouped by file."""
+        report = cls()
         files: dict[str, FileReport] = {}
         for d in diagnostics:
+            if not located(d):
+                report.errors.append(d)
+                continue
             files.setdefault(d.span.file, FileReport(d.span.file)).diagnostics.append(d)
-        return cls(list(files.values()))
+        report.files = list(files.values())
+        return report
 
 
 def severity_counts(diagnostics: Iterable[Diagnostic]) -> dict[str, int]:
@@ -99,17 +107,23 @@ def code_order(code: str) -> tuple[str, int, str]:
     return (family, int(digits) if digits else 0, code)
 
 
+def located(d: Diagnostic) -> bool:
+    """Whether ``d`` points at a place in a file (a bad ``--target`` name, say, does not)."""
+    return d.span.file != UNKNOWN_SPAN.file
+
+
 def diagnostic_dict(d: Diagnostic) -> dict[str, Any]:
     """The JSON form of a diagnostic (docs/json.md, "diagnostics")."""
+    where = located(d)
     return {
         "code": d.code,
         "severity": d.severity.value,
         "message": d.message,
         "fix": d.fix,
         "expected": d.expected,
-        "file": d.span.file,
-        "line": d.span.line,
-        "col": d.span.col,
+        "file": d.span.file if where else None,
+        "line": d.span.line if where else None,
+        "col": d.span.col if where else None,
         "variant": d.variant,
         "block": d.block,
         "rule": d.rule,

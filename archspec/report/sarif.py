@@ -16,7 +16,7 @@ from urllib.parse import quote
 from archspec import __version__
 from archspec.diagnostics import Diagnostic, Severity
 from archspec.report.json import dumps
-from archspec.report.model import LintReport, code_order, jsonable
+from archspec.report.model import LintReport, code_order, jsonable, located
 
 SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
                 "sarif-schema-2.1.0.json")
@@ -28,23 +28,22 @@ def rule_descriptors(codes: set[str]) -> list[dict[str, Any]]:
     """A reportingDescriptor per registered rule and per spec-error code in ``codes``."""
     from archspec.rules.registry import RULES
 
-    descriptors: dict[str, dict[str, Any]] = {}
-    for code, rule in RULES.items():
-        severity = Severity(str(getattr(rule, "severity", "warning")))
-        name = str(getattr(rule, "name", code))
-        descriptors[code] = {
+    descriptors: dict[str, dict[str, Any]] = {
+        code: {
             "id": code,
-            "name": name,
-            "shortDescription": {"text": _first_sentence(rule.__doc__) or name},
+            "name": rule.name,
+            "shortDescription": {"text": rule.summary()},
             "helpUri": f"docs/rules/{code}.md",
-            "defaultConfiguration": {"level": LEVELS[severity]},
+            "defaultConfiguration": {"level": LEVELS[rule.severity]},
         }
+        for code, rule in RULES.items()
+    }
     spec_codes = sorted(c for c in codes if c not in descriptors)
     if spec_codes:
         from archspec.spec.reference import ERROR_CODES
 
         for code in spec_codes:
-            title = ERROR_CODES.get(code, ("", "spec error"))[1]
+            title = ERROR_CODES.get(code, ("", "spec error", ""))[1]
             descriptors[code] = {
                 "id": code,
                 "name": "spec-error",
@@ -53,15 +52,6 @@ def rule_descriptors(codes: set[str]) -> list[dict[str, Any]]:
                 "defaultConfiguration": {"level": "error"},
             }
     return [descriptors[c] for c in sorted(descriptors, key=code_order)]
-
-
-def _first_sentence(doc: str | None) -> str:
-    """The first line of prose of a docstring (ruff-style pages start with a '## ' heading)."""
-    for line in (doc or "").splitlines():
-        line = line.strip().lstrip("#").strip()
-        if line and line.lower() not in ("what it does", "what it does:"):
-            return line
-    return ""
 
 
 def artifact(file: str, root: str) -> dict[str, Any]:
@@ -81,13 +71,14 @@ def result(d: Diagnostic, index: dict[str, int], root: str) -> dict[str, Any]:
         "ruleIndex": index[d.code],
         "level": LEVELS[d.severity],
         "message": {"text": text},
-        "locations": [{
+    }
+    if located(d):
+        out["locations"] = [{
             "physicalLocation": {
                 "artifactLocation": artifact(d.span.file, root),
                 "region": {"startLine": max(d.span.line, 1), "startColumn": max(d.span.col, 1)},
             },
-        }],
-    }
+        }]
     properties = {k: v for k, v in (("variant", d.variant), ("block", d.block),
                                      ("keyPath", d.key_path_str or None),
                                      ("expected", d.expected), ("fix", d.fix)) if v}
@@ -100,7 +91,7 @@ def result(d: Diagnostic, index: dict[str, int], root: str) -> dict[str, Any]:
 
 def sarif_dict(report: LintReport, root: str | None = None) -> dict[str, Any]:
     root = str(Path(root or os.getcwd()).resolve())
-    diagnostics = sorted(report.diagnostics, key=lambda d: (d.sort_key(), d.variant or ""))
+    diagnostics = report.diagnostics
     rules = rule_descriptors({d.code for d in diagnostics})
     index = {r["id"]: i for i, r in enumerate(rules)}
     return {

@@ -1,27 +1,28 @@
 """Text for people: diagnostics with their YAML line and a caret, summaries as tables.
 
-Rendered with rich. Colour only on a terminal and when ``NO_COLOR`` is unset; otherwise the output
-is plain text (no escape codes, tables without borders) that is stable to grep and to diff.
-rich is imported here and only here, so commands that print JSON never load it.
+Layout is done here, once, as lines of styled segments (:class:`Page`). On a terminal (and when
+``NO_COLOR`` is unset) rich colours them; anywhere else they are written as plain text, without
+importing rich at all: no escape codes, no wrapping, no trailing spaces, stable to grep and diff.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 from archspec.diagnostics import Diagnostic, Severity
-from archspec.report.model import LintReport, rule_counts, severity_counts
+from archspec.report.model import LintReport, located, rule_counts, severity_counts
 from archspec.report.snippet import SourceLines, caret
 
 if TYPE_CHECKING:
-    from rich.console import Console
-    from rich.table import Table
-
     from archspec.graph.analysis import Analysis
 
+Segment = tuple[str, str]  # (text, rich style; "" for none)
+Cell = str | Segment
+
 STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+GAP = "  "  # between table columns
 
 
 def use_color(stream: IO[str]) -> bool:
@@ -32,26 +33,47 @@ def use_color(stream: IO[str]) -> bool:
     return bool(isatty and isatty())
 
 
-def make_console(stream: IO[str]) -> Console:
-    from rich.console import Console
+class Page:
+    """Lines of styled text, laid out without rich; :meth:`write` colours them on a terminal."""
 
-    color = use_color(stream)
-    width = None if color else int(os.environ.get("COLUMNS", "") or 0) or 120
-    return Console(file=stream, width=width, color_system="auto" if color else None,
-                   force_terminal=color, no_color=not color, highlight=False, markup=False,
-                   emoji=False, soft_wrap=True)
+    def __init__(self) -> None:
+        self.lines: list[list[Segment]] = []
 
+    def add(self, *segments: Cell) -> None:
+        self.lines.append([(s, "") if isinstance(s, str) else s for s in segments])
 
-def table(console: Console, *columns: str, numeric: Sequence[int] = ()) -> Table:
-    from rich import box
-    from rich.table import Table
+    def blank(self) -> None:
+        self.lines.append([])
 
-    plain = console.no_color
-    table = Table(box=None if plain else box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
-                  header_style="" if plain else "bold", padding=(0, 2, 0, 0))
-    for i, column in enumerate(columns):
-        table.add_column(column, justify="right" if i in numeric else "left", no_wrap=True)
-    return table
+    def table(self, header: Sequence[str], rows: Iterable[Sequence[Cell]], *,
+              numeric: Sequence[int] = (), indent: str = "") -> None:
+        """Columns two spaces apart, numbers right-aligned, the header in bold."""
+        body = [[(c, "") if isinstance(c, str) else c for c in row] for row in rows]
+        head = [(h, "bold") for h in header]
+        widths = [max(len(r[i][0]) for r in [head, *body]) for i in range(len(header))]
+        for row in [head, *body]:
+            line: list[Segment] = [(indent, "")] if indent else []
+            for i, (text, style) in enumerate(row):
+                pad = " " * (widths[i] - len(text))
+                cell = [(pad, ""), (text, style)] if i in numeric else [(text, style), (pad, "")]
+                line += ([(GAP, "")] if i else []) + cell
+            self.lines.append(line)
+
+    def write(self, stream: IO[str]) -> None:
+        if not use_color(stream):
+            stream.write("".join("".join(t for t, _ in line).rstrip() + "\n"
+                                 for line in self.lines))
+            return
+        from rich.console import Console
+        from rich.text import Text
+
+        text = Text()
+        for line in self.lines:
+            for segment, style in line:
+                text.append(segment, style=style or None)
+            text.append("\n")
+        Console(file=stream, force_terminal=True, highlight=False, markup=False, emoji=False,
+                soft_wrap=True).print(text, end="")
 
 
 def human(n: float) -> str:
@@ -70,28 +92,22 @@ def shape(dims: Iterable[int]) -> str:
 # ---------------------------------------------------------------------------------------- lint
 
 
-def render_diagnostics(console: Console, diagnostics: Iterable[Diagnostic],
-                       lines: SourceLines) -> None:
+def add_diagnostics(page: Page, diagnostics: Iterable[Diagnostic], lines: SourceLines) -> None:
     """``file:line:col: CODE message``, the YAML line with a caret, then expected and fix."""
-    from rich.text import Text
-
     for d in diagnostics:
-        head = Text()
-        head.append(f"{d.span}: ", style="bold")
-        head.append(d.code, style=STYLES[d.severity])
-        head.append(f" {d.message}")
-        console.print(head)
-        source = lines.line(d.span.file, d.span.line)
+        style = STYLES[d.severity]
+        where = [(f"{d.span}: ", "bold")] if located(d) else []
+        page.add(*where, (d.code, style), f" {d.message}")
+        source = lines.line(d.span.file, d.span.line) if located(d) else ""
         if source.strip():
             number = str(d.span.line)
             shown, mark = caret(source, d.span.col)
-            gutter = " " * len(number)
-            console.print(Text.assemble((f"  {number} | ", "dim"), shown))
-            console.print(Text.assemble((f"  {gutter} | ", "dim"), (mark, STYLES[d.severity])))
+            page.add((f"  {number} | ", "dim"), shown)
+            page.add((f"  {' ' * len(number)} | ", "dim"), (mark, style))
         if d.expected:
-            console.print(Text.assemble(("  expected: ", "dim"), d.expected))
+            page.add(("  expected: ", "dim"), d.expected)
         if d.fix:
-            console.print(Text.assemble(("  fix: ", "bold green"), d.fix))
+            page.add(("  fix: ", "bold green"), d.fix)
 
 
 def _groups(report: LintReport) -> Iterable[tuple[str, str | None, list[Diagnostic]]]:
@@ -105,48 +121,47 @@ def _groups(report: LintReport) -> Iterable[tuple[str, str | None, list[Diagnost
 
 
 def render_lint(report: LintReport, stream: IO[str], *, summary: bool = True) -> None:
-    """Findings grouped by file and variant, a table per rule, and one line per variant."""
-    from rich.text import Text
-
-    console = make_console(stream)
+    """Diagnostics grouped by file and variant; with ``summary``, a table per code, one line per
+    variant and a verdict (without: the diagnostics alone, for errors of other commands)."""
+    page = Page()
     lines = SourceLines()
+    add_diagnostics(page, report.errors, lines)
     for file, variant, found in _groups(report):
-        title = Text(file, style="bold underline")
-        if variant is not None:
-            title.append(f"  variant {variant}", style="bold")
-        console.print(title)
-        render_diagnostics(console, found, lines)
-        console.print()
+        page.add((file, "bold underline"), *([(f"  variant {variant}", "bold")] if variant else []))
+        add_diagnostics(page, found, lines)
+        if summary:
+            page.blank()
+    if summary:
+        _summary(page, report)
+    page.write(stream)
+
+
+def _summary(page: Page, report: LintReport) -> None:
     everything = report.diagnostics
     if everything:
-        grid = table(console, "code", "rule", "severity", "count", numeric=(3,))
-        for code, name, severity, n in rule_counts(everything):
-            grid.add_row(Text(code, style=STYLES[Severity(severity)]), name, severity, str(n))
-        console.print(Text("By rule", style="bold"))
-        console.print(grid)
-        console.print()
-    if summary:
-        _render_variants(console, report)
-    console.print(_verdict(report))
-
-
-def _render_variants(console: Console, report: LintReport) -> None:
+        page.add(("By code", "bold"))
+        page.table(("code", "rule", "severity", "count"), (
+            ((code, STYLES[Severity(severity)]), name or _title(code), severity, str(n))
+            for code, name, severity, n in rule_counts(everything)), numeric=(3,))
+        page.blank()
     rows = [(f, v) for f in report.files for v in f.variants]
-    if not rows:
-        return
-    grid = table(console, "file", "variant", "params", "MACs", "errors", "warnings", "info",
-                   numeric=(2, 3, 4, 5, 6))
-    for f, v in rows:
-        counts = severity_counts(f.of_variant(v.variant))
-        grid.add_row(f.file, v.variant or "-", human(v.params), human(v.macs),
-                      *(str(counts[s]) for s in ("error", "warning", "info")))
-    console.print(grid)
-    console.print()
+    if rows:
+        page.table(("file", "variant", "params", "MACs", "errors", "warnings", "info"), (
+            (f.file, v.variant or "-", human(v.params), human(v.macs),
+             *(str(n) for n in severity_counts(f.of_variant(v.variant)).values()))
+            for f, v in rows), numeric=(2, 3, 4, 5, 6))
+        page.blank()
+    page.add(_verdict(report))
 
 
-def _verdict(report: LintReport) -> Any:
-    from rich.text import Text
+def _title(code: str) -> str:
+    """What a spec-error code means, for the per-code table."""
+    from archspec.spec.reference import ERROR_CODES
 
+    return ERROR_CODES[code][1] if code in ERROR_CODES else ""
+
+
+def _verdict(report: LintReport) -> Segment:
     counts = severity_counts(report.diagnostics)
     spec_errors = sum(1 for d in report.diagnostics if d.code.startswith("E"))
     files = len(report.files)
@@ -154,11 +169,11 @@ def _verdict(report: LintReport) -> Any:
     what = f"{files} file{'s' * (files != 1)}, {variants} variant{'s' * (variants != 1)}"
     if spec_errors:
         bad = sum(1 for f in report.files if f.spec_error)
-        return Text(f"{what}: {spec_errors} spec error{'s' * (spec_errors != 1)} in {bad} "
-                    f"file{'s' * (bad != 1)} (exit 2)", style=STYLES[Severity.ERROR])
+        where = f" in {bad} file{'s' * (bad != 1)}" if bad else ""
+        return (f"{what}: {spec_errors} spec error{'s' * (spec_errors != 1)}{where} (exit 2)",
+                STYLES[Severity.ERROR])
     found = ", ".join(f"{n} {s}{'s' * (n != 1 and s != 'info')}" for s, n in counts.items())
-    style = STYLES[Severity.ERROR] if counts["error"] else "green"
-    return Text(f"{what}: {found}", style=style)
+    return f"{what}: {found}", STYLES[Severity.ERROR] if counts["error"] else "green"
 
 
 # ---------------------------------------------------------------------------------------- profile
@@ -166,41 +181,31 @@ def _verdict(report: LintReport) -> Any:
 
 def render_profile(analysis: Analysis, stream: IO[str]) -> None:
     """Per-block figures, totals and the roundings that changed a number the user wrote."""
-    from rich.text import Text
-
     from archspec.report.profile import roundings
 
-    console = make_console(stream)
-    net = analysis.net
-    batch = analysis.batch
-    console.print(Text(f"{net.file}  {net.label}  input {batch}×{shape(net.input_shape)}  "
-                       f"{analysis.dtype}  FLOPs as {analysis.convention}", style="bold"))
-    grid = table(console, "block", "family", "in → out (per image)", "params", "MACs", "mem_access",
-                   "act. bytes", numeric=(3, 4, 5, 6))
-    for b in analysis.blocks:
-        grid.add_row(b.path, b.family, f"{shape(b.input_shape)} → {shape(b.output_shape)}",
-                      f"{b.params:,}", f"{b.macs:,}", f"{b.mem_access:,}",
-                      f"{b.activation_bytes:,}")
-    console.print(grid)
-    console.print()
-    t = analysis.total
-    totals = table(console, "total", "value", "", numeric=(1, 2))
-    for name, value in (("params", t.params), ("MACs (per image)", t.macs),
-                        ("FLOPs (per image)", t.flops),
-                        ("mem_access (elements per image)", t.mem_access),
-                        (f"peak activation bytes (batch {batch})", t.activation_bytes)):
-        totals.add_row(name, f"{value:,}", human(value))
-    totals.add_row("output shape", f"{batch}×{shape(t.output_shape)}", "")
-    console.print(totals)
+    page = Page()
+    net, batch, t = analysis.net, analysis.batch, analysis.total
+    page.add((f"{net.file}  {net.label}  input {batch}×{shape(net.input_shape)}  "
+              f"{analysis.dtype}  FLOPs as {analysis.convention}", "bold"))
+    page.table(("block", "family", "in → out (per image)", "params", "MACs", "mem_access",
+                "act. bytes"), (
+        (b.path, b.family, f"{shape(b.input_shape)} → {shape(b.output_shape)}", f"{b.params:,}",
+         f"{b.macs:,}", f"{b.mem_access:,}", f"{b.activation_bytes:,}")
+        for b in analysis.blocks), numeric=(3, 4, 5, 6))
+    page.blank()
+    totals = [("params", t.params), ("MACs (per image)", t.macs), ("FLOPs (per image)", t.flops),
+              ("mem_access (elements per image)", t.mem_access),
+              (f"peak activation bytes (batch {batch})", t.activation_bytes)]
+    page.table(("total", "value", ""), [
+        *((name, f"{value:,}", human(value)) for name, value in totals),
+        ("output shape", f"{batch}×{shape(t.output_shape)}", "")], numeric=(1, 2))
     changed = roundings(analysis)
-    console.print()
-    console.print(Text(f"Roundings ({len(changed)})", style="bold"))
+    page.blank()
+    page.add((f"Roundings ({len(changed)})", "bold"))
     if not changed:
-        console.print("  none: every number was used as written")
-        return
-    grid = table(console, "where", "block", "field", "written", "value", "rule",
-                   numeric=(3, 4))
-    for r in changed:
-        grid.add_row(f"{r['file']}:{r['line']}:{r['col']}", r["block"], r["field"],
-                      f"{r['written']:g}", str(r["value"]), r["rule"])
-    console.print(grid)
+        page.add("  none: every number was used as written")
+    else:
+        page.table(("where", "block", "field", "written", "value", "rule"), (
+            (f"{r['file']}:{r['line']}:{r['col']}", r["block"], r["field"], f"{r['written']:g}",
+             str(r["value"]), r["rule"]) for r in changed), numeric=(3, 4))
+    page.write(stream)

@@ -35,13 +35,13 @@ FAMILY_NAMES = {
 SECTIONS = ("What it does", "Why is this bad?", "Formula", "Example", "Use instead")
 
 
-class Options(BaseModel):
+class RuleOptions(BaseModel):
     """Base of every rule's options: thresholds are typed; an unknown key is an error."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     severity: Severity | None = Field(
-        None, description="Severity of the rule's verdicts (its per-op info notes stay info); "
+        default=None, description="Severity of the rule's verdicts (its per-op info notes stay info); "
         "unset: the rule's default.")
 
 
@@ -51,7 +51,7 @@ class Rule:
     code: ClassVar[str]
     name: ClassVar[str]
     severity: ClassVar[Severity]
-    Options: ClassVar[type[Options]] = Options
+    Options: ClassVar[type[RuleOptions]] = RuleOptions
     #: The severities the rule can emit by default (info notes + its verdict), for the docs.
     notes_info: ClassVar[bool] = False
 
@@ -65,7 +65,7 @@ class Rule:
         return (cls.__doc__ or "").strip().splitlines()[0].strip()
 
     @classmethod
-    def default_options(cls) -> Options:
+    def default_options(cls) -> RuleOptions:
         return cls.Options()
 
     def check(self, ctx: LintContext, options: Any) -> Iterator[Diagnostic]:
@@ -73,7 +73,7 @@ class Rule:
 
     # ------------------------------------------------------------------ building findings
 
-    def report(self, ctx: LintContext, options: Options, *, message: str, fix: str,
+    def report(self, ctx: LintContext, options: RuleOptions, *, message: str, fix: str,
                block: str | None, span: Span, data: Mapping[str, Any]) -> Diagnostic:
         """A verdict at the rule's severity (or the target's override)."""
         severity = options.severity or self.severity

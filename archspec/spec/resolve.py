@@ -145,13 +145,15 @@ class _Resolver:
                       span=anchor_span, field_spans=fields)
 
     def noqa(self, raws: list[Located | None]) -> tuple[dict[str, str], dict[str, Any]]:
+        codes: dict[str, str] = {}
+        spans: dict[str, Any] = {}
+        raws = [raw for raw in raws if raw is not None and isinstance(raw.data, dict)]
+        if not raws:
+            return codes, spans
         from archspec.rules.codes import known_codes
 
-        codes, spans = {}, {}
         known = known_codes()
         for raw in raws:
-            if raw is None or not isinstance(raw.data, dict):
-                continue
             for code, reason in raw.data.items():
                 span = self.source.key_span_of(raw.source_path((code,)))
                 if code not in known:
@@ -268,6 +270,7 @@ def resolve(document: Document, variant: str | None = None, *, num_classes: int 
         name=str(spec.name), variant=variant, file=document.file,
         input_shape=(channels, *spec.input.hw), blocks=tuple(blocks), init=spec.init,
         drop_path=spec.drop_path, span=document.source.span_of(()), overrides=overrides,
+        text=document.source.text,
     )
     _check_sizes(resolved)
     return resolved

@@ -22,6 +22,7 @@ class ResolvedNet:
     drop_path: float = 0.0
     span: Span = UNKNOWN_SPAN
     overrides: dict[str, int] = field(default_factory=dict)  # num_classes / in_channels given by caller
+    text: str = field(default="", repr=False, compare=False)  # the spec document it came from
 
     @property
     def output_shape(self) -> tuple[int, ...]:

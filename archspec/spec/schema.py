@@ -26,6 +26,72 @@ from archspec.spec.models import VARIANT_KEYS, network_model
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
+ACT = "Activation: relu, relu6, hardswish, hardsigmoid, sigmoid, silu, gelu, gelu_tanh or none."
+
+#: Descriptions for fields whose model gives none, keyed by (model, field); a block family's
+#: model is named by its tag. The model's own description always wins, so these can move into
+#: ``Field(description=...)`` one by one (docs/spec.md and the editor hovers both read them).
+FALLBACK_DESCRIPTIONS: dict[tuple[str, str], str] = {
+    ("network", "name"): "The network's name (letters, digits, `_`, `.`, `-`).",
+    ("network", "input"): "Input channels and spatial size.",
+    ("network", "width"): "Width multiplier and divisor applied to every scaled width.",
+    ("network", "defaults"): "Field defaults keyed by block type, applied before templates.",
+    ("network", "stem"): "Blocks before the stages.",
+    ("network", "stages"): "Named stages of blocks: a template or an explicit list each.",
+    ("network", "head"): "Blocks after the stages; its last `linear` is the classifier.",
+    ("network", "init"): "Weight initialisation of the reference implementation to follow.",
+    ("network", "default_variant"): "Variant used when none is named; else the first.",
+    ("input", "channels"): "Input channels (3 for RGB).",
+    ("input", "size"): "Input height and width: one integer for a square, or [H, W].",
+    ("width", "mult"): "Width multiplier α.",
+    ("width", "divisor"): "Scaled widths are rounded to a multiple of this (make_divisible).",
+    ("stage", "name"): "Unique stage name, used by variants, block paths and messages.",
+    ("stage", "noqa"): "Lint suppressions for every block of the stage: {CODE: reason}.",
+    ("norm-mapping", "type"): "bn (BatchNorm2d), ln (LayerNorm over channels) or none.",
+    ("norm-mapping", "eps"): "Added to the variance; unset: PyTorch's default.",
+    ("norm-mapping", "momentum"): "BatchNorm running-statistics momentum; unset: PyTorch's default.",
+    ("act", "act"): ACT,
+    ("conv", "stride"): "Stride.",
+    ("conv", "dilation"): "Dilation; padding grows with it.",
+    ("conv", "bias"): "Bias on the conv.",
+    ("conv", "act"): ACT,
+    ("dropout", "p"): "Drop probability during training.",
+    ("linear", "out"): "Output features (the classifier's: number of classes).",
+    ("linear", "bias"): "Bias on the linear layer.",
+    ("linear", "act"): ACT,
+    ("mmb", "dilation"): "Dilation of the spatial conv.",
+    ("mmb", "expand_norm"): "Norm after the 1×1 expansion conv.",
+    ("mmb", "expand_act"): "Activation after the expansion. " + ACT,
+    ("mmb", "expand_bias"): "Bias on the expansion conv.",
+    ("mmb", "dw_norm"): "Norm after the spatial conv.",
+    ("mmb", "dw_act"): "Activation after the spatial conv. " + ACT,
+    ("mmb", "proj_norm"): "Norm after the 1×1 projection conv.",
+    ("mmb", "proj_act"): "Activation after the projection (none: a linear bottleneck).",
+    ("mmb", "proj_bias"): "Bias on the projection conv.",
+    ("mmb", "se_act"): "Activation inside the SE block.",
+    ("mmb", "se_gate"): "Gate of the SE block.",
+    ("norm", "norm"): "The norm: bn, ln, none or {type, eps, momentum}.",
+    ("parallel", "merge"): "concat: stack the branches' channels; add: sum them.",
+    ("pool", "kind"): "Average or max pooling.",
+    ("pool", "k"): "Window size k×k.",
+    ("pool", "padding"): "Zero padding on each side (at most k // 2).",
+    ("pool", "ceil_mode"): "Round the output size up, as PyTorch's ceil_mode.",
+    ("shuffle", "out"): "Output channels (scaled by the width multiplier).",
+    ("shuffle", "stride"): "1: split the channels; 2: both branches downsample.",
+    ("shuffle", "dw_k"): "Depthwise conv kernel k×k.",
+    ("shuffle", "norm"): "Norm after each conv.",
+    ("shuffle", "act"): "Activation after the 1×1 convs. " + ACT,
+    ("*", "block"): "The block's family.",
+}
+
+
+def _describe(schema: dict[str, Any], model: str) -> None:
+    """Fill in FALLBACK_DESCRIPTIONS where ``schema``'s properties have no description."""
+    for name, prop in schema.get("properties", {}).items():
+        text = FALLBACK_DESCRIPTIONS.get((model, name)) or FALLBACK_DESCRIPTIONS.get(("*", name))
+        if text and not prop.get("description"):
+            prop["description"] = text
+
 
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/$defs/{name}"}
@@ -49,12 +115,17 @@ def json_schema() -> dict[str, Any]:
                                 ref_template="#/$defs/{model}")
     defs: dict[str, Any] = top["$defs"]
     root = defs.pop(network.__name__)
+    _describe(root, "network")
+    for name, model in (("InputSpec", "input"), ("WidthSpec", "width"), ("StageSpec", "stage"),
+                        ("NormSpec", "norm-mapping")):
+        _describe(defs[name], model)
 
     # Block layers: the family's full model (real defaults, ranges, descriptions), all optional
     # but the tag. The names are those of the partial models pass 1 validates with.
     layers, overrides = [], []
     for family in families:
         full = defs.pop(family.model.__name__)
+        _describe(full, family.tag)
         stem = family.model.__name__.removesuffix("Spec")
         layer = _optional(full)
         layer["required"] = ["block"]
@@ -64,6 +135,8 @@ def json_schema() -> dict[str, Any]:
         layer["title"] = f"{stem} block (`block: {family.tag}`)"
         defs[f"{stem}Layer"], defs[f"{stem}Defaults"] = layer, defaults
         layers.append(_ref(f"{stem}Layer"))
+        entry = defs["Defaults"]["properties"][family.tag]
+        entry.setdefault("description", f"Defaults for every `{family.tag}` block.")
         overrides.append(_ref(f"{stem}Defaults"))
     defs["BlockOverride"] = {
         "title": "Block override",
@@ -106,6 +179,8 @@ def json_schema() -> dict[str, Any]:
                          "additionalProperties": _ref("Variant")}
 
     root, defs = _hoist(root, union), _hoist(defs, union)
+    defs["Block"] = {"title": "Block",
+                     "description": "A block of any family, chosen by its `block:` tag.", **union}
     return {
         "$schema": DIALECT,
         "title": "archspec spec",

@@ -102,10 +102,10 @@ def test_registration_order():
     params = [name for name, _ in build_block(block).named_parameters()]
     assert params == [
         "pre_norm.weight", "pre_norm.bias", "qk.weight", "qk.bias",
-        "expand.weight", "expand.bias", "expand_norm.weight", "expand_norm.bias",
-        "dw.weight", "dw_norm.weight", "dw_norm.bias",
+        "expand.conv.weight", "expand.conv.bias", "expand.norm.weight", "expand.norm.bias",
+        "dw.conv.weight", "dw.norm.weight", "dw.norm.bias",
         "se.reduce.weight", "se.reduce.bias", "se.expand.weight", "se.expand.bias",
-        "proj.weight", "proj.bias", "proj_norm.weight", "proj_norm.bias",
+        "proj.conv.weight", "proj.conv.bias", "proj.norm.weight", "proj.norm.bias",
     ]
 
 

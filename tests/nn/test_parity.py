@@ -32,9 +32,9 @@ def randomized(module: nn.Module) -> nn.Module:
                 m.running_var.uniform_(0.5, 2.0)
             if isinstance(m, (nn.BatchNorm2d, nn.LayerNorm)):
                 m.weight.uniform_(0.5, 1.5)
-            if isinstance(m, (nn.BatchNorm2d, nn.LayerNorm, nn.Conv2d, nn.Linear)):
-                if m.bias is not None:
-                    m.bias.normal_(0, 0.2)
+            bias = getattr(m, "bias", None)
+            if isinstance(m, (nn.BatchNorm2d, nn.LayerNorm, nn.Conv2d, nn.Linear)) and bias is not None:
+                bias.normal_(0, 0.2)
     return module.eval()
 
 

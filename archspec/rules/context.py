@@ -1,0 +1,142 @@
+"""What a rule reads: the resolved network, its op graph, the target, all indexed once.
+
+Everything a rule asks for is computed here a single time per (network, target): ops grouped by
+block, kernels after the target's fusions, the suppressions in force for each block. Rules never
+scan the whole graph per block, so linting stays linear in the size of the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from archspec.diagnostics import Span
+
+if TYPE_CHECKING:
+    from archspec.blocks.base import ResolvedBlock
+    from archspec.graph.op import Op
+    from archspec.graph.opgraph import OpGraph
+    from archspec.rules.kernels import KernelMap
+    from archspec.rules.targets import Target
+    from archspec.spec.resolved import ResolvedNet
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """One ``noqa`` entry as written: the code, its reason, and the span of its key."""
+
+    code: str
+    reason: str
+    span: Span
+    block: str  # the block (or the first block of the stage) it was found on
+
+
+@dataclass
+class LintContext:
+    net: ResolvedNet
+    graph: OpGraph
+    target: Target
+    used: set[tuple[str, Span]] = field(default_factory=set)
+    ran: frozenset[str] = frozenset()  # codes of the rules that run on this context
+
+    # ------------------------------------------------------------------ blocks and ops
+
+    @cached_property
+    def blocks(self) -> dict[str, ResolvedBlock]:
+        """Every block by path, nested ones included, in walk order."""
+        return {b.path: b for b in self.net.walk()}
+
+    @cached_property
+    def top_of(self) -> dict[str, str]:
+        """Leaf block path → the top-level block it belongs to."""
+        out: dict[str, str] = {}
+        for top in self.net.blocks:
+            stack = [top]
+            while stack:
+                b = stack.pop()
+                out[b.path] = top.path
+                stack.extend(b.children())
+        return out
+
+    @cached_property
+    def nodes_by_block(self) -> dict[str, list[int]]:
+        """Top-level block path → its op nodes (children's included), in topological order."""
+        out: dict[str, list[int]] = {b.path: [] for b in self.net.blocks}
+        g = self.graph.graph
+        for node in self.graph.order:
+            top = self.top_of.get(g.nodes[node]["op"].block)
+            if top is not None:
+                out[top].append(node)
+        return out
+
+    def op(self, node: int) -> Op:
+        return self.graph.graph.nodes[node]["op"]
+
+    def ops(self) -> Iterator[tuple[int, Op]]:
+        g = self.graph.graph
+        for node in self.graph.order:
+            yield node, g.nodes[node]["op"]
+
+    @cached_property
+    def kernels(self) -> KernelMap:
+        from archspec.rules.kernels import kernels
+
+        return kernels(self.graph, self.target.fusion)
+
+    @cached_property
+    def mem_access(self) -> int:
+        """The network's memory access after the target's fusions (G1, G2 and G4 divide by it)."""
+        return sum(self.kernels.mem_access.values())
+
+    def block_span(self, path: str, *fields: str) -> Span:
+        """The span of the first of ``fields`` written for the block, else the block's own."""
+        block = self.blocks.get(path)
+        if block is None:
+            return self.net.span
+        for name in fields:
+            span = block.origin.field_spans.get(name)
+            if span is not None:
+                return span
+        return block.origin.span
+
+    def local_name(self, op: Op) -> str:
+        """The op's name inside its block: ``stages.s3[1].attn.scores`` → ``attn.scores``."""
+        return op.name[len(op.block) + 1:] if op.name.startswith(op.block + ".") else op.name
+
+    # ------------------------------------------------------------------ suppressions
+
+    @cached_property
+    def suppressions(self) -> dict[str, list[Suppression]]:
+        """Block path → the noqa entries in force on it (its own and its ancestors')."""
+        out: dict[str, list[Suppression]] = {}
+        for path, block in self.blocks.items():
+            own = [Suppression(code, reason, block.origin.noqa_spans.get(code, block.origin.span),
+                               path) for code, reason in block.noqa.items()]
+            parent = self._parent(path)
+            out[path] = own + (out.get(parent, []) if parent else [])
+        return out
+
+    def _parent(self, path: str) -> str | None:
+        cut = path.rfind(".branches[")
+        return path[:cut] if cut > 0 else None
+
+    def excused(self, code: str, block: str | None) -> bool:
+        """Whether a ``noqa`` on ``block`` (or an enclosing block) excuses ``code``; an entry that
+        excuses something is marked used."""
+        if block is None:
+            return False
+        for s in self.suppressions.get(block, ()):
+            if s.code == code:
+                self.used.add((s.code, s.span))
+                return True
+        return False
+
+    def all_suppressions(self) -> list[Suppression]:
+        """Each distinct noqa entry once (a stage's entry is shared by its blocks)."""
+        seen: dict[tuple[str, Span], Suppression] = {}
+        for entries in self.suppressions.values():
+            for s in entries:
+                seen.setdefault((s.code, s.span), s)
+        return list(seen.values())

@@ -1,0 +1,400 @@
+"""H1xx: what a device or an export path makes of a spec: vector widths, kernel limits,
+shapes computed at run time, operators a target lacks. The numbers come from the target."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+from pydantic import Field
+
+from archspec.blocks.mmb import MMB, attention_geometry
+from archspec.diagnostics import Diagnostic, Severity
+from archspec.graph.op import Op, OpKind
+from archspec.rules.base import Rule, RuleOptions
+from archspec.rules.figures import pct, sig
+from archspec.rules.kernels import is_depthwise
+from archspec.rules.registry import register
+
+if TYPE_CHECKING:
+    from archspec.rules.context import LintContext
+
+
+def _ceil_to(n: int, m: int) -> int:
+    return -(-n // m) * m
+
+
+def _pad_factor(width: int, v: int) -> float:
+    """How much wider ``width`` runs on a device of vector width ``v``."""
+    return _ceil_to(width, v) / width
+
+
+class VectorOptions(RuleOptions):
+    vector_width: int = Field(
+        default=8, ge=1, le=256, description="Channels the device processes per vector or tile "
+        "(8: fp16 tensor cores, NEON fp16; 16–32: int8 NPUs).")
+    min_waste: float = Field(
+        default=0.0, ge=0, description="Report a block only when padding its widths adds more than "
+        "this share of its work.")
+
+
+@register
+class ChannelMultiple(Rule):
+    """Channel widths or attention head dims that are not a multiple of the target's vector width.
+
+    ## What it does
+    Checks the input and output widths of every conv and linear layer (the network's input
+    channels and the classifier's class count excepted) and the head dim of every attention block
+    against the target's vector width, and reports each block with a misaligned width, with the
+    work the device spends on padding lanes.
+
+    ## Why is this bad?
+    SIMD units, tensor cores and NPU multiply-accumulate arrays process channels in groups of the vector width;
+    a width of 116 runs as 120, a head dim of 21 as 24, and the remaining lanes compute zeros.
+    Some runtimes fall back to slower generic kernels for misaligned widths, and int8 NPUs may
+    refuse them.
+
+    ## Formula
+    The paper gives no formula; this rule defines one. With v the vector width and ⌈c⌉ᵥ the
+    width rounded up to a multiple of v:
+
+    ```
+    padded work(conv)   = macs · (⌈c_in⌉ᵥ/c_in) · (⌈c_out⌉ᵥ/c_out) − macs    (depthwise: one factor)
+    padded work(matmul) = macs · (⌈d⌉ᵥ/d) − macs                              d: the head dim
+    waste(block)        = Σ padded work / Σ macs of its convs, linears and matmuls
+    ```
+
+    EMO-1M's head dim 21 pads to 24: +14.3% work in its attention matmuls.
+
+    ## Example
+    ```yaml
+    - name: s4
+      out: 168
+      depth: 3
+      block: {block: mmb, exp: 3.5, f: attn, dim_head: 21}    # 8 heads of 21 channels
+    ```
+
+    ## Use instead
+    Widths and head dims that are multiples of the vector width (`width: {divisor: 8}` rounds
+    scaled widths for you).
+
+    ```yaml
+      block: {block: mmb, exp: 3.5, f: attn, dim_head: 24}    # 7 heads of 24 channels
+    ```
+    """
+
+    code = "H101"
+    name = "channel-multiple"
+    severity = Severity.WARNING
+    Options = VectorOptions
+
+    def check(self, ctx: LintContext, options: Any) -> Iterator[Diagnostic]:
+        v = options.vector_width
+        linears = [n for n, op in ctx.ops() if op.kind == OpKind.LINEAR]
+        classifier = linears[-1] if linears else None
+        per_block: dict[str, dict[str, Any]] = {}
+        for node, op in ctx.ops():
+            if op.kind not in (OpKind.CONV, OpKind.LINEAR, OpKind.MATMUL) or not op.macs:
+                continue
+            entry = per_block.setdefault(op.block, {"widths": set(), "heads": set(),
+                                                    "waste": 0.0, "macs": 0})
+            entry["macs"] += op.macs
+            if op.kind == OpKind.MATMUL:
+                b = ctx.blocks.get(op.block)
+                d = b.dim_head if isinstance(b, MMB) else op.in_shapes[0][-1]
+                factor = _pad_factor(d, v)
+                if factor > 1:
+                    entry["heads"].add(d)
+            else:
+                axis = -3 if op.kind == OpKind.CONV else -1
+                cin, cout = op.in_shapes[0][axis], op.out_shape[axis]
+                fin = 1.0 if is_depthwise(op) or _reads_input(ctx, node) else _pad_factor(cin, v)
+                fout = 1.0 if node == classifier else _pad_factor(cout, v)
+                factor = fin * fout
+                entry["widths"].update(w for w, f in ((cin, fin), (cout, fout)) if f > 1)
+            entry["waste"] += op.macs * (factor - 1)
+        for path, e in per_block.items():
+            if not e["widths"] and not e["heads"]:
+                continue
+            waste = e["waste"] / e["macs"] if e["macs"] else 0.0
+            if waste <= options.min_waste:
+                continue
+            parts = []
+            if e["widths"]:
+                ws = sorted(e["widths"])
+                parts.append(f"width{'s' if len(ws) > 1 else ''} "
+                             f"{', '.join(map(str, ws))} (→ "
+                             f"{', '.join(str(_ceil_to(w, v)) for w in ws)})")
+            if e["heads"]:
+                hs = sorted(e["heads"])
+                parts.append(f"head dim {', '.join(map(str, hs))} (→ "
+                             f"{', '.join(str(_ceil_to(h, v)) for h in hs)})")
+            field_name = "dim_head" if e["heads"] and not e["widths"] else "out"
+            yield self.report(
+                ctx, options,
+                message=(f"{' and '.join(parts)} "
+                         f"{'is' if len(e['widths']) + len(e['heads']) == 1 else 'are'} not "
+                         f"a multiple of {v}, the target's vector width: padding lanes add "
+                         f"{pct(waste)} to this block's work"),
+                fix=f"use multiples of {v} (e.g. `width: {{divisor: {v}}}`)",
+                block=path, span=ctx.block_span(path, field_name, "exp", "mid"),
+                data={"value": sig(waste), "threshold": options.min_waste, "vector_width": v,
+                      "widths": sorted(e["widths"]), "head_dims": sorted(e["heads"])})
+
+
+def _reads_input(ctx: LintContext, node: int) -> bool:
+    """Whether ``node`` reads the network input directly (its channels are not a design choice)."""
+    return any(u == ctx.graph.input_node for u in ctx.graph.graph.predecessors(node))
+
+
+class KernelOptions(RuleOptions):
+    max_dw_kernel: int = Field(
+        default=7, ge=1, description="The largest depthwise kernel side the target runs natively.")
+
+
+@register
+class DepthwiseKernelLimit(Rule):
+    """Depthwise kernels larger than the target supports.
+
+    ## What it does
+    Reports depthwise convs whose kernel side exceeds the target's `max_dw_kernel`.
+
+    ## Why is this bad?
+    Mobile runtimes and NPUs ship hand-written depthwise kernels for a few sizes (XNNPACK: 3×3
+    and 5×5; many NPUs: 3×3 to 7×7). A larger kernel falls back to a generic path many times
+    slower, to another processor, or does not compile.
+
+    ## Formula
+    The paper gives no formula; this rule defines one: `k > max_dw_kernel`, reported with the
+    kernel's share of the block's work.
+
+    ## Example
+    ```yaml
+    block: {block: mmb, exp: 4, dw_k: 9}
+    ```
+
+    ## Use instead
+    A kernel the target supports, stacked if you need the receptive field (two 5×5 cover 9×9),
+    or dilation.
+
+    ```yaml
+    block: {block: mmb, exp: 4, dw_k: 5}
+    ```
+    """
+
+    code = "H102"
+    name = "depthwise-kernel-limit"
+    severity = Severity.WARNING
+    Options = KernelOptions
+
+    def check(self, ctx: LintContext, options: Any) -> Iterator[Diagnostic]:
+        seen: set[str] = set()
+        for _, op in ctx.ops():
+            if not is_depthwise(op) or op.attrs["k"] <= options.max_dw_kernel:
+                continue
+            if op.block in seen:
+                continue
+            seen.add(op.block)
+            k = op.attrs["k"]
+            yield self.report(
+                ctx, options,
+                message=(f"depthwise {k}×{k} conv `{ctx.local_name(op)}` exceeds the target's "
+                         f"largest depthwise kernel ({options.max_dw_kernel}×"
+                         f"{options.max_dw_kernel})"),
+                fix=f"use dw_k ≤ {options.max_dw_kernel}, or stack smaller kernels",
+                block=op.block, span=ctx.block_span(op.block, "dw_k", "k"),
+                data={"value": k, "threshold": options.max_dw_kernel, "op": op.name})
+
+
+class DynamicOptions(RuleOptions):
+    dynamic_shapes: bool = Field(
+        default=False, description="The model is exported with dynamic input sizes: every window "
+        "partition computes its pad and reshape at run time (not only the padded ones).")
+
+
+@register
+class DynamicWindowShapes(Rule):
+    """Window attention whose pad and reshape are computed from the input size at run time.
+
+    ## What it does
+    Reports attention blocks with a `local` or `grid` partition that pad their map at the spec's
+    input size (with `dynamic_shapes: true`, every windowed attention block).
+
+    ## Why is this bad?
+    The block computes its pad (`-H % window`) and window counts from the tensor's shape and
+    branches on whether to pad at all. Traced for ONNX at one size, the branch is frozen and the
+    graph is wrong at other sizes; exported with dynamic axes, the pad amounts and reshape sizes
+    become shape arithmetic (Shape → Mod → Pad), which TensorRT and most NPU compilers handle
+    poorly or not at all.
+
+    ## Formula
+    The paper gives no formula; this rule defines one: a block is reported when
+    `H mod window ≠ 0` or `W mod window ≠ 0` at the spec's input size (or always, with
+    `dynamic_shapes`); the data gives the pad.
+
+    ## Example
+    ```yaml
+    input: {channels: 3, size: 32}
+    stages:
+      - {name: s1, out: 64, depth: 2, block: {block: mmb, exp: 2, f: attn, window: 7}}
+    ```
+
+    ## Use instead
+    Windows that divide the map at every size you deploy, `partition: global` on small maps, or
+    a fixed input size exported statically.
+
+    ```yaml
+      - {name: s1, out: 64, depth: 2, block: {block: mmb, exp: 2, f: attn, window: 8}}
+    ```
+    """
+
+    code = "H103"
+    name = "dynamic-window-shapes"
+    severity = Severity.WARNING
+    Options = DynamicOptions
+
+    def check(self, ctx: LintContext, options: Any) -> Iterator[Diagnostic]:
+        for b in ctx.blocks.values():
+            if not (isinstance(b, MMB) and b.f == "attn" and b.partition != "global"):
+                continue
+            hw = b.in_hw
+            (wh, ww), pad, n = attention_geometry(b, hw)
+            if pad == (0, 0) and not options.dynamic_shapes:
+                continue
+            what = (f"pads {hw[0]}×{hw[1]} by {pad[0]}×{pad[1]} to fit {wh}×{ww} windows"
+                    if pad != (0, 0) else f"partitions {hw[0]}×{hw[1]} into {n[0]}×{n[1]} "
+                    f"windows of {wh}×{ww}")
+            yield self.report(
+                ctx, options,
+                message=(f"attention {what}, with the pad and reshape sizes computed from the "
+                         "input shape at run time (an ONNX/TensorRT export hazard)"),
+                fix="choose a window dividing the map at every deployed size, or export with a "
+                    "fixed input size",
+                block=b.path, span=ctx.block_span(b.path, "window", "partition"),
+                data={"value": list(pad), "map": list(hw), "window": [wh, ww],
+                      "windows": list(n), "dynamic_shapes": options.dynamic_shapes})
+
+
+Operator = Literal[
+    "conv", "depthwise_conv", "group_conv", "linear", "matmul", "batchnorm", "layernorm",
+    "relu", "relu6", "hardswish", "hardsigmoid", "sigmoid", "silu", "gelu", "gelu_tanh",
+    "softmax", "avgpool", "maxpool", "global_avgpool", "pad", "slice", "transpose", "concat",
+    "channel_shuffle", "add", "mul",
+]
+OPERATORS: tuple[str, ...] = get_args(Operator)
+
+DISPLAY = {"layernorm": "LayerNorm", "batchnorm": "BatchNorm", "gelu": "GELU",
+           "gelu_tanh": "GELU (tanh)", "softmax": "Softmax", "hardswish": "hard-swish",
+           "hardsigmoid": "hard-sigmoid", "silu": "SiLU", "relu": "ReLU", "relu6": "ReLU6",
+           "sigmoid": "sigmoid", "matmul": "MatMul", "channel_shuffle": "channel shuffle",
+           "depthwise_conv": "depthwise conv", "group_conv": "grouped conv",
+           "global_avgpool": "global average pool", "avgpool": "average pool",
+           "maxpool": "max pool", "transpose": "transpose (layout copy)"}
+
+
+def operator_of(op: Op) -> str | None:
+    """The operator a device needs to run ``op`` (None for views and graph ends)."""
+    kind = op.kind
+    if kind == OpKind.CONV:
+        if is_depthwise(op):
+            return "depthwise_conv"
+        return "group_conv" if op.attrs.get("groups", 1) > 1 else "conv"
+    if kind == OpKind.NORM:
+        return "layernorm" if op.attrs.get("type") == "ln" else "batchnorm"
+    if kind == OpKind.ACT:
+        return str(op.attrs.get("type"))
+    if kind == OpKind.POOL:
+        if op.attrs.get("global_"):
+            return "global_avgpool" if op.attrs.get("kind") == "avg" else "maxpool"
+        return "avgpool" if op.attrs.get("kind") == "avg" else "maxpool"
+    if kind == OpKind.RESHAPE:
+        return "transpose" if op.attrs.get("copy") else None
+    simple = {OpKind.LINEAR: "linear", OpKind.MATMUL: "matmul", OpKind.SOFTMAX: "softmax",
+              OpKind.PAD: "pad", OpKind.CROP: "slice", OpKind.CONCAT: "concat",
+              OpKind.SHUFFLE: "channel_shuffle", OpKind.ADD: "add", OpKind.MUL: "mul"}
+    return simple.get(kind)
+
+
+class OperatorOptions(RuleOptions):
+    lacks: list[Operator] = Field(
+        default_factory=list, description="Operators the target cannot run (a BatchNorm "
+        "folded into its conv needs none).")
+
+
+@register
+class UnsupportedOperator(Rule):
+    """Operators the target lacks (e.g. an int8 NPU without LayerNorm, GELU, Softmax, hard-swish).
+
+    ## What it does
+    Maps every op of the network to the operator a device needs to run it (a BatchNorm folded
+    into its conv needs none) and reports, once per missing operator, how many ops and blocks
+    need it, anchored at the first of them.
+
+    ## Why is this bad?
+    A graph with an operator the accelerator lacks is split: the op runs on the CPU, with a copy
+    and a synchronisation on each side, or the model does not compile for the device at all.
+    For an int8 NPU, LayerNorm, GELU, Softmax and hard-swish are the usual gaps — exactly what
+    attention-based mobile blocks and MobileNetV3 use.
+
+    ## Formula
+    The paper gives no formula; this rule defines one: an operator is reported when the target's
+    `lacks` lists it; the data counts the ops and blocks that need it.
+
+    ## Example
+    ```yaml
+    block: {block: mmb, exp: 3, f: attn, pre_norm: ln, expand_act: gelu}   # LayerNorm, Softmax, GELU
+    ```
+
+    ## Use instead
+    Operators the target has: BatchNorm after a conv (folds away), ReLU or ReLU6 instead of
+    GELU and hard-swish, and convolutional blocks (`f: dwconv`) instead of attention on devices
+    without Softmax.
+
+    ```yaml
+    block: {block: mmb, exp: 3, f: dwconv, pre_norm: bn, expand_act: relu}
+    ```
+    """
+
+    code = "H104"
+    name = "unsupported-operator"
+    severity = Severity.WARNING
+    Options = OperatorOptions
+
+    def check(self, ctx: LintContext, options: Any) -> Iterator[Diagnostic]:
+        lacks = set(options.lacks)
+        if not lacks:
+            return
+        found: dict[str, list[Op]] = {}
+        for node, op in ctx.ops():
+            name = operator_of(op)
+            if name is None or name not in lacks:
+                continue
+            if name == "batchnorm" and ctx.kernels.is_fused(node):
+                continue  # folded into its conv's weights
+            if ctx.excused(self.code, op.block):
+                continue
+            found.setdefault(name, []).append(op)
+        for name in (n for n in OPERATORS if n in found):
+            ops = found[name]
+            blocks = list(dict.fromkeys(op.block for op in ops))
+            first = ops[0]
+            shown = DISPLAY.get(name, name)
+            yield self.report(
+                ctx, options,
+                message=(f"the target lacks {shown}: {len(ops)} op{'s' if len(ops) > 1 else ''}"
+                         f" in {len(blocks)} block{'s' if len(blocks) > 1 else ''} need it "
+                         f"(first `{ctx.local_name(first)}` in `{first.block}`)"),
+                fix=_operator_fix(name),
+                block=first.block, span=ctx.block_span(first.block, ctx.local_name(first)),
+                data={"value": len(ops), "operator": name, "blocks": blocks,
+                      "ops": [op.name for op in ops]})
+
+
+def _operator_fix(name: str) -> str:
+    fixes = {"layernorm": "use BatchNorm (pre_norm: bn), which folds into the next conv",
+             "gelu": "use ReLU or ReLU6", "gelu_tanh": "use ReLU or ReLU6",
+             "hardswish": "use ReLU or ReLU6", "hardsigmoid": "use sigmoid or ReLU6 gates",
+             "silu": "use ReLU or ReLU6",
+             "softmax": "use convolutional blocks (f: dwconv) on this target",
+             "matmul": "use convolutional blocks (f: dwconv) on this target"}
+    return fixes.get(name, "replace it with an operator the target supports")

@@ -1,0 +1,369 @@
+"""S1xx: structure that is legal but wasteful or surprising.
+
+What cannot be built at all (a window that does not divide heads, a map collapsing below 1×1) is a
+spec error raised by resolution; these rules look at specs that build and run, and say where they
+spend work on padding, on maps too small for their kernels, or on numbers the user did not write.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from pydantic import Field
+
+from archspec.blocks.mmb import MMB, attention_geometry
+from archspec.diagnostics import Diagnostic, Severity
+from archspec.rules.base import Rule, RuleOptions
+from archspec.rules.figures import pct, sig
+from archspec.rules.registry import register
+
+if TYPE_CHECKING:
+    from archspec.blocks.base import ResolvedBlock, Rounding
+    from archspec.rules.context import LintContext
+
+
+def _windowed(ctx: LintContext) -> Iterator[tuple[MMB, tuple[int, int], tuple[int, int],
+                                                 tuple[int, int], tuple[int, int]]]:
+    """Attention blocks with a window partition: (block, map, window, padding, windows)."""
+    for b in ctx.blocks.values():
+        if isinstance(b, MMB) and b.f == "attn" and b.partition != "global":
+            hw = b.in_hw
+            window, pad, n = attention_geometry(b, hw)
+            yield b, hw, window, pad, n
+
+
+def _padded_share(hw: tuple[int, int], pad: tuple[int, int]) -> float:
+    """Extra tokens attention processes: H′W′/(HW) − 1."""
+    return (hw[0] + pad[0]) * (hw[1] + pad[1]) / (hw[0] * hw[1]) - 1
+
+
+class PaddingOptions(RuleOptions):
+    max_padded_share: float = Field(
+        default=0.0, ge=0, description="Padding up to this share of the map's tokens is accepted.")
+
+
+@register
+class WindowPadding(Rule):
+    """Window attention padding its map because H or W is not a multiple of the window.
+
+    ## What it does
+    Finds attention blocks with a `local` or `grid` window partition whose input map is at least
+    one window wide but not a multiple of it, so the block pads the map (bottom and right, with
+    zeros and no attention mask) before partitioning, and reports the share of extra tokens it
+    computes on. (A window wider than the map is S102.)
+
+    ## Why is this bad?
+    Every padded token goes through the q/k projection, the score and value matmuls and the
+    layout copies, and then is cropped away: pure waste. Padded tokens also take part in the
+    softmax of real tokens (the official iRMB pads without a mask), so results depend on the
+    input size, and the pad is computed from H and W at run time (see H103).
+
+    ## Formula
+    The paper gives no formula; this rule defines one. For an H×W map and window M:
+
+    ```
+    H′ = ⌈H/M⌉·M,  W′ = ⌈W/M⌉·M
+    padded share = H′·W′ / (H·W) − 1
+    ```
+
+    A 16×16 map with window 7 becomes 21×21: 72.3% more tokens.
+
+    ## Example
+    ```yaml
+    input: {channels: 3, size: 32}
+    stages:
+      - name: s1       # 16×16 after the stem: padded to 21×21
+        out: 64
+        depth: 2
+        block: {block: mmb, exp: 2, f: attn, window: 7, dim_head: 32}
+    ```
+
+    ## Use instead
+    Choose the window from the map: a divisor of H and W (8 or 4 for 16×16), or `partition:
+    global` on small maps, or an input size that keeps every attention stage a multiple of the
+    window (224 for window 7).
+
+    ```yaml
+    block: {block: mmb, exp: 2, f: attn, window: 8, dim_head: 32}
+    ```
+    """
+
+    code = "S101"
+    name = "window-padding"
+    severity = Severity.WARNING
+    Options = PaddingOptions
+
+    def check(self, ctx: LintContext, options: Any) -> Iterator[Diagnostic]:
+        for b, hw, (wh, ww), pad, n in _windowed(ctx):
+            if wh > hw[0] or ww > hw[1] or pad == (0, 0):
+                continue
+            share = _padded_share(hw, pad)
+            if share <= options.max_padded_share:
+                continue
+            padded = (hw[0] + pad[0], hw[1] + pad[1])
+            yield self.report(
+                ctx, options,
+                message=(f"window {wh}×{ww} does not tile the {hw[0]}×{hw[1]} map: padded to "
+                         f"{padded[0]}×{padded[1]}, {pct(share)} more tokens through attention"),
+                fix=f"use a window dividing {hw[0]}×{hw[1]}, or `partition: global`",
+                block=b.path, span=ctx.block_span(b.path, "window"),
+                data={"value": sig(share), "threshold": options.max_padded_share,
+                      "map": list(hw), "window": [wh, ww], "padding": list(pad),
+                      "padded_map": list(padded), "windows": list(n)})
+
+
+class LargerOptions(RuleOptions):
+    pass
+
+
+@register
+class WindowLargerThanMap(Rule):
+    """A window larger than the feature map: attention silently becomes global over padding.
+
+    ## What it does
+    Finds attention blocks with a `local` or `grid` partition whose window is larger than the
+    input map in height or width. The block pads the map up to one window and attends over all of
+    it: a global attention, most of whose tokens are padding.
+
+    ## Why is this bad?
+    The spec says "windows of 7×7", the network computes one global attention over a map that is
+    mostly zeros: the work of a 7×7 window on a 2×2 map is 12× what the map needs, and the padded
+    zeros enter the softmax of every real token (there is no mask), so the block does not compute
+    what its description says.
+
+    ## Formula
+    The paper gives no formula; this rule defines one. For an H×W map and window M > H or M > W:
+
+    ```
+    H′ = ⌈H/M⌉·M,  W′ = ⌈W/M⌉·M
+    padded share = H′·W′ / (H·W) − 1
+    ```
+
+    A 4×4 map with window 7: 49/16 − 1 = 206% more tokens, all in one window.
+
+    ## Example
+    ```yaml
+    input: {channels: 3, size: 32}
+    stages:
+      - name: s3       # 4×4 maps
+        out: 256
+        depth: 2
+        block: {block: mmb, exp: 2, f: attn, window: 7, dim_head: 32}
+    ```
+
+    ## Use instead
+    Say what is computed: `partition: global` on maps smaller than the window (no padding), or
+    a window that fits the map.
+
+    ```yaml
+    block: {block: mmb, exp: 2, f: attn, partition: global, dim_head: 32}
+    ```
+    """
+
+    code = "S102"
+    name = "window-larger-than-map"
+    severity = Severity.WARNING
+    Options = LargerOptions
+
+    def check(self, ctx: LintContext, options: Any) -> Iterator[Diagnostic]:
+        for b, hw, (wh, ww), pad, n in _windowed(ctx):
+            if wh <= hw[0] and ww <= hw[1]:
+                continue
+            share = _padded_share(hw, pad)
+            yield self.report(
+                ctx, options,
+                message=(f"window {wh}×{ww} is larger than the {hw[0]}×{hw[1]} map: attention "
+                         f"is global over a {hw[0] + pad[0]}×{hw[1] + pad[1]} padded map "
+                         f"({pct(share)} more tokens, all padding)"),
+                fix="use `partition: global` (no padding), or a window that fits the map",
+                block=b.path, span=ctx.block_span(b.path, "window"),
+                data={"value": sig(share), "map": list(hw), "window": [wh, ww],
+                      "padding": list(pad), "windows": list(n)})
+
+
+def _spatial_kernel(b: ResolvedBlock) -> tuple[int, str] | None:
+    """(kernel or window side, field) of a block's spatial operator; None when it has none."""
+    k: int = 1
+    field_name = "k"
+    if isinstance(b, MMB):
+        if b.f == "attn" and b.partition != "global":
+            k, field_name = b.window, "window"
+        elif b.has_dw:
+            k, field_name = b.dw_k, "dw_k"
+    elif b.family in ("conv", "shuffle", "pool"):
+        if b.family == "pool" and getattr(b, "global_", False):
+            return None
+        k = getattr(b, "dw_k" if b.family == "shuffle" else "k", 1)
+        field_name = "dw_k" if b.family == "shuffle" else "k"
+    return (k, field_name) if k > 1 else None
+
+
+class OneByOneOptions(RuleOptions):
+    pass
+
+
+@register
+class SpatialBlockAtOneByOne(Rule):
+    """Spatial blocks that continue after the feature map has shrunk to 1×1.
+
+    ## What it does
+    Finds blocks whose input map is 1×1 and that still do spatial work: a k×k conv or depthwise
+    conv with k > 1, window attention, or a pooling window that is not global.
+
+    ## Why is this bad?
+    On a 1×1 map a k×k kernel sees one real pixel; the other k² − 1 taps multiply padding. A
+    3×3 depthwise conv does 1/9 useful work, attention attends to a single token, and the block's
+    place in the network usually means an input size smaller than the network was designed for
+    (five stride-2 stages take 32×32 to 1×1).
+
+    ## Formula
+    The paper gives no formula; this rule defines one. For a block at 1×1 with a k×k kernel:
+
+    ```
+    useful share = 1 / k²                 (window attention: one token of M² per window)
+    ```
+
+    ## Example
+    ```yaml
+    input: {channels: 3, size: 32}
+    stages:
+      - name: s5        # 32 / 2⁵ = 1: the 3×3 convs of this stage see one pixel
+        out: 320
+        depth: 2
+        block: {block: mmb, exp: 6, dw_k: 3}
+        first: {stride: 2}
+    ```
+
+    ## Use instead
+    Stop downsampling earlier (fewer stride-2 stages for small inputs), or replace spatial blocks
+    at 1×1 by 1×1 convs or linear layers.
+
+    ```yaml
+    - {name: s5, out: 320, depth: 2, block: {block: mmb, exp: 6, dw_k: 3}}   # stride 1
+    ```
+    """
+
+    code = "S103"
+    name = "spatial-block-at-1x1"
+    severity = Severity.WARNING
+    Options = OneByOneOptions
+
+    def check(self, ctx: LintContext, options: Any) -> Iterator[Diagnostic]:
+        for b in ctx.blocks.values():
+            if len(b.in_shape) != 3 or b.in_shape[1:] != (1, 1) or b.children():
+                continue
+            found = _spatial_kernel(b)
+            if found is None:
+                continue
+            k, field_name = found
+            useful = 1 / (k * k)
+            yield self.report(
+                ctx, options,
+                message=(f"{b.family} block on a 1×1 map with a {k}×{k} "
+                         f"{'window' if field_name == 'window' else 'kernel'}: "
+                         f"{pct(useful)} of its spatial work sees real pixels"),
+                fix="stop downsampling earlier, or use 1×1 convs / linear layers at 1×1",
+                block=b.path, span=ctx.block_span(b.path, field_name),
+                data={"value": sig(useful), "kernel": k, "map": [1, 1]})
+
+
+class RoundingOptions(RuleOptions):
+    min_change: float = Field(
+        default=0.0, ge=0, description="Report only roundings that move the written number by more "
+        "than this relative change.")
+
+
+@register
+class SilentRounding(Rule):
+    """A number the user wrote that resolution changed (width multiplier, make_divisible, mid).
+
+    ## What it does
+    Lists every place where resolution moved a number the spec wrote: a width scaled by the
+    network's width multiplier and rounded by `make_divisible`, an expanded width `in·exp`
+    rounded by `mid_round`, an SE width rounded. One finding per place in the file, with the
+    written and the resolved value. (Replacing the classifier width with `num_classes` is asked
+    for by the caller and is not reported.)
+
+    ## Why is this bad?
+    It usually is not: MobileNet's make_divisible is how those widths are defined. But the
+    resolved network is not the one the YAML reads as, and the difference can be large (24·0.35
+    becomes 8, not 8.4; 16·0.5 → 8 but 24·0.5 → 16, +33%). Parameter counts, FLOPs and checkpoint
+    shapes follow the resolved numbers, so this rule makes them visible.
+
+    ## Formula
+    The paper gives no formula; this rule defines one:
+
+    ```
+    change = (resolved − written) / written
+    make_divisible(v, d) = max(d, ⌊v + d/2⌋ rounded down to a multiple of d), + d if < 0.9·v
+    ```
+
+    ## Example
+    ```yaml
+    width: {mult: 0.5}
+    stages:
+      - {name: b2, out: 24, depth: 2, block: {block: mmb, exp: 6}}   # out becomes 16
+    ```
+
+    ## Use instead
+    Write the resolved number, or mark the width `scaling: fixed`, when the exact value matters;
+    otherwise accept the finding (it is information).
+
+    ```yaml
+    - {name: b2, out: 16, depth: 2, block: {block: mmb, exp: 6, scaling: fixed}}
+    ```
+    """
+
+    code = "S104"
+    name = "silent-rounding"
+    severity = Severity.INFO
+    Options = RoundingOptions
+
+    def check(self, ctx: LintContext, options: Any) -> Iterator[Diagnostic]:
+        seen: dict[tuple[Any, ...], list[str]] = {}
+        first: dict[tuple[Any, ...], Any] = {}
+        for b in ctx.blocks.values():
+            for r in b.roundings:
+                if r.rule == "num_classes":
+                    continue
+                key = (r.span, r.field, r.written, r.value, r.rule)
+                seen.setdefault(key, []).append(b.path)
+                first.setdefault(key, r)
+        for key, paths in seen.items():
+            r = first[key]
+            exact, how = exact_value(r)
+            if exact == r.value:
+                continue  # a width multiplier that scaled exactly: nothing was rounded
+            change = (r.value - exact) / exact if exact else 0.0
+            if abs(change) <= options.min_change:
+                continue
+            yield self.report(
+                ctx, options,
+                message=(f"`{r.field}`{': ' + how if how != f'{exact:g}' else ''} = {exact:g} "
+                         f"is rounded to {r.value} "
+                         f"({'+' if change >= 0 else ''}{pct(change)}; {r.rule})"),
+                fix=f"write {r.value}, or `scaling: fixed` to keep the written width",
+                block=paths[0], span=r.span,
+                data={"value": r.value, "exact": sig(exact), "written": r.written,
+                      "change": sig(change), "field": r.field, "rule": r.rule,
+                      "blocks": paths})
+
+
+_SCALED = re.compile(r"make_divisible\((?P<w>[0-9.]+)×(?P<m>[0-9.e+-]+), [0-9]+\)")
+
+
+def exact_value(r: Rounding) -> tuple[float, str]:
+    """The unrounded value behind a rounding, and how it was computed.
+
+    A width scaled by the network multiplier records the written width; the exact product is
+    what make_divisible rounded (the recorded rule says ``make_divisible(w×m, d)``)."""
+    exact = getattr(r, "exact", None)
+    if exact is not None:
+        return float(exact), f"{r.written:g}"
+    m = _SCALED.fullmatch(r.rule)
+    if m is not None:
+        w, mult = float(m["w"]), float(m["m"])
+        return w * mult, f"{w:g}×{mult:g}"
+    return float(r.written), f"{r.written:g}"

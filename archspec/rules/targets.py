@@ -1,0 +1,227 @@
+"""Targets: which rules run, with which thresholds, fusions and missing operators, per device.
+
+A target is YAML data (``rules/<name>.yaml`` at the top of the repository, shipped in the wheel as
+``archspec/data/rules``): a description, the rules it selects and ignores, the fusions its runtime
+performs (G3 counts kernels and G4 memory access after them), and per-rule options validated
+against each rule's ``Options`` model, so a typo in a target file is a located error. Options a
+target does not set keep the rule's defaults (the numbers on its documentation page).
+
+``archspec lint --target NAME|PATH``: a name is looked up among the shipped targets, anything with
+a ``/`` or a ``.yaml`` suffix is read as a file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from archspec.blocks.base import ActName
+from archspec.diagnostics import Diagnostic, SpecError, error
+
+if TYPE_CHECKING:
+    from archspec.rules.base import RuleOptions
+    from archspec.spec.source import Source
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "rules"
+DEFAULT_TARGET = "default"
+
+
+class Fusion(BaseModel):
+    """What the target's runtime fuses; a fused op costs no memory access and no kernel."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    norm_into_conv: bool = Field(
+        default=True, description="BatchNorm right after a conv or linear folds into its weights "
+        "(every inference runtime does this; LayerNorm never folds).")
+    act_into_conv: list[ActName] = Field(
+        default_factory=list, description="Activations that run in the epilogue of the conv "
+        "(or conv + folded norm) before them.")
+    add_into_conv: bool = Field(
+        default=False, description="A residual add runs in the epilogue of the conv producing one of "
+        "its operands.")
+    attention: bool = Field(
+        default=False, description="q·kᵀ, scale, softmax and ·v run as one kernel that never writes "
+        "the score matrix (SDPA / flash-style attention).")
+    concat_shuffle: bool = Field(
+        default=True, description="A channel shuffle after a concat runs in the same copy "
+        "(ShuffleNet V2's merged concat + shuffle + split).")
+
+
+class TargetFile(BaseModel):
+    """The schema of a target file (``rules`` entries are validated per rule)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    description: str = ""
+    select: list[str] = Field(default_factory=lambda: ["ALL"])
+    ignore: list[str] = Field(default_factory=list)
+    fusion: Fusion = Field(default_factory=lambda: Fusion())
+    rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A validated target: selection, fusions and per-rule options (defaults where unset)."""
+
+    name: str = DEFAULT_TARGET
+    description: str = ""
+    select: tuple[str, ...] = ("ALL",)
+    ignore: tuple[str, ...] = ()
+    fusion: Fusion = field(default_factory=lambda: Fusion())
+    rules: dict[str, RuleOptions] = field(default_factory=dict)
+    file: str | None = None
+
+    def options(self, code: str) -> RuleOptions:
+        from archspec.rules.registry import RULES
+
+        found = self.rules.get(code)
+        return found if found is not None else RULES[code].default_options()
+
+    def with_options(self, overrides: dict[str, dict[str, Any]], where: str) -> Target:
+        """This target with rule options overridden (from ``[tool.archspec.rules]``)."""
+        from dataclasses import replace
+
+        from archspec.rules.registry import RULES
+
+        rules = dict(self.rules)
+        problems = []
+        for code, values in overrides.items():
+            if code not in RULES:
+                problems.append(error("E171", f"{where}: unknown rule `{code}`",
+                                      fix=_did_you_mean(code, list(RULES))))
+                continue
+            merged = {**self.options(code).model_dump(exclude_unset=True), **values}
+            try:
+                rules[code] = RULES[code].Options.model_validate(merged)
+            except ValidationError as exc:
+                for e in exc.errors(include_url=False):
+                    loc = ".".join(str(p) for p in e["loc"])
+                    problems.append(error("E172", f"{where}: rules.{code}.{loc}: {e['msg']}"))
+        if problems:
+            raise SpecError(problems)
+        return replace(self, rules=rules)
+
+
+def list_targets() -> list[str]:
+    """Names of the shipped targets."""
+    if not DATA_DIR.is_dir():
+        return []
+    return sorted(p.stem for p in DATA_DIR.glob("*.yaml"))
+
+
+def load_target(name_or_path: str | os.PathLike[str] | None = None) -> Target:
+    """A shipped target by name, or a target file by path; raises a located SpecError."""
+    if name_or_path is None:
+        name_or_path = DEFAULT_TARGET
+    text = os.fspath(name_or_path)
+    looks_like_path = "/" in text or os.sep in text or text.endswith((".yaml", ".yml"))
+    if looks_like_path:
+        path = Path(text)
+        name = path.stem
+    else:
+        path = DATA_DIR / f"{text}.yaml"
+        name = text
+        if not path.is_file():
+            if text == DEFAULT_TARGET:  # no data directory (a bare source checkout): defaults
+                return Target()
+            raise SpecError([error(
+                "E170", f"no target named `{text}`", expected=", ".join(list_targets()),
+                fix=_did_you_mean(text, list_targets()) or "pass the path of a target file")])
+    from archspec.spec.source import read_source
+
+    return parse_target(read_source(path), name)
+
+
+def parse_target(source: Source, name: str) -> Target:
+    """Validate a parsed target file: the file's schema, then each rule's options."""
+    from archspec.rules.registry import RULES, by_name
+    from archspec.spec.errors import translate
+    from archspec.spec.located import Located
+
+    located = Located.at(source.data, ())
+    try:
+        parsed = TargetFile.model_validate(source.data)
+    except ValidationError as exc:
+        raise SpecError(translate(exc, located, source, allowed=_target_keys)) from None
+    problems: list[Diagnostic] = []
+    names = by_name()
+    rules: dict[str, RuleOptions] = {}
+    for key, values in parsed.rules.items():
+        cls = RULES.get(key) or names.get(key)
+        if cls is None:
+            problems.append(error(
+                "E171", f"`rules.{key}`: unknown rule", source.key_span_of(("rules", key)),
+                expected="a rule code such as G1, S101, H101",
+                fix=_did_you_mean(key, list(RULES)) or "see `archspec rule --list`"))
+            continue
+        try:
+            rules[cls.code] = cls.Options.model_validate(values)
+        except ValidationError as exc:
+            allowed = list(cls.Options.model_fields)
+            problems.extend(translate(exc, located.sub(("rules", key)), source,
+                                      prefix=("rules", key),
+                                      allowed=lambda p, d, a=allowed: a if not p else []))
+    for list_key in ("select", "ignore"):
+        for i, selector in enumerate(getattr(parsed, list_key)):
+            bad = unknown_selector(selector)
+            if bad:
+                problems.append(error("E173", f"`{list_key}[{i}]`: {bad}",
+                                      source.span_of((list_key, i)),
+                                      expected="ALL, a code (G1), a prefix (G, S1) or a rule name"))
+    if problems:
+        raise SpecError(problems)
+    return Target(name=name, description=parsed.description, select=tuple(parsed.select),
+                  ignore=tuple(parsed.ignore), fusion=parsed.fusion, rules=rules,
+                  file=source.file)
+
+
+def _target_keys(path: tuple[Any, ...], data: Any) -> list[str]:
+    if not path:
+        return list(TargetFile.model_fields)
+    if path == ("fusion",):
+        return list(Fusion.model_fields)
+    return []
+
+
+def _did_you_mean(word: str, choices: list[str]) -> str | None:
+    import difflib
+
+    near = difflib.get_close_matches(word, choices, n=1)
+    return f"did you mean `{near[0]}`?" if near else None
+
+
+# ------------------------------------------------------------------------------ selection
+
+
+def matches(selector: str, code: str) -> bool:
+    """``ALL``, an exact code, a code prefix (``G``, ``S1``) or a rule name selects ``code``."""
+    from archspec.rules.registry import RULES
+
+    if selector == "ALL":
+        return True
+    if selector == RULES[code].name:
+        return True
+    return code.startswith(selector) and selector[:1].isupper()
+
+
+def unknown_selector(selector: str) -> str | None:
+    """Why ``selector`` selects nothing, or None when it selects some rule."""
+    from archspec.rules.registry import RULES, by_name
+
+    if selector == "ALL" or selector in by_name():
+        return None
+    if any(matches(selector, code) for code in RULES):
+        return None
+    near = _did_you_mean(selector, [*RULES, *by_name()])
+    return f"`{selector}` selects no rule" + (f" ({near})" if near else "")
+
+
+def selected(codes: list[str], select: list[str] | tuple[str, ...],
+             ignore: list[str] | tuple[str, ...]) -> list[str]:
+    return [c for c in codes if any(matches(s, c) for s in select)
+            and not any(matches(s, c) for s in ignore)]

@@ -1,0 +1,470 @@
+"""docs/spec.md, the spec reference: ``python -m archspec.spec.reference > docs/spec.md``.
+
+The field tables come from the JSON Schema (:mod:`archspec.spec.schema`), itself generated from the
+pydantic models, so a field's type, range, default and description are written once, in the model.
+The prose around them (the format's rules, variants, the width multiplier, noqa) is kept here, and
+so is :data:`ERROR_CODES`, the table of spec-error codes that ``archspec rule E1xx`` also prints; a
+test checks it against the codes the loader, the models and the block families raise.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from typing import Any
+
+from archspec.blocks import FAMILIES
+from archspec.blocks.base import DEFAULT_EPS, DEFAULT_MOMENTUM
+
+#: code → (where it is raised, title, what it means and what to do)
+ERROR_CODES: dict[str, tuple[str, str, str]] = {
+    "E100": ("loader", "file not found or unreadable",
+             "The path does not exist, is a directory, or cannot be read."),
+    "E101": ("loader", "not UTF-8 text",
+             "An invalid UTF-8 byte, a UTF-16 file, a NUL or another control character. The "
+             "position is the first offending byte."),
+    "E102": ("loader", "empty document",
+             "Nothing in the file, only comments, or a document that is `null`."),
+    "E103": ("loader", "YAML syntax error",
+             "Includes undefined aliases, duplicate anchors, tabs used for indentation and "
+             "`%YAML` directives; the fix names the commonest cause."),
+    "E104": ("loader", "more than one YAML document",
+             "A spec is exactly one document; the position is where the second one starts."),
+    "E105": ("loader", "top level is not a mapping",
+             "The file holds a list or a scalar instead of `key: value` lines."),
+    "E106": ("loader", "duplicate key",
+             "A key appears twice in one mapping (quoted and plain spellings are the same key); "
+             "the position is the second occurrence."),
+    "E107": ("loader", "explicit YAML tag",
+             "`!!python/...`, `!foo`, `!!int` and the like: a spec is plain data. Only `!!str`, "
+             "`!!map` and `!!seq`, which change nothing, are tolerated."),
+    "E108": ("loader", "alias expansion too large or recursive",
+             "Aliases that expand past 100,000 values (an alias bomb), or an anchor that "
+             "contains an alias to itself."),
+    "E109": ("loader", "nesting too deep", "More than 50 levels of nested mappings and lists."),
+    "E110": ("loader", "non-finite number",
+             "`.inf`, `-.inf`, `.nan`, or a float that overflows (`1e999`)."),
+    "E111": ("loader", "YAML 1.1 boolean word",
+             "`yes`, `no`, `on`, `off`, `y`, `n` (any case) unquoted: write `true`/`false`, or "
+             "quote the word if you mean the string."),
+    "E112": ("loader", "unusable mapping key",
+             "A key that is a mapping or a list (`? ...`), or an empty key."),
+    "E113": ("loader", "file larger than 1 MiB", "No spec comes anywhere near this size."),
+    "E120": ("schema", "unknown key",
+             "A key the format does not have at that place; the fix suggests the nearest valid "
+             "key (\"did you mean\"), or lists the valid ones."),
+    "E121": ("schema", "wrong type",
+             "A value of the wrong kind: a string where a number is needed, `1.0` for an "
+             "integer (types are strict, nothing is coerced), a list for a mapping."),
+    "E122": ("schema", "value not allowed",
+             "Out of range (`out: 0`), not one of the allowed words (`act: swish`), an unknown "
+             "block type, a malformed name, or a rule between fields (`exp` and `mid` both "
+             "given, a stage with both `blocks` and a template or with neither, repeated stage "
+             "names)."),
+    "E123": ("schema", "missing key",
+             "A required key is absent, e.g. a block without `block:`, `input` without "
+             "`size`, a stage without `name`, an mmb without `out`; the position is the "
+             "mapping that lacks it."),
+    "E130": ("variants", "variant names a missing stage",
+             "`variants.<name>.stages.<stage>` names no stage of the base network."),
+    "E131": ("variants", "unknown variant",
+             "`--variant` or `default_variant` names a variant the file does not define."),
+    "E140": ("resolution", "attention heads do not divide the channels",
+             "An `f: attn` block needs its input channels divisible by `dim_head` (heads = "
+             "in / dim_head) and, unless `attn_pre`, the expanded width divisible by the heads."),
+    "E141": ("resolution", "groups do not divide the channels",
+             "A grouped conv needs `groups` to divide its input and output widths; an mmb's "
+             "`groups` must divide its expanded width, `v_group` needs in and mid divisible by "
+             "the heads."),
+    "E142": ("resolution", "channels cannot be split or shuffled",
+             "A ShuffleNet unit whose channels do not split into whole halves (odd channels), "
+             "whose split leaves a branch empty, or whose output does not divide by the shuffle "
+             "groups."),
+    "E143": ("resolution", "shape cannot be produced",
+             "The feature map collapses below 1×1 (too many strides for the input size), a "
+             "spatial block follows a `linear`, or a `linear` gets a map larger than 1×1."),
+    "E144": ("resolution", "impossible skip or stride",
+             "`skip: true` where stride ≠ 1 or in ≠ out, `dw_skip` on a strided block, or a "
+             "stride on an `f: ffn` block that has no spatial conv."),
+    "E145": ("resolution", "parallel branches cannot merge",
+             "`merge: add` needs every branch to end in the same shape, `merge: concat` the "
+             "same height and width."),
+    "E146": ("resolution", "expand: false with mid ≠ in",
+             "Without the expansion conv the block's width stays its input width."),
+    "E150": ("sizes", "network too large",
+             "More than 10^9 parameters or more than 5,000 blocks: almost certainly a typo in "
+             "a width or a depth."),
+    "E151": ("sizes", "tensor too large",
+             "A tensor of more than 2^31 elements per image."),
+    "E160": ("noqa", "bad suppression",
+             "A `noqa` entry names an unknown rule code, or gives no reason."),
+    "E170": ("target", "unknown target",
+             "`--target` (or `target` in `[tool.archspec]`) names no shipped target; give a "
+             "shipped name or the path of a target file."),
+    "E171": ("target", "unknown rule in a target or configuration",
+             "A target file's or `[tool.archspec]`'s `rules:` table names a rule that does not "
+             "exist."),
+    "E172": ("target", "bad rule option",
+             "A rule option in a target file or `[tool.archspec] rules` has the wrong type or "
+             "range for that rule's `Options`."),
+    "E173": ("target", "bad selector",
+             "An entry of `select`/`ignore` in a target file or `[tool.archspec]` matches no "
+             "rule code, prefix or name."),
+    "E174": ("config", "bad `[tool.archspec]` table",
+             "pyproject.toml cannot be read as TOML, or its `[tool.archspec]` table has an "
+             "unknown key or a value of the wrong type."),
+}
+
+GENERATED = ("<!-- Generated by `python -m archspec.spec.reference > docs/spec.md` from the "
+             "pydantic models and archspec/spec/reference.py; edit those, not this file. -->")
+
+INTRO = """\
+# The spec format
+
+An archspec spec is one YAML file describing a mobile vision network: its input, a stem, stages of
+blocks, a head, and named variants. `archspec lint` validates it and checks it against the design
+rules, `archspec profile` measures it, `archspec build` turns it into a `torch.nn.Module`.
+
+```yaml
+# yaml-language-server: $schema=../docs/archspec.schema.json
+archspec: 1
+name: tiny
+input: {channels: 3, size: 32}
+defaults:
+  mmb: {expand_act: relu6, dw_act: relu6}      # keyed by block type
+stem:
+  - {block: conv, out: 16, k: 3, stride: 2}
+stages:
+  - name: s1
+    out: 24
+    depth: 2
+    block: {block: mmb, exp: 4}                 # template for every block of the stage
+    first: {stride: 2}                          # changes for the first (downsampling) block
+  - name: s2
+    blocks:                                     # or an explicit list
+      - {block: mmb, out: 32, exp: 4, stride: 2}
+      - {block: mmb, out: 32, exp: 4, f: attn, dim_head: 16, window: 4}
+head:
+  - {block: pool, global: true}
+  - {block: linear, out: 10}
+default_variant: base
+variants:
+  base: {}
+  wide: {width: {mult: 1.5}}
+  deep: {stages: {s1: {depth: 4}}}              # stages are addressed by name
+```
+
+The first line points editors that use the YAML language server at the
+[JSON Schema](archspec.schema.json) (`archspec schema` regenerates it): keys complete, fields show
+their description and default on hover, and unknown keys are flagged as you type.
+
+Validation happens in two passes. Pass 1 checks the document as written, every variant merged onto
+the base: every key known, every value of the right type and range. Pass 2, *resolution*, builds
+each variant's blocks (defaults ⊕ template ⊕ stage width ⊕ `first`), checks each with its family's
+full model, decides every number (widths, expanded widths, padding, shapes) and refuses what
+cannot be built. Either pass reports *all* its problems at once, each at `file:line:col` with what
+was expected and a fix; see [error codes](#error-codes).
+
+## YAML as archspec reads it
+
+* **YAML 1.2 numbers.** `1e-6` and `1.0e-6` are floats (YAML 1.1, and so PyYAML, reads `1e-6` as a
+  string), `0o17` and `0x1F` are integers. `.inf` and `.nan` are refused (E110).
+* **No guessing booleans.** `true`/`false` only; `yes`, `no`, `on`, `off`, `y`, `n` unquoted are
+  errors (E111). Quote them to mean the string.
+* **Strict types.** Nothing is coerced: `out: "32"` and `out: 32.0` are errors (E121), an integer
+  is accepted where a number is expected (`exp: 4` is 4.0).
+* **Plain data only.** No tags (`!!python/object`, E107), one document per file (E104), no
+  duplicate keys (E106). Anchors and aliases work, with a bound on their expansion (E108).
+* **Unknown keys are errors** (E120) with a "did you mean" suggestion, at every level: top level,
+  blocks, norms, stages, variants.
+* **Limits.** At most 1 MiB, 50 levels of nesting, 5,000 blocks, 10^9 parameters, 2^31 elements
+  per tensor.
+
+## How a block gets its fields
+
+Every block names its family with `block:`. Its fields come from up to four layers, later ones
+winning, merged key by key (nested mappings such as a norm `{type, eps}` merge too):
+
+1. `defaults.<family>`: the file's defaults for that family, so a default never reaches a block
+   that lacks the field;
+2. the stage's `block:` template (every block of a template stage);
+3. the stage's `out` (the output width of every block of the stage);
+4. `first:` (the first block only). If `first` names another `block:` type, it replaces the
+   template for that block (layers 1, 3, 4 of the new type).
+
+Whatever is still unset takes the family's default from the tables below. A stage is *either* a
+template (`depth` + `block`, optionally `out` and `first`) *or* an explicit `blocks:` list
+(E122 if both or neither). Stage names are unique and name the stage in variants, in block
+paths (`stages.s3[2]`) and in messages.
+
+## Variants
+
+`variants:` maps a name to overrides of the base network (the file without `variants` and
+`default_variant`). An override is deep-merged onto the base:
+
+* mappings merge key by key (`width: {mult: 0.5}` keeps `divisor`);
+* lists and scalars replace (`head: [...]` replaces the whole head);
+* `stages` is either a list, which replaces every stage, or a mapping from stage **name** to that
+  stage's overrides (`stages: {s3: {out: 120, block: {dim_head: 20}}}`), merged the same way; a
+  name that is not a stage of the base is E130.
+
+Every variant is validated in pass 1 when the file loads, so an error in a variant nobody asked for
+is still reported (with the variant named). `default_variant` picks the variant used when none is
+given (`archspec profile`, `archspec build`, `archspec.analyze`); without it, the first variant.
+`archspec lint` checks every variant.
+
+## Width multiplier and rounding
+
+`width: {mult: α, divisor: d}` scales channel counts: a written width `w` becomes
+`make_divisible(w·α, d)`, which rounds to the nearest multiple of `d` but never goes more than 10 %
+below `w·α` (torchvision's `_make_divisible`, so width-multiplied MobileNets reproduce torchvision's
+channels exactly). Which widths scale is each block's `scaling` policy:
+
+* `scaled` (default): `make_divisible(w·α, d)`;
+* `fixed`: as written, whatever α is;
+* `at_least`: scaled by `max(1, α)`, as MobileNetV2's last conv (1280 never shrinks).
+
+Scaled widths are `out` of conv, mmb, shuffle and linear blocks and an mmb's absolute `mid`. An
+mmb's `exp` is a ratio of its (already scaled) input width, rounded by `mid_round`; the SE width is
+rounded by `se_round`. The classifier (the head's last `linear`) is never scaled: its width is
+`out`, or `num_classes` when the caller gives one. Every change to a number the user wrote is
+recorded; `archspec profile` lists them under "Roundings".
+
+## Suppressing findings: `noqa`
+
+A block or a stage may carry `noqa: {CODE: "reason"}` to suppress a lint finding right where it is
+excused; a stage's `noqa` covers all its blocks. The reason is required and an unknown code is an
+error (both E160), so every suppression documents itself; suppressions that suppress nothing are
+reported by `archspec lint`.
+
+```yaml
+  - name: s4
+    out: 168
+    depth: 3
+    noqa: {G1: "the expansion is kept for accuracy, as in the paper"}
+    block: {block: mmb, exp: 3.5, f: attn, dim_head: 21}
+```
+"""
+
+NORMS = f"""\
+## Norms
+
+A norm field (`norm`, `pre_norm`, `expand_norm`, `dw_norm`, `proj_norm`) takes a type, `bn`
+(BatchNorm2d), `ln` (LayerNorm over channels) or `none`, or a mapping `{{type, eps, momentum}}`.
+Unset `eps` and `momentum` take PyTorch's defaults: eps {DEFAULT_EPS["bn"]:g} (bn) and
+{DEFAULT_EPS["ln"]:g} (ln), momentum {DEFAULT_MOMENTUM:g}.
+"""
+
+COMMON_FIELDS = ("noqa", "scaling")
+SECTIONS = {"NetworkSpec": "top-level-keys", "InputSpec": "input", "WidthSpec": "width",
+            "NormSpec": "norms", "StageSpec": "stages", "Block": "blocks",
+            "Defaults": "how-a-block-gets-its-fields",
+            "BlockOverride": "how-a-block-gets-its-fields", "Variant": "variants"}
+
+
+# ------------------------------------------------------------------------------------ rendering
+
+
+def _anchor_of(ref: str) -> str:
+    name = ref.rsplit("/", 1)[-1]
+    if name in SECTIONS:
+        return SECTIONS[name]
+    for family in FAMILIES.values():
+        if name.startswith(family.model.__name__.removesuffix("Spec")):
+            return f"block-{family.tag}"
+    return name.lower()
+
+
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def type_text(schema: dict[str, Any]) -> str:
+    """A property's type as people read it: ``integer ≥ 1``, `` `bn` or `ln` ``, ``list of 2 integers``."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        label = {"NormSpec": "norm mapping", "Block": "block", "InputSpec": "mapping",
+                 "WidthSpec": "mapping", "StageSpec": "stage", "Defaults": "mapping",
+                 "BlockOverride": "block fields"}.get(name, name)
+        return f"[{label}](#{_anchor_of(schema['$ref'])})"
+    if "anyOf" in schema or "oneOf" in schema:
+        parts = [p for p in schema.get("anyOf", schema.get("oneOf", [])) if p != {"type": "null"}]
+        if all("$ref" in p and "Layer" in p["$ref"] for p in parts) and parts:
+            return "[block](#blocks)"
+        return " or ".join(dict.fromkeys(type_text(p) for p in parts))
+    if "const" in schema:
+        return f"`{_yaml(schema['const'])}`"
+    if "enum" in schema:
+        return " ".join(f"`{_yaml(v)}`" for v in schema["enum"])
+    kind = schema.get("type")
+    if kind in ("integer", "number"):
+        return " ".join([kind, *_range(schema)]).strip()
+    if kind == "array":
+        items = type_text(schema.get("items", {}))
+        n_min, n_max = schema.get("minItems"), schema.get("maxItems")
+        if n_min is not None and n_min == n_max:
+            return f"list of {n_min} × {items}"
+        return f"list of {items}" + (f" (at least {n_min})" if n_min else "")
+    if kind == "object":
+        extra = schema.get("additionalProperties")
+        if isinstance(extra, dict):
+            return f"mapping of name → {type_text(extra) if extra else 'anything'}"
+        return "mapping"
+    if kind == "boolean":
+        return "bool"
+    if kind == "string":
+        return "name" if "pattern" in schema else "string"
+    return "any"
+
+
+def _range(schema: dict[str, Any]) -> list[str]:
+    low = ("≥", schema["minimum"]) if "minimum" in schema else (
+        (">", schema["exclusiveMinimum"]) if "exclusiveMinimum" in schema else None)
+    high = ("≤", schema["maximum"]) if "maximum" in schema else (
+        ("<", schema["exclusiveMaximum"]) if "exclusiveMaximum" in schema else None)
+    parts = [f"{bound[0]} {_number(bound[1])}" for bound in (low, high) if bound]
+    return [", ".join(parts)] if parts else []
+
+
+def _yaml(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return _number(value)
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+def _cell(text: str) -> str:
+    return " ".join(_rst_to_md(text).split()).replace("|", "\\|")
+
+
+def field_table(schema: dict[str, Any], *, skip: tuple[str, ...] = (),
+                required: tuple[str, ...] | None = None) -> str:
+    """A markdown table of ``schema``'s properties: key, type, default, description."""
+    must = set(schema.get("required", []) if required is None else required)
+    rows = ["| key | type | default | description |", "|---|---|---|---|"]
+    for name, prop in schema.get("properties", {}).items():
+        if name in skip:
+            continue
+        if name in must:
+            default = "**required**"
+        elif "default" in prop:
+            default = "unset" if prop["default"] is None else f"`{_yaml(prop['default'])}`"
+        else:  # a default_factory: an empty list or mapping
+            default = {"array": "`[]`", "object": "`{}`"}.get(prop.get("type", ""), "unset")
+        rows.append(f"| `{name}` | {_cell(type_text(prop))} | {default} | "
+                    f"{_cell(prop.get('description', ''))} |")
+    return "\n".join(rows) + "\n"
+
+
+def _rst_to_md(text: str) -> str:
+    """The docstring dialect used in archspec (``code``, ``::`` blocks) as markdown."""
+    text = text.replace("``", "`")
+    lines, out, fence = text.splitlines(), [], False
+    for i, line in enumerate(lines):
+        if fence and line.strip() and not line.startswith("    "):
+            out.append("```")
+            fence = False
+        if not fence and line.rstrip().endswith("::") and i + 1 < len(lines):
+            out.append(line.rstrip()[:-1])
+            out.append("")
+            out.append("```text")
+            fence = True
+            continue
+        out.append(line[4:] if fence else line)
+    if fence:
+        out.append("```")
+    return "\n".join(out).replace("```text\n\n", "```text\n").replace("\n\n```\n", "\n```\n")
+
+
+def _doc(obj: Any) -> str:
+    import inspect
+
+    return _rst_to_md(inspect.cleandoc(obj.__doc__ or "")).strip()
+
+
+def _family_section(family: Any, schema: dict[str, Any]) -> str:
+    """The family's module docstring (its first line without the tag), its model's docstring
+    when that adds something, and its field table."""
+    import importlib
+
+    module_doc = _doc(importlib.import_module(family.model.__module__))
+    module_doc = re.sub(rf"^`{re.escape(family.tag)}`: (\w)",
+                        lambda m: m.group(1).upper(), module_doc)
+    model_doc = _doc(family.model)
+    parts = [f'<a id="block-{family.tag}"></a>\n\n### `{family.tag}`: {family.summary}\n']
+    if module_doc:
+        parts.append(module_doc + "\n")
+    if model_doc and not _repeats(model_doc, module_doc):
+        parts.append(model_doc + "\n")
+    layer = schema["$defs"][f"{family.model.__name__.removesuffix('Spec')}Layer"]
+    required = tuple(family.model.model_json_schema().get("required", ()))
+    parts.append(field_table(layer, skip=("block", *COMMON_FIELDS), required=tuple(
+        r for r in required if r != "block")))
+    return "\n".join(parts)
+
+
+def _repeats(text: str, other: str) -> bool:
+    """Whether nearly every word of ``text`` is already in ``other``."""
+    words, known = re.findall(r"\w+", text.lower()), set(re.findall(r"\w+", other.lower()))
+    return sum(w in known for w in words) >= 0.8 * len(words)
+
+
+def error_table() -> str:
+    rows = ["| code | raised by | error | meaning |", "|---|---|---|---|"]
+    for code, (where, title, meaning) in ERROR_CODES.items():
+        rows.append(f"| `{code}` | {where} | {title} | {_cell(meaning)} |")
+    return "\n".join(rows) + "\n"
+
+
+def reference() -> str:
+    """The whole of docs/spec.md."""
+    from archspec.spec.models import network_model
+    from archspec.spec.schema import json_schema
+
+    schema = json_schema()
+    defs = schema["$defs"]
+    common = defs["ConvLayer"]
+    parts = [
+        GENERATED, "", INTRO,
+        '<a id="top-level-keys"></a>\n\n## Top-level keys\n',
+        _doc(network_model()) + "\n",
+        field_table(schema),
+        '<a id="input"></a>\n\n### `input`\n', _doc_of(defs["InputSpec"]), field_table(
+            defs["InputSpec"]),
+        '<a id="width"></a>\n\n### `width`\n', _doc_of(defs["WidthSpec"]), field_table(
+            defs["WidthSpec"]),
+        '<a id="stages"></a>\n\n### A stage\n', _doc_of(defs["StageSpec"]), field_table(
+            defs["StageSpec"]),
+        '<a id="norms"></a>\n\n' + NORMS, field_table(defs["NormSpec"]),
+        '<a id="blocks"></a>\n\n## Blocks\n',
+        "A block is a mapping whose `block:` names its family. Besides its own fields below, "
+        "every block accepts:\n",
+        field_table({"properties": {k: common["properties"][k] for k in COMMON_FIELDS}}),
+    ]
+    for family in FAMILIES.values():
+        parts.append(_family_section(family, schema))
+    parts += ['<a id="error-codes"></a>\n\n## Error codes\n',
+              "Every spec error makes `archspec lint` exit with 2 and is reported at the YAML "
+              "node that caused it (E17x: at the target file or `pyproject.toml` entry). "
+              "`archspec rule E1xx` prints an entry of this table. Lint findings (G, S, H and A "
+              "codes) are documented in [rules/](rules/).\n",
+              error_table()]
+    return "\n".join(p.rstrip("\n") + "\n" for p in parts)
+
+
+def _doc_of(schema: dict[str, Any]) -> str:
+    return _rst_to_md(schema.get("description", "")) + "\n"
+
+
+def main() -> None:
+    sys.stdout.write(reference())
+
+
+if __name__ == "__main__":
+    main()

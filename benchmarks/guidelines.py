@@ -1,0 +1,214 @@
+"""The ShuffleNet V2 guideline experiments, reproduced: lint figure vs measured CPU latency.
+
+Builds the four micro-benchmarks of ``specs/experiments/`` (Ma et al., ECCV 2018, Tables 1–4, at
+56×56) with ``archspec.build``, measures their latency on this machine's CPU (batch 1,
+``torch.inference_mode``, 2 threads, interleaved repeats, medians) and prints, per experiment,
+the figure the lint rule computes, the slowdown measured here, and the paper's GPU (GTX 1080Ti)
+and ARM (Snapdragon 810) slowdowns; per family, the Spearman rank correlation between the lint
+figure and the measured slowdown. Writes ``benchmarks/results/guidelines.json``.
+
+    python benchmarks/guidelines.py [--repeats 15] [--families G1,G2,G3,G4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import interleaved, median, print_table, write_result  # noqa: E402
+
+EXPERIMENTS = ROOT / "specs" / "experiments"
+
+
+@dataclass(frozen=True)
+class Experiment:
+    family: str
+    spec: str
+    variant: str
+    label: str
+    group: str  # experiments of one group do the same work; slowdowns are within a group
+    baseline: bool
+    paper_gpu: float  # the paper's speed (GPU batches/s, ARM images/s): higher is faster
+    paper_arm: float
+
+
+# The paper's measured speeds, ×1 width columns (Tables 1–4; docs/guidelines.md derives the ratios).
+E = Experiment
+PLAN: list[Experiment] = [
+    # Table 1: c1:c2 at equal work
+    E("G1", "g1_channel_width", "r1_1", "1:1 (128,128)", "x1", True, 1480, 76.2),
+    E("G1", "g1_channel_width", "r1_2", "1:2 (90,180)", "x1", False, 1296, 72.9),
+    E("G1", "g1_channel_width", "r1_6", "1:6 (52,312)", "x1", False, 876, 69.1),
+    E("G1", "g1_channel_width", "r1_12", "1:12 (36,432)", "x1", False, 748, 57.6),
+    # Table 2: groups at equal work
+    E("G2", "g2_group_conv", "g1", "g=1 (c=128)", "x1", True, 2451, 40.0),
+    E("G2", "g2_group_conv", "g2", "g=2 (c=180)", "x1", False, 1725, 35.0),
+    E("G2", "g2_group_conv", "g4", "g=4 (c=256)", "x1", False, 1026, 32.9),
+    E("G2", "g2_group_conv", "g8", "g=8 (c=360)", "x1", False, 634, 27.8),
+    # Table 3: fragments at equal work (GPU column c=128, ARM column c=64)
+    E("G3", "g3_fragments", "f1", "1-fragment", "c128", True, 2446, 40.2),
+    E("G3", "g3_fragments", "s2", "2-fragment-series", "c128", False, 1790, 38.6),
+    E("G3", "g3_fragments", "s4", "4-fragment-series", "c128", False, 752, 38.4),
+    E("G3", "g3_fragments", "p2", "2-fragment-parallel", "c128", False, 1537, 33.4),
+    E("G3", "g3_fragments", "p4", "4-fragment-parallel", "c128", False, 691, 35.0),
+    # Table 4: ReLU and shortcut in a bottleneck; slowdowns against the unit without both
+    E("G4", "g4_bottleneck", "c64_plain", "c=64 no ReLU, no shortcut", "c64", True, 2376, 20.2),
+    E("G4", "g4_bottleneck", "c64_relu", "c=64 ReLU", "c64", False, 2256, 18.8),
+    E("G4", "g4_bottleneck", "c64_shortcut", "c=64 shortcut", "c64", False, 2121, 18.2),
+    E("G4", "g4_bottleneck", "c64_relu_shortcut", "c=64 ReLU + shortcut", "c64", False, 2066,
+      16.9),
+    E("G4", "g4_bottleneck", "c32_plain", "c=32 no ReLU, no shortcut", "c32", True, 2842, 66.3),
+    E("G4", "g4_bottleneck", "c32_relu", "c=32 ReLU", "c32", False, 2647, 61.9),
+    E("G4", "g4_bottleneck", "c32_shortcut", "c=32 shortcut", "c32", False, 2672, 57.3),
+    E("G4", "g4_bottleneck", "c32_relu_shortcut", "c=32 ReLU + shortcut", "c32", False, 2427,
+      56.7),
+]
+
+FIGURE = {  # which network figure of the rule stands for the experiment
+    "G1": ("value", "excess memory access over the balanced minimum, share of all"),
+    "G2": ("value", "excess memory access over the dense minimum, share of all"),
+    "G3": ("fragments_per_block", "effective fragments per block"),
+    "G4": ("elementwise_share", "element-wise share of memory access"),
+}
+
+
+def lint_figure(exp: Experiment) -> dict[str, Any]:
+    """The rule's network figures for one experiment, under the default target."""
+    import archspec
+    from archspec.rules.context import LintContext
+    from archspec.rules.registry import RULES
+    from archspec.rules.targets import load_target
+
+    doc = archspec.load(EXPERIMENTS / f"{exp.spec}.yaml")
+    net = archspec.resolve(doc, exp.variant)
+    target = load_target("default")
+    ctx = LintContext(net, archspec.trace(net), target)
+    rule = RULES[exp.family]()
+    figures = rule.network(ctx, target.options(exp.family))  # type: ignore[attr-defined]
+    verdicts = sorted({d.code for d in archspec.lint(doc, variant=exp.variant)
+                       if d.severity.value != "info" and d.code.startswith("G")})
+    return {**figures, "figure": figures[FIGURE[exp.family][0]], "warnings": verdicts,
+            "macs": archspec.analyze(doc, variant=exp.variant).total.macs}
+
+
+def spearman(xs: list[float], ys: list[float]) -> float | None:
+    """Spearman's rank correlation (average ranks for ties); None when undefined."""
+    def ranks(values: list[float]) -> list[float]:
+        order = sorted(range(len(values)), key=lambda i: values[i])
+        out = [0.0] * len(values)
+        i = 0
+        while i < len(order):
+            j = i
+            while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+                j += 1
+            for k in range(i, j + 1):
+                out[order[k]] = (i + j) / 2 + 1
+            i = j + 1
+        return out
+
+    if len(xs) < 3:
+        return None
+    rx, ry = ranks(xs), ranks(ys)
+    mx, my = sum(rx) / len(rx), sum(ry) / len(ry)
+    cov = sum((a - mx) * (b - my) for a, b in zip(rx, ry, strict=True))
+    vx = sum((a - mx) ** 2 for a in rx) ** 0.5
+    vy = sum((b - my) ** 2 for b in ry) ** 0.5
+    return cov / (vx * vy) if vx and vy else None
+
+
+def measure(plan: list[Experiment], repeats: int) -> dict[str, list[float]]:
+    """Median-ready latencies (s), interleaved within each family."""
+    import torch
+
+    import archspec
+
+    torch.set_num_threads(2)
+    torch.manual_seed(0)
+    times: dict[str, list[float]] = {}
+    for family in dict.fromkeys(e.family for e in plan):
+        runs = {}
+        for exp in (e for e in plan if e.family == family):
+            doc = archspec.load(EXPERIMENTS / f"{exp.spec}.yaml")
+            model = archspec.build(doc, variant=exp.variant).eval()
+            x = torch.randn(1, *archspec.resolve(doc, exp.variant).input_shape)
+
+            def run(model: Any = model, x: Any = x) -> None:
+                with torch.inference_mode():
+                    model(x)
+
+            runs[f"{exp.spec}:{exp.variant}"] = run
+        print(f"measuring {family}: {len(runs)} networks × {repeats} repeats", file=sys.stderr)
+        times.update(interleaved(runs, repeats, warmup=3))
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--families", default="G1,G2,G3,G4")
+    args = parser.parse_args(argv)
+    families = args.families.split(",")
+    plan = [e for e in PLAN if e.family in families]
+    figures = {f"{e.spec}:{e.variant}": lint_figure(e) for e in plan}
+    times = measure(plan, args.repeats)
+    rows, records = [], []
+    for exp in plan:
+        key = f"{exp.spec}:{exp.variant}"
+        base = next(e for e in plan if e.family == exp.family and e.group == exp.group
+                    and e.baseline)
+        t, t0 = median(times[key]), median(times[f"{base.spec}:{base.variant}"])
+        rec = {
+            "family": exp.family, "experiment": exp.label, "spec": exp.spec,
+            "variant": exp.variant, "group": exp.group,
+            "lint_figure": figures[key]["figure"], "lint": figures[key],
+            "median_ms": t * 1e3, "times_ms": [x * 1e3 for x in times[key]],
+            "slowdown_here": t / t0,
+            "paper_gpu_slowdown": base.paper_gpu / exp.paper_gpu,
+            "paper_arm_slowdown": base.paper_arm / exp.paper_arm,
+        }
+        records.append(rec)
+        rows.append([exp.family, exp.label, f"{rec['lint_figure']:.3f}",
+                     ",".join(figures[key]["warnings"]) or "—", f"{rec['median_ms']:.1f}",
+                     f"{rec['slowdown_here']:.2f}", f"{rec['paper_gpu_slowdown']:.2f}",
+                     f"{rec['paper_arm_slowdown']:.2f}"])
+    print_table(["family", "experiment", "lint figure", "warnings", "median ms", "slowdown here",
+                 "paper GPU", "paper ARM"], rows)
+    correlations = {}
+    print()
+    for family in families:
+        recs = [r for r in records if r["family"] == family]
+        xs = [r["lint_figure"] for r in recs]
+        corr = {
+            "figure": FIGURE[family][1],
+            "lint_vs_measured": spearman(xs, [r["slowdown_here"] for r in recs]),
+            "lint_vs_paper_gpu": spearman(xs, [r["paper_gpu_slowdown"] for r in recs]),
+            "lint_vs_paper_arm": spearman(xs, [r["paper_arm_slowdown"] for r in recs]),
+            "measured_vs_paper_gpu": spearman([r["slowdown_here"] for r in recs],
+                                              [r["paper_gpu_slowdown"] for r in recs]),
+            "measured_vs_paper_arm": spearman([r["slowdown_here"] for r in recs],
+                                              [r["paper_arm_slowdown"] for r in recs]),
+        }
+        correlations[family] = corr
+        shown = ", ".join(f"{k} {v:+.2f}" if isinstance(v, float) else f"{k} n/a"
+                          for k, v in corr.items() if k != "figure")
+        print(f"{family} Spearman ({corr['figure']}): {shown}")
+    import torch
+
+    path = write_result("guidelines", {
+        "torch": torch.__version__, "threads": torch.get_num_threads(), "batch": 1,
+        "repeats": args.repeats, "target": "default", "experiments": records,
+        "spearman": correlations,
+    })
+    print(f"\nwrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

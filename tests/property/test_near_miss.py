@@ -1,0 +1,55 @@
+"""Near misses: a document with exactly one broken field is refused with a SpecError located at
+that field, with the expected code; never any other exception."""
+
+from __future__ import annotations
+
+from hypothesis import assume, event, given, note, settings
+
+import archspec
+from archspec.diagnostics import Diagnostic, SpecError
+from archspec.spec.source import parse_source
+from archspec.testing.strategies import NearMiss, near_misses
+
+from ._known_bugs import near_miss_bug
+from ._support import examples
+
+FILE = "near_miss.yaml"
+
+
+def _diagnostics(text: str) -> list[Diagnostic] | None:
+    """Every diagnostic of loading ``text`` and resolving each variant; None if all succeed."""
+    try:
+        doc = archspec.loads(text, FILE)
+    except SpecError as exc:
+        return exc.diagnostics
+    found: list[Diagnostic] = []
+    for variant in doc.variants or [None]:
+        try:
+            archspec.trace(archspec.resolve(doc, variant))
+        except SpecError as exc:
+            found += exc.diagnostics
+    return found or None
+
+
+@settings(max_examples=examples(cheap=True))
+@given(nm=near_misses())
+def test_one_broken_field_is_reported_at_that_field(nm: NearMiss) -> None:
+    text = archspec.dump(nm.document)
+    note(f"--- {FILE} (broken: {nm.what}; expected {nm.code} at "
+         f"{'.'.join(map(str, nm.key_path))} [{nm.anchor}])\n{text}")
+    event(f"{nm.code}: {nm.what.split(':')[0].split(' at ')[0]}")
+    source = parse_source(text, FILE)
+    want = source.key_span_of(nm.key_path) if nm.anchor == "key" else \
+        source.span_of(nm.key_path)
+    diagnostics = _diagnostics(text)
+    ok = diagnostics is not None and all(
+        d.code == nm.code and (d.span.line, d.span.col) == (want.line, want.col)
+        for d in diagnostics)
+    if not ok:
+        bug = near_miss_bug(nm, diagnostics, source)
+        if bug is not None:
+            event(f"known bug: {bug}")
+        assume(bug is None)  # reported; reproduced in test_known_bugs.py
+    assert diagnostics is not None, f"no error for {nm.what}"
+    got = [(d.code, d.span.line, d.span.col, d.message) for d in diagnostics]
+    assert ok, f"expected {nm.code} at {want.line}:{want.col}, got {got}"

@@ -62,10 +62,9 @@ class GraphBuilder:
             self._block, self._span = saved
 
     def _add(self, op: Op, inputs: Sequence[Tensor]) -> Tensor:
-        op = replace(op, block=op.block or self._block, span=self._span)
-        cost = cost_of(op)
-        op = replace(op, params=cost.params, macs=cost.macs, mem_access=cost.mem_access,
-                     fvcore_extra=cost.fvcore_extra)
+        cost = cost_of(op)  # costs depend on kind, shapes and attrs only
+        op = replace(op, block=op.block or self._block, span=self._span, params=cost.params,
+                     macs=cost.macs, mem_access=cost.mem_access, fvcore_extra=cost.fvcore_extra)
         node = self._next
         self._next += 1
         self.graph.add_node(node, op=op)

@@ -210,6 +210,7 @@ def from_source(source: Source) -> Document:
     if problems:
         raise SpecError(problems)
     spec = network_model().model_validate(source.data)
+    problems = _duplicate_stage_names(spec, source)
     base = Located.at(_without_variants(source.data), ())
     variants: dict[str, Located] = {}
     seen = {(d.code, d.span, d.message) for d in problems}
@@ -229,6 +230,22 @@ def from_source(source: Source) -> Document:
     if problems:
         raise SpecError(problems)
     return Document(source, spec, variants)
+
+
+def _duplicate_stage_names(spec: Any, source: Source) -> list[Diagnostic]:
+    """Variants address stages by name, so names must be unique."""
+    seen: dict[str, int] = {}
+    problems = []
+    for i, stage in enumerate(spec.stages):
+        if stage.name in seen:
+            first = source.span_of(("stages", seen[stage.name], "name"))
+            problems.append(error(
+                "E122", f"`stages[{i}].name`: stage name `{stage.name}` is already used by "
+                f"stages[{seen[stage.name]}] (line {first.line})",
+                source.span_of(("stages", i, "name")), key_path=("stages", i, "name"),
+                fix="give every stage a unique name"))
+        seen.setdefault(stage.name, i)
+    return problems
 
 
 def loads(text: str | bytes, name: str = "<string>") -> Document:

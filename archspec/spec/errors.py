@@ -97,6 +97,10 @@ def translate(
         kind = err["type"]
         if kind == "union_tag_invalid" and isinstance(_lookup(located.data, path), dict):
             path = (*path, "block")  # point at the tag the user wrote, not the whole mapping
+        if kind == "union_tag_not_found":  # a block mapping without `block:`
+            key = ((*path, "block"), "missing")
+            grouped.setdefault(key, []).append(err)
+            continue
         if kind == "missing" or not exists:
             key = (path, "missing")
         elif kind == "extra_forbidden":

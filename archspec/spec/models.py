@@ -129,14 +129,6 @@ def network_model() -> type[SpecModel]:
         variants: dict[str, dict[str, Any]] = Field(
             default_factory=dict, description="Named overrides, deep-merged onto the base.")
 
-        @model_validator(mode="after")
-        def _unique_stage_names(self) -> NetworkSpec:
-            names = [s.name for s in self.stages]
-            dupes = sorted({n for n in names if names.count(n) > 1})
-            if dupes:
-                raise ValueError(f"stage names must be unique: {', '.join(dupes)} repeated")
-            return self
-
     return NetworkSpec
 
 

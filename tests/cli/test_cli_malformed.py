@@ -20,11 +20,7 @@ BAD = ROOT / "tests" / "cli" / "bad_specs"
 
 #: Fixtures whose expected diagnostic is right but not produced yet: (file → why). strict xfail,
 #: so fixing the cause makes the test fail until the entry is removed.
-KNOWN_BUGS = {
-    "missing_block.yaml": "spec/errors.py routes pydantic's union_tag_not_found on an existing "
-                          "mapping to a type error (E121 'expected Unable to extract tag ...') "
-                          "instead of E123 'a block needs a `block:` type'",
-}
+KNOWN_BUGS: dict[str, str] = {}
 
 
 def _table(folder: Path) -> dict[str, dict]:

@@ -6,6 +6,7 @@ inside the text); any other exception fails with the input that caused it.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from archspec.testing.strategies import mutated_texts, mutated_trees
 from ._known_bugs import crash_bug
 from ._support import examples
 
+YAML_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 SPECS = sorted((Path(__file__).parents[2] / "specs").glob("*.yaml"))
 TEXTS = {p.name: p.read_bytes() for p in SPECS}
 TREES = {p.name: parse_source(p.read_bytes(), p.name).data for p in SPECS}
@@ -39,8 +41,8 @@ def _outcome(text: bytes | str, file: str) -> str:
     try:
         return _pipeline(text, file)
     except SpecError as exc:
-        lines = (text.decode("utf-8", "replace") if isinstance(text, bytes) else text)
-        n = max(1, lines.count("\n") + 1)
+        decoded = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+        n = len(YAML_BREAK.split(decoded))  # lines as YAML counts them
         for d in exc.diagnostics:
             assert d.code.startswith("E") and d.message, d
             assert d.span.line >= 1 and d.span.col >= 1, d

@@ -176,6 +176,10 @@ def resolve(spec: MMBSpec, ctx: ResolveContext) -> MMB | None:
     in_ch = ctx.in_ch
     out = ctx.width("out", spec.out, spec.scaling)
     mid = _mid(spec, ctx)
+    if mid < 1:
+        ctx.fail("E122", f"the expanded width rounds to {mid} ({in_ch}×{spec.exp:g})", "exp",
+                 expected="exp · in ≥ 1", fix="raise `exp`, or give `mid`")
+        return None
     ok = True
     if not spec.expand and mid != in_ch:
         ctx.fail("E146", f"expand: false needs mid == in, but mid = {mid} and in = {in_ch}",
@@ -213,13 +217,15 @@ def resolve(spec: MMBSpec, ctx: ResolveContext) -> MMB | None:
         ctx.fail("E143", f"feature map {hw[0]}×{hw[1]} collapses below 1×1 at stride "
                  f"{spec.stride}", "stride", fix="lower the stride or the input size")
         return None
-    can_skip = spec.stride == 1 and in_ch == out and tuple(out_hw) == hw
+    same_size = tuple(out_hw) == hw  # an even dw_k at stride 1 grows the map by one
+    can_skip = spec.stride == 1 and in_ch == out and same_size
     if spec.skip and not can_skip:
         ctx.fail("E144", f"skip needs stride 1 and in == out, got stride {spec.stride}, "
                  f"{in_ch}→{out}", "skip", fix="set `skip: false` on this block")
         ok = False
-    if spec.dw_skip and (spec.f == "ffn" or spec.stride != 1):
-        ctx.fail("E144", "dw_skip needs a stride-1 spatial conv", "dw_skip",
+    if spec.dw_skip and (spec.f == "ffn" or spec.stride != 1 or not same_size):
+        ctx.fail("E144", "dw_skip needs a spatial conv that keeps the map size (stride 1, odd "
+                 f"dw_k); got stride {spec.stride}, dw_k {spec.dw_k}", "dw_skip",
                  fix="set `dw_skip: false` on this (downsampling) block")
         ok = False
     if not ok:

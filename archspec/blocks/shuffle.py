@@ -81,6 +81,11 @@ def resolve(spec: ShuffleSpec, ctx: ResolveContext) -> Shuffle | None:
         ctx.fail("E142", f"channel shuffle needs out ({out}) divisible by groups={spec.groups}",
                  "groups")
         return None
+    if spec.dw_k % 2 == 0:
+        ctx.fail("E145", f"dw_k={spec.dw_k}: an even kernel changes the branch's map size, so "
+                 "it cannot be concatenated with the bypass", "dw_k", expected="an odd dw_k",
+                 fix=f"use dw_k: {spec.dw_k + 1}")
+        return None
     pad = spec.dw_k // 2
     out_hw = tuple(conv_out(s, spec.dw_k, spec.stride, pad) for s in hw)
     if min(out_hw) < 1:

@@ -7,19 +7,12 @@ importing :mod:`archspec.nn` imports every family file, so the table is complete
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from torch import nn
 
 if TYPE_CHECKING:
     from archspec.blocks.base import ResolvedBlock
-
-
-class BlockModule(Protocol):
-    """What a family module class offers: a constructor from its resolved dataclass."""
-
-    @classmethod
-    def from_resolved(cls, b: ResolvedBlock) -> nn.Module: ...
 
 
 M = TypeVar("M", bound=type[nn.Module])

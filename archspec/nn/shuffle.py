@@ -29,6 +29,7 @@ class ShuffleUnit(nn.Module):
         super().__init__()
         self.stride = stride
         self.split_sizes = (keep, branch_in)
+        self.halves = keep == branch_in  # chunk(2) is the cheaper call
         self.groups = groups
         pad = dw_k // 2
         if stride > 1:  # dw k×k s2 → norm → 1×1 → norm → act
@@ -60,7 +61,7 @@ class ShuffleUnit(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.stride == 1:
-            x1, x2 = x.split(self.split_sizes, dim=1)  # views: keep | branch_in channels
+            x1, x2 = x.chunk(2, dim=1) if self.halves else x.split(self.split_sizes, dim=1)
             x = torch.cat((x1, self.branch2(x2)), dim=1)
         else:
             x = torch.cat((self.branch1(x), self.branch2(x)), dim=1)

@@ -50,25 +50,55 @@ def kind_of(value: Any) -> str:
             list: "list", type(None): "null"}.get(type(value), type(value).__name__)
 
 
-def _value_path(loc: tuple[Any, ...], data: Any) -> tuple[tuple[str | int, ...], bool]:
+def _value_path(loc: tuple[Any, ...], data: Any, kind: str) -> tuple[tuple[str | int, ...], bool]:
     """Keep the loc segments that exist in the data; the last may be a missing key's name.
 
+    Segments that are not in the data are union members' labels (``literal['bn','ln','none']``,
+    ``NormSpec``, a block family's tag) and are dropped. A block's tag is dropped even where it
+    equals one of the block's own keys (``{block: act, act: relu}``): a tag is never the last
+    segment and always sits on the mapping that carries it as ``block:``.
     Returns (path, exists): whether the full path names a value in the data.
     """
     path: list[str | int] = []
     node = data
+    last = len(loc) - 1
+    tag_seen: int | None = None  # id of the block mapping whose tag was already dropped
     for i, seg in enumerate(loc):
+        if isinstance(node, dict) and i < last and seg == node.get("block") \
+                and tag_seen != id(node):
+            tag_seen = id(node)
+            continue  # the discriminator tag of a block mapping
         if isinstance(node, dict) and isinstance(seg, str) and seg in node:
             path.append(seg)
             node = node[seg]
         elif isinstance(node, list) and isinstance(seg, int) and 0 <= seg < len(node):
             path.append(seg)
             node = node[seg]
-        elif i == len(loc) - 1 and isinstance(seg, str) and isinstance(node, dict):
+        elif i == last and kind == "missing" and isinstance(seg, str) and isinstance(node, dict):
             path.append(seg)
             return tuple(path), False
-        # anything else is a union member's name: not part of the user's document
+        # anything else is a union member's label: not part of the user's document
     return tuple(path), True
+
+
+def _drop_union_noise(grouped: dict[tuple[tuple[str | int, ...], str], list[dict[str, Any]]]
+                      ) -> None:
+    """A union reports every member's complaint. Where one member got inside the value (errors
+    below it) or failed for a reason other than the value's type, the others' "wrong type"
+    errors are noise: drop them."""
+    value_paths = [path for path, what in grouped if what != "value"] + [
+        path for path, what in grouped if what == "value"]
+    for (path, what) in list(grouped):
+        if what != "value":
+            continue
+        deeper = any(len(p) > len(path) and p[: len(path)] == path for p in value_paths)
+        errs = grouped[(path, what)]
+        if deeper:
+            del grouped[(path, what)]
+            continue
+        specific = [e for e in errs if e["type"] not in TYPE_NAMES and e["type"] != "literal_error"]
+        if specific and len(specific) < len(errs):
+            grouped[(path, what)] = specific
 
 
 def _lookup(data: Any, path: Iterable[str | int]) -> Any:
@@ -93,8 +123,8 @@ def translate(
     """
     grouped: dict[tuple[tuple[str | int, ...], str], list[dict[str, Any]]] = {}
     for err in exc.errors(include_url=False):
-        path, exists = _value_path(tuple(err["loc"]), located.data)
         kind = err["type"]
+        path, exists = _value_path(tuple(err["loc"]), located.data, kind)
         if kind == "union_tag_invalid" and isinstance(_lookup(located.data, path), dict):
             path = (*path, "block")  # point at the tag the user wrote, not the whole mapping
         if kind == "union_tag_not_found":  # a block mapping without `block:`
@@ -108,6 +138,7 @@ def translate(
         else:
             key = (path, "value")
         grouped.setdefault(key, []).append(err)
+    _drop_union_noise(grouped)
     out = []
     for (path, what), errs in grouped.items():
         shown = format_key_path((*prefix, *path))
@@ -174,8 +205,10 @@ def _value_error(errs: list[dict[str, Any]], shown: str, value: Any, span: Any,
             expectations.append(e["ctx"]["expected"].replace("'", ""))
         elif e["type"] in TYPE_NAMES:
             expectations.append(TYPE_NAMES[e["type"]])
-        elif e["type"] in ("too_short", "too_long"):
-            expectations.append(str(e["msg"]).lower())
+        elif e["type"] == "too_short":
+            expectations.append(f"at least {e['ctx']['min_length']} items")
+        elif e["type"] == "too_long":
+            expectations.append(f"at most {e['ctx']['max_length']} items")
         else:
             expectations.append(str(e["msg"]))
     expected = " or ".join(dict.fromkeys(expectations))

@@ -59,7 +59,7 @@ def _compose(net: Located, layers: list[Located | None]) -> Located:
     result = _defaults_layer(net, tag) or Located({}, {}, present[0].root)
     for layer in present:
         result = overlay(result, layer)
-    return result
+    return Located(result.data, {p: s for p, s in result.prov.items() if p}, present[0].root)
 
 
 def _positions(net: Located, spec: Any) -> Iterator[Position]:
@@ -248,7 +248,15 @@ def resolve(document: Document, variant: str | None = None, *, num_classes: int 
     stage_i = 0
     for i, pos in enumerate(positions):
         tag = pos.block.data.get("block")
-        if tag not in FAMILIES:  # pass 1 reported it
+        if tag not in FAMILIES:  # only `first:` reaches here unchecked: pass 1 checks the rest
+            import difflib
+
+            near = difflib.get_close_matches(str(tag), list(FAMILIES), n=1)
+            r.diagnostics.append(error(
+                "E122", f"`{pos.path}`: unknown block type {tag!r}",
+                r.span(pos.block, ("block",)), variant=variant,
+                expected=", ".join(sorted(FAMILIES)),
+                fix=f"did you mean `{near[0]}`?" if near else None))
             break
         rate = 0.0
         if pos.section == "stages":

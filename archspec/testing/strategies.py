@@ -343,7 +343,8 @@ def _write_out(g: _Gen, d: dict[str, Any], ctxs: list[_Ctx], req: _Req, scaling:
     """
     if req.outs is not None:
         outs = list(req.outs)
-        if ok is not None and not ok([c.world.width(o, scaling) for c, o in zip(ctxs, outs)]):
+        widths = [c.world.width(o, scaling) for c, o in zip(ctxs, outs, strict=True)]
+        if ok is not None and not ok(widths):
             return None
     else:
         candidates = [ctxs[0].c] if req.keep_shape else range(1, req.max_width + 1)
@@ -367,7 +368,7 @@ def _conv(g: _Gen, ctxs: list[_Ctx], req: _Req) -> dict[str, Any] | None:
     outs = _write_out(g, d, ctxs, req, scaling)
     if outs is None:
         return None
-    out_ch = [c.world.width(o, scaling) for c, o in zip(ctxs, outs)]
+    out_ch = [c.world.width(o, scaling) for c, o in zip(ctxs, outs, strict=True)]
     fixed_hw = req.keep_hw or req.keep_shape
     k = g.pick([1, 3] if fixed_hw else [1, 3, 2, 5])
     g.put(d, "k", k, 1)
@@ -413,13 +414,13 @@ def _mmb(g: _Gen, ctxs: list[_Ctx], req: _Req) -> dict[str, Any] | None:
     if outs is None:
         return None
     mids = [_mid(d, c) for c in ctxs]
-    out_ch = [c.world.width(o, scaling) for c, o in zip(ctxs, outs)]
+    out_ch = [c.world.width(o, scaling) for c, o in zip(ctxs, outs, strict=True)]
     # --- operator F
     if f == "attn":
         dim_head = g.pick(_divisors(_gcd(ins)))
         heads = [i // dim_head for i in ins]
         d["dim_head"] = dim_head
-        divides = all(m % h == 0 for m, h in zip(mids, heads))
+        divides = all(m % h == 0 for m, h in zip(mids, heads, strict=True))
         attn_pre = g.coin() if divides else True
         g.put(d, "attn_pre", attn_pre, False)
         if divides and d.get("expand", True):
@@ -459,7 +460,7 @@ def _mmb(g: _Gen, ctxs: list[_Ctx], req: _Req) -> dict[str, Any] | None:
         g.put(d, "se_act", g.act(), "relu")
         g.put(d, "se_gate", g.pick(["sigmoid", "hardsigmoid"]), "sigmoid")
     # --- skips: written only where every context allows them
-    can_skip = stride == 1 and odd and all(i == o for i, o in zip(ins, out_ch))
+    can_skip = stride == 1 and odd and all(i == o for i, o in zip(ins, out_ch, strict=True))
     skip = g.pick([None, False] + ([True] if can_skip else []))
     if skip is not None:
         d["skip"] = skip
@@ -474,7 +475,7 @@ def _shuffle_ok(ins: list[int], stride: int, split: float):
         return None
 
     def ok(outs: list[int]) -> bool:
-        for i, o in zip(ins, outs):
+        for i, o in zip(ins, outs, strict=True):
             keep = i * split if stride == 1 else o * split
             if keep != int(keep) or keep < 1 or o - int(keep) < 1:
                 return False
@@ -488,7 +489,7 @@ def _shuffle(g: _Gen, ctxs: list[_Ctx], req: _Req) -> dict[str, Any] | None:
     ins = [c.c for c in ctxs]
     scaling = _scaling(g, req)
     if req.outs is not None:
-        widths = [[c.world.width(o, scaling) for c, o in zip(ctxs, req.outs)]]
+        widths = [[c.world.width(o, scaling) for c, o in zip(ctxs, req.outs, strict=True)]]
     elif req.keep_shape:
         widths = [ins]
     else:
@@ -504,7 +505,7 @@ def _shuffle(g: _Gen, ctxs: list[_Ctx], req: _Req) -> dict[str, Any] | None:
     stride, split = g.pick(combos)
     outs = _write_out(g, d, ctxs, req, scaling, _shuffle_ok(ins, stride, split))
     assert outs is not None
-    out_ch = [c.world.width(o, scaling) for c, o in zip(ctxs, outs)]
+    out_ch = [c.world.width(o, scaling) for c, o in zip(ctxs, outs, strict=True)]
     g.put(d, "stride", stride, 1)
     g.put(d, "split", split, 0.5)
     g.put(d, "groups", g.pick([x for x in _divisors(_gcd(out_ch)) if x <= 8]), 2)
@@ -576,7 +577,7 @@ def _parallel(g: _Gen, ctxs: list[_Ctx], req: _Req, path: KeyPath) -> dict[str, 
         else:
             target, scaling = g.int(1, child.max_width), g.scaling()
         ends = [c.world.width(target, scaling) for c in ctxs]
-        identity = all(e == c.c for e, c in zip(ends, ctxs))
+        identity = all(e == c.c for e, c in zip(ends, ctxs, strict=True))
         end_req = _Req(outs=[target] * len(ctxs), pins={"scaling": scaling}, keep_hw=True,
                        level=child.level, max_width=child.max_width)
         for i in range(n):
@@ -588,11 +589,9 @@ def _parallel(g: _Gen, ctxs: list[_Ctx], req: _Req, path: KeyPath) -> dict[str, 
                 b, here = _block(g, here, child, (*path, "branches", i, len(branch)))
                 branch.append(b)
             tag = g.pick([t for t in ("conv", "mmb") if t in g.families] or ["conv"])
-            b = (_conv if tag == "conv" else _mmb)(g, here, end_req)
-            if b is None:
-                b = _conv(g, here, end_req)
-            assert b is not None
-            b["out"] = target
+            end = (_conv if tag == "conv" else _mmb)(g, here, end_req) or _conv(g, here, end_req)
+            assert end is not None
+            b = {**end, "out": target}
             b["scaling"] = scaling
             branch.append(_record(g, b, here, (*path, "branches", i, len(branch))))
             here = [c.at(_out_shape(b, c)) for c in here]
@@ -634,9 +633,10 @@ def _block(g: _Gen, ctxs: list[_Ctx], req: _Req, path: KeyPath
         g.sites.insert(start, Site(path, {c.wi: c.shape for c in ctxs}, tag))
         out = [c.at(_out_shape(b, c)) for c in ctxs]
         if req.keep_hw or req.keep_shape:
-            assert all(o.shape[1:] == c.shape[1:] for o, c in zip(out, ctxs)), (b, ctxs)
+            assert all(o.shape[1:] == c.shape[1:]
+                       for o, c in zip(out, ctxs, strict=True)), (b, ctxs)
         if req.keep_shape:
-            assert all(o.shape == c.shape for o, c in zip(out, ctxs)), (b, ctxs)
+            assert all(o.shape == c.shape for o, c in zip(out, ctxs, strict=True)), (b, ctxs)
         return b, out
     raise AssertionError("no block family fits (a bug in archspec.testing)")
 
@@ -745,7 +745,8 @@ def _template_stage(g: _Gen, ctxs: list[_Ctx], name: str, variants: list[_Varian
     out = g.pick(fits)
     depth = g.int(1, MAX_DEPTH)
     outs = [outs_by_world.get(c.wi, out) for c in ctxs]
-    virtual = [c.at((c.world.width(o, scaling), *c.shape[1:])) for c, o in zip(ctxs, outs)]
+    virtual = [c.at((c.world.width(o, scaling), *c.shape[1:]))
+               for c, o in zip(ctxs, outs, strict=True)]
     gen = _GENERATORS[tag]
     others = [t for t in TEMPLATE_FAMILIES if t != tag and t in g.families]
     kind = g.pick(["none", "same", "replace"] if others else ["none", "same"])
@@ -773,6 +774,7 @@ def _template_stage(g: _Gen, ctxs: list[_Ctx], name: str, variants: list[_Varian
             **pins, **({"mode": g.pick(["exp", "mid"])} if other == "mmb" else {})}))
         if first is None:  # the other family does not fit here: same family instead
             first = gen(g, ctxs, _Req(outs=outs, pins=pins))
+            assert first is not None
             stage["first"] = _diff(tag, first, template)
             first_raw = _overlay(template, stage["first"])
         else:
@@ -784,7 +786,7 @@ def _template_stage(g: _Gen, ctxs: list[_Ctx], name: str, variants: list[_Varian
         first_raw = template
     stage = {k: stage[k] for k in ("name", "out", "depth", "block", "first") if k in stage}
     result = []
-    for c, o in zip(ctxs, outs):
+    for c, o in zip(ctxs, outs, strict=True):
         here = c.at(_out_shape({**first_raw, "out": o}, c))
         for _ in range(depth_by_world.get(c.wi, depth) - 1):
             here = here.at(_out_shape({**template, "out": o}, here))
@@ -1144,7 +1146,7 @@ def _break_block_type(g: _Gen, spec: GeneratedSpec) -> NearMiss | None:
     """A wrong type, literal or tag in a block archspec validates as written."""
     doc = copy.deepcopy(spec.document)
     sites = _pass1_blocks(doc)
-    for name, entry in (doc.get("defaults") or {}).items():
+    for name in doc.get("defaults") or {}:
         sites.append(("defaults", name))
     if not sites:
         return None
@@ -1388,7 +1390,8 @@ def _mutated_texts(draw: Any, text: bytes) -> bytes:
         op = draw(st.sampled_from(["insert", "flip", "delete", "replace", "dup_line",
                                    "truncate", "indent"]))
         if op == "insert":
-            data[pos:pos] = draw(st.one_of(st.sampled_from(_TOKENS), st.binary(min_size=1, max_size=4)))
+            data[pos:pos] = draw(st.one_of(st.sampled_from(_TOKENS),
+                                           st.binary(min_size=1, max_size=4)))
         elif op == "flip" and pos < len(data):
             data[pos] ^= 1 << draw(st.integers(0, 7))
         elif op == "delete":
@@ -1450,7 +1453,7 @@ def _mutated_trees(draw: Any, tree: Any) -> Any:
     tree = copy.deepcopy(tree)
     for _ in range(draw(st.integers(1, 3))):
         path = draw(st.sampled_from(_paths(tree)))
-        parent = _get(tree, path[:-1]) if path else None
+        parent: Any = _get(tree, path[:-1]) if path else None
         op = draw(st.sampled_from(["replace", "delete", "add_key", "dup_item", "swap", "rename"]))
         if op == "replace" and path:
             parent[path[-1]] = draw(_VALUES)

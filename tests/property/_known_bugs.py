@@ -51,13 +51,6 @@ BUGS = {b.id: b for b in [
         "stages:\n  - {name: s1, out: 8, depth: 2, block: {block: conv}, "
         "first: {block: convv}}\n"),
     KnownBug(
-        "defaults-anchor", "archspec/spec/resolve.py: _compose (the defaults layer's root "
-        "and prov[()] survive the overlay)",
-        "with `defaults:` for a family, a missing key or a cross-field error of a block of "
-        "that family points at the defaults entry, not at the block",
-        "archspec: 1\nname: t\ninput: {channels: 3, size: 8}\n"
-        "defaults:\n  conv: {act: gelu}\nstem:\n  - {block: conv, k: 3}\n"),
-    KnownBug(
         "tag-named-field", "archspec/spec/errors.py: _value_path",
         "in `act` and `norm` blocks the discriminator in pydantic's error location equals "
         "the field name, so errors are reported against that field (`unknown key `act``, "
@@ -76,14 +69,6 @@ BUGS = {b.id: b for b in [
         "items after validation, not 1, got a list\"; `size: [0, 8]` adds a spurious E121 "
         "\"expected an integer, got a list\"",
         "archspec: 1\nname: t\ninput: {channels: 3, size: [8]}\n"),
-    KnownBug(
-        "duplicate-stage-anchor", "archspec/spec/models.py: NetworkSpec._unique_stage_names "
-        "(a model-level validator, so errors.py can only point at the root)",
-        "duplicate stage names are reported at 1:1 with the message \"``: stage names must be "
-        "unique\" instead of at the repeated name",
-        "archspec: 1\nname: t\ninput: {channels: 3, size: 8}\nstages:\n"
-        "  - {name: a, blocks: [{block: act, act: relu}]}\n"
-        "  - {name: a, blocks: [{block: act, act: relu}]}\n"),
 ]}
 
 
@@ -129,9 +114,4 @@ def near_miss_bug(nm: Any, diagnostics: list[Diagnostic] | None, source: Any) ->
             break
     if blocks and blocks[-1]["block"] in ("act", "norm"):
         return "tag-named-field"
-    defaults = {source.span_of(("defaults", fam)) for fam in doc.get("defaults") or {}}
-    if any(d.span in defaults for d in diagnostics):
-        return "defaults-anchor"
-    if "stage names must be unique" in " ".join(d.message for d in diagnostics):
-        return "duplicate-stage-anchor"
     return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
@@ -20,7 +20,9 @@ from archspec.blocks.base import (
     register,
     resolve_norm,
 )
-from archspec.graph.builder import GraphBuilder, Tensor
+
+if TYPE_CHECKING:
+    from archspec.graph.builder import GraphBuilder, Tensor
 
 
 class ConvSpec(BlockModel):

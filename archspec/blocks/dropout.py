@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
@@ -14,7 +14,9 @@ from archspec.blocks.base import (
     ResolvedBlock,
     register,
 )
-from archspec.graph.builder import GraphBuilder, Tensor
+
+if TYPE_CHECKING:
+    from archspec.graph.builder import GraphBuilder, Tensor
 
 
 class DropoutSpec(BlockModel):

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -39,7 +39,9 @@ from archspec.blocks.base import (
     register,
     resolve_norm,
 )
-from archspec.graph.builder import GraphBuilder, Tensor
+
+if TYPE_CHECKING:
+    from archspec.graph.builder import GraphBuilder, Tensor
 
 Ratio = Annotated[float, Field(gt=0, le=64)]
 

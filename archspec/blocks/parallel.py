@@ -7,12 +7,14 @@ ordinary blocks, resolved and traced like any other.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
 from archspec.blocks.base import BlockModel, Family, ResolveContext, ResolvedBlock, register
-from archspec.graph.builder import GraphBuilder, Tensor
+
+if TYPE_CHECKING:
+    from archspec.graph.builder import GraphBuilder, Tensor
 
 
 class ParallelSpec(BlockModel):

@@ -9,7 +9,7 @@ fragments (G3), and the element-wise add replaced by a concat (G4).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
@@ -26,7 +26,9 @@ from archspec.blocks.base import (
     register,
     resolve_norm,
 )
-from archspec.graph.builder import GraphBuilder, Tensor
+
+if TYPE_CHECKING:
+    from archspec.graph.builder import GraphBuilder, Tensor
 
 
 class ShuffleSpec(BlockModel):

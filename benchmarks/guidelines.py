@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -123,6 +124,21 @@ def spearman(xs: list[float], ys: list[float]) -> float | None:
     return cov / (vx * vy) if vx and vy else None
 
 
+def interleaved_on(now: Any, runs: dict[str, Any], repeats: int) -> dict[str, list[float]]:
+    """``_common.interleaved`` on a chosen clock (wall or process CPU time)."""
+    if now is time.perf_counter:
+        return interleaved(runs, repeats, warmup=1)
+    for fn in runs.values():
+        fn()
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(repeats):
+        for name, fn in runs.items():
+            start = now()
+            fn()
+            times[name].append(now() - start)
+    return times
+
+
 def spread(samples: list[float]) -> float:
     """Interquartile range over the median: how disturbed a round of samples was."""
     q = sorted(samples)
@@ -130,21 +146,21 @@ def spread(samples: list[float]) -> float:
     return (q[(3 * n) // 4] - q[n // 4]) / median(q)
 
 
-def measure(plan: list[Experiment], repeats: int, sample_ms: float,
-            rounds: int) -> tuple[dict[str, list[float]], dict[str, Any]]:
+def measure(plan: list[Experiment], repeats: int, sample_ms: float, rounds: int,
+            threads: int = 2, clock: str = "wall") -> tuple[dict[str, list[float]], dict[str, Any]]:
     """Per network, ``repeats`` latencies (s per forward), interleaved within each family; each
     sample averages as many forwards as fill ``sample_ms`` (short networks are timed in loops).
 
     A shared machine's load comes and goes: each family is measured in ``rounds`` rounds and
     the round whose samples spread least (median interquartile range over median) is kept;
-    every round is returned for the record."""
-    import time
-
+    every round is returned for the record. ``clock="cpu"`` times process CPU time instead of
+    wall time (robust to other jobs on a shared machine when ``threads`` is 1)."""
     import torch
 
     import archspec
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(threads)
+    now = time.process_time if clock == "cpu" else time.perf_counter
     torch.manual_seed(0)
     times: dict[str, list[float]] = {}
     record: dict[str, Any] = {}
@@ -175,7 +191,7 @@ def measure(plan: list[Experiment], repeats: int, sample_ms: float,
             print(f"measuring {family}, round {r + 1}/{rounds}: {len(runs)} networks × "
                   f"{repeats} repeats", file=sys.stderr)
             got = {key: [t / loops[key] for t in samples]
-                   for key, samples in interleaved(runs, repeats, warmup=1).items()}
+                   for key, samples in interleaved_on(now, runs, repeats).items()}
             noise = median([spread(v) for v in got.values()])
             candidates.append((noise, got))
         best = min(candidates, key=lambda c: c[0])
@@ -190,6 +206,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=21)
     parser.add_argument("--families", default="G1,G2,G3,G4")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                        help="wall time, or process CPU time (with --threads 1, robust to load)")
+    parser.add_argument("--out", default="guidelines", help="result name under benchmarks/results")
     parser.add_argument("--rounds", type=int, default=3,
                         help="measure each family this many times; keep the quietest round")
     parser.add_argument("--sample-ms", type=float, default=50.0,
@@ -198,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     families = args.families.split(",")
     plan = [e for e in PLAN if e.family in families]
     figures = {f"{e.spec}:{e.variant}": lint_figure(e) for e in plan}
-    times, rounds = measure(plan, args.repeats, args.sample_ms, args.rounds)
+    times, rounds = measure(plan, args.repeats, args.sample_ms, args.rounds, args.threads,
+                            args.clock)
     rows, records = [], []
     for exp in plan:
         key = f"{exp.spec}:{exp.variant}"
@@ -246,8 +267,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{family} Spearman ({corr['figure']}): {shown}")
     import torch
 
-    path = write_result("guidelines", {
-        "torch": torch.__version__, "threads": torch.get_num_threads(), "batch": 1,
+    path = write_result(args.out, {
+        "torch": torch.__version__, "threads": torch.get_num_threads(), "clock": args.clock,
+        "batch": 1,
         "repeats": args.repeats, "sample_ms": args.sample_ms, "rounds": rounds,
         "target": "default", "experiments": records,
         "spearman": correlations,

@@ -29,6 +29,9 @@ class Document:
     source: Source
     spec: Any  # NetworkSpec
     _variants: dict[str, Located] = field(default_factory=dict, repr=False)
+    #: resolve() results by (variant, num_classes, in_channels): a document never changes, and
+    #: lint and the CLI summary ask for the same networks
+    resolved: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
 
     @property
     def file(self) -> str:

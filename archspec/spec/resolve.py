@@ -225,6 +225,14 @@ def resolve(document: Document, variant: str | None = None, *, num_classes: int 
     """
     if variant is None:
         variant = document.default_variant
+    key = (variant, num_classes, in_channels)
+    if key not in document.resolved:
+        document.resolved[key] = _resolve(document, variant, num_classes, in_channels)
+    return document.resolved[key]  # type: ignore[no-any-return]
+
+
+def _resolve(document: Document, variant: str | None, num_classes: int | None,
+             in_channels: int | None) -> ResolvedNet:
     net = document.located(variant)
     r = _Resolver(document, variant, net, num_classes)
     spec = r.spec

@@ -197,7 +197,7 @@ class ResolveContext:
 
     in_shape: tuple[int, ...]
     origin: Origin
-    width_mult: float = 1.0
+    width_mult: float | None = None  # None: the spec has no `width:`, widths stay as written
     width_divisor: int = 8
     is_classifier: bool = False
     num_classes: int | None = None
@@ -216,18 +216,24 @@ class ResolveContext:
         return (self.in_shape[1], self.in_shape[2]) if len(self.in_shape) == 3 else None
 
     def width(self, name: str, written: int, scaling: str) -> int:
-        """Apply the network width multiplier to a written channel count, recording any change."""
-        if scaling == "fixed" or self.width_mult == 1.0:
+        """Apply the network's ``width: {mult, divisor}`` to a written channel count.
+
+        Any spec with ``width:`` rounds every scaled width to make_divisible(w·α, divisor), as
+        torchvision does even at α = 1; a rounding is recorded whenever the result differs from
+        the written width or from w·α.
+        """
+        if scaling == "fixed" or self.width_mult is None:
             return written
         mult = max(1.0, self.width_mult) if scaling == "at_least" else self.width_mult
-        if mult == 1.0:
-            return written
         value = make_divisible(written * mult, self.width_divisor)
-        self.record(name, written, value, f"make_divisible({written}×{mult:g}, {self.width_divisor})")
+        self.record(name, written, value,
+                    f"make_divisible({written}×{mult:g}, {self.width_divisor})",
+                    exact=written * mult)
         return value
 
-    def record(self, name: str, written: float, value: int, rule: str) -> None:
-        if written != value:
+    def record(self, name: str, written: float, value: int, rule: str, *,
+               exact: float | None = None) -> None:
+        if written != value or (exact is not None and exact != value):
             self.roundings.append(Rounding(name, written, value, rule, self.origin.span_of(name)))
 
     def fail(

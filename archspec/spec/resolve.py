@@ -120,7 +120,7 @@ class _Resolver:
         self.diagnostics: list[Diagnostic] = []
         spec = network_model().model_validate(net.data)
         self.spec = spec
-        self.width_mult = spec.width.mult if spec.width else 1.0
+        self.width_mult = spec.width.mult if spec.width else None
         self.width_divisor = spec.width.divisor if spec.width else 8
 
     def span(self, located: Located, path: Path = ()) -> Any:

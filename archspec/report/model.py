@@ -91,12 +91,16 @@ def severity_counts(diagnostics: Iterable[Diagnostic]) -> dict[str, int]:
 
 
 def rule_counts(diagnostics: Iterable[Diagnostic]) -> list[tuple[str, str, str, int]]:
-    """(code, rule name, severity, count) per code, in code order."""
-    seen: dict[str, tuple[str, str, int]] = {}
+    """(code, rule name, severity, count) per code and severity, in code order (a rule reports
+    per-op figures as info and network aggregates as warnings: each gets its own row)."""
+    seen: dict[tuple[str, str], tuple[str, int]] = {}
     for d in diagnostics:
-        name, severity, n = seen.get(d.code, (d.rule or "", d.severity.value, 0))
-        seen[d.code] = (name, severity, n + 1)
-    return [(code, *seen[code]) for code in sorted(seen, key=code_order)]
+        key = (d.code, d.severity.value)
+        name, n = seen.get(key, (d.rule or "", 0))
+        seen[key] = (name, n + 1)
+    rank = {"error": 0, "warning": 1, "info": 2}
+    order = sorted(seen, key=lambda k: (code_order(k[0]), rank.get(k[1], 3)))
+    return [(code, seen[(code, sev)][0], sev, seen[(code, sev)][1]) for code, sev in order]
 
 
 def code_order(code: str) -> tuple[str, int, str]:

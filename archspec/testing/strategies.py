@@ -41,9 +41,9 @@ except ImportError as exc:  # pragma: no cover - depends on the install
 from archspec.blocks.base import ActName, NormType
 
 __all__ = [
-    "ACTS", "FAMILIES", "MAX_SIZE", "MAX_WIDTH", "NORM_TYPES", "GeneratedSpec", "NearMiss",
-    "Site", "blocks", "documents", "make_divisible", "mutated_texts", "mutated_trees",
-    "names", "near_misses", "shufflenets", "specs",
+    "ACTS", "BREAKS", "FAMILIES", "MAX_SIZE", "MAX_WIDTH", "NORM_TYPES", "GeneratedSpec",
+    "NearMiss", "Site", "blocks", "documents", "make_divisible", "mutated_texts",
+    "mutated_trees", "names", "near_misses", "shufflenets", "specs",
 ]
 
 ACTS: tuple[str, ...] = get_args(ActName)
@@ -1191,11 +1191,16 @@ def _break_resolved(g: _Gen, spec: GeneratedSpec) -> NearMiss | None:
     side_max = max(max(s[1:]) for s in shapes)
     path = site.path
     block = _get(doc, path)
+    range_keys = [k for k in block if k in _POS_INT_FIELDS or k in _FLOAT_RANGES
+                  or k == "padding"]
+    splits = [s for s in (0.5, 0.3, 0.7, 0.1, 0.9, 0.45, 0.35, 0.15, 0.05, 0.95)
+              if all(sh[0] * s != int(sh[0] * s) for sh in shapes)]
     kinds = ["groups", "dim_head", "ffn_stride", "skip", "expand", "add", "pool_k",
-             "pool_padding", "range", "missing", "exp_and_mid", "noqa", "mmb_groups",
-             "shuffle_split"]
-    if all(s[1:] != (1, 1) for s in shapes):
-        kinds.append("linear")
+             "pool_padding", "exp_and_mid", "noqa", "mmb_groups"]
+    kinds += ["range"] if range_keys else []
+    kinds += ["missing"] if _REQUIRED.get(block["block"]) in block else []
+    kinds += ["shuffle_split"] if splits else []
+    kinds += ["linear"] if all(s[1:] != (1, 1) for s in shapes) else []
     kind = g.pick(kinds)
     new: dict[str, Any]
     if kind == "groups":
@@ -1228,30 +1233,20 @@ def _break_resolved(g: _Gen, spec: GeneratedSpec) -> NearMiss | None:
         new = {"block": "pool", "k": 3, "padding": 2}
         field_, code = "padding", "E122"
     elif kind == "shuffle_split":
-        split = next((s for s in (0.5, 0.3, 0.7, 0.1, 0.9, 0.45, 0.35, 0.15, 0.05, 0.95)
-                      if all(sh[0] * s != int(sh[0] * s) for sh in shapes)), None)
-        if split is None:
-            return None
-        new = {"block": "shuffle", "out": 8, "split": split}
+        new = {"block": "shuffle", "out": 8, "split": splits[0]}
         field_, code = "split", "E142"
     elif kind == "linear":
         new = {"block": "linear", "out": 4}
         return _miss(_replace(doc, path, new), path, "E143", "linear on a feature map")
     elif kind == "range":
-        keys = [k for k in block if k in _POS_INT_FIELDS or k in _FLOAT_RANGES
-                or k == "padding"]
-        if not keys:
-            return None
-        field_ = g.pick(keys)
+        field_ = g.pick(range_keys)
         if field_ in _FLOAT_RANGES:
             block[field_] = g.pick(_FLOAT_RANGES[field_])
         else:
             block[field_] = -1 if field_ == "padding" else g.pick([0, -3])
         return _miss(doc, (*path, field_), "E122", f"{field_} out of range")
     elif kind == "missing":
-        required = _REQUIRED.get(block["block"])
-        if required is None or required not in block:
-            return None
+        required = _REQUIRED[block["block"]]
         del block[required]
         return _miss(doc, (*path, required), "E123", f"{block['block']} without {required}")
     elif kind == "exp_and_mid":
@@ -1316,27 +1311,42 @@ def _break_variant(g: _Gen, spec: GeneratedSpec) -> NearMiss | None:
     return _miss(doc, ("variants", name), "E121", "variant that is not a mapping")
 
 
-_BREAKS = (_break_resolved, _break_block_type, _break_first_or_child, _break_stage,
-           _break_variant, _break_top_keys, _break_top)
+BREAKS = {"resolved": _break_resolved, "block": _break_block_type,
+          "first_or_branch": _break_first_or_child, "stage": _break_stage,
+          "variant": _break_variant, "keys": _break_top_keys, "top": _break_top}
 
 
 @st.composite
 def _near_misses(draw: Any, families: frozenset[str], variants: bool, width: bool,
-                 max_stages: int) -> NearMiss:
-    spec = draw(_specs(families, variants, width, max_stages))
+                 max_stages: int, breaks: tuple[str, ...]) -> NearMiss:
     g = _Gen(draw, families, width)
-    start = g.int(0, len(_BREAKS) - 1)
-    for make in _BREAKS[start:] + _BREAKS[:start]:
-        miss = make(g, spec)
-        if miss is not None:
-            return miss
-    raise AssertionError("no near miss applies (a bug in archspec.testing)")
+    for _ in range(100):
+        spec = draw(_specs(families, variants, width, max_stages))
+        start = g.int(0, len(breaks) - 1)
+        for name in breaks[start:] + breaks[:start]:
+            miss = BREAKS[name](g, spec)
+            if miss is not None:
+                return miss
+    raise AssertionError(f"no near miss of kind {breaks} applies (too narrow a selection?)")
 
 
-def near_misses(*, families: Iterable[str] | None = None, variants: bool = True,
-                width: bool = True, max_stages: int = MAX_STAGES) -> st.SearchStrategy[NearMiss]:
-    """Documents with exactly one broken field (see :class:`NearMiss`)."""
-    return _near_misses(_check_families(families), variants, width, max_stages)
+def near_misses(*, breaks: Iterable[str] | None = None, families: Iterable[str] | None = None,
+                variants: bool = True, width: bool = True,
+                max_stages: int = MAX_STAGES) -> st.SearchStrategy[NearMiss]:
+    """Documents with exactly one broken field (see :class:`NearMiss`).
+
+    ``breaks`` selects what is broken (default: everything): ``resolved`` (buildability errors,
+    ranges, missing keys, cross-field errors and noqa codes in explicit blocks the resolved
+    variants reach), ``block`` (types, literals, tags and keys of blocks validated as written,
+    defaults included), ``first_or_branch`` (fields of ``first:`` and of parallel branches),
+    ``stage``, ``variant``, ``keys`` (unknown and missing top-level and input keys), ``top``
+    (top-level, input and width values).
+    """
+    chosen = tuple(BREAKS) if breaks is None else tuple(breaks)
+    unknown = set(chosen) - set(BREAKS)
+    if unknown or not chosen:
+        raise ValueError(f"unknown near-miss kinds {sorted(unknown)}; choose from {list(BREAKS)}")
+    return _near_misses(_check_families(families), variants, width, max_stages, chosen)
 
 
 # ============================================================================ ShuffleNet V2

@@ -31,9 +31,7 @@ def _diagnostics(text: str) -> list[Diagnostic] | None:
     return found or None
 
 
-@settings(max_examples=examples(cheap=True))
-@given(nm=near_misses())
-def test_one_broken_field_is_reported_at_that_field(nm: NearMiss) -> None:
+def _check(nm: NearMiss) -> None:
     text = archspec.dump(nm.document)
     note(f"--- {FILE} (broken: {nm.what}; expected {nm.code} at "
          f"{'.'.join(map(str, nm.key_path))} [{nm.anchor}])\n{text}")
@@ -53,3 +51,18 @@ def test_one_broken_field_is_reported_at_that_field(nm: NearMiss) -> None:
     assert diagnostics is not None, f"no error for {nm.what}"
     got = [(d.code, d.span.line, d.span.col, d.message) for d in diagnostics]
     assert ok, f"expected {nm.code} at {want.line}:{want.col}, got {got}"
+
+
+@settings(max_examples=examples(cheap=True))
+@given(nm=near_misses())
+def test_one_broken_field_is_reported_at_that_field(nm: NearMiss) -> None:
+    _check(nm)
+
+
+@settings(max_examples=examples(cheap=True))
+@given(nm=near_misses(breaks=["resolved", "first_or_branch"]))
+def test_one_unbuildable_block_is_reported_at_its_field(nm: NearMiss) -> None:
+    """Errors found only when a block is composed and resolved (E14x, ranges, missing keys,
+    cross-field errors, noqa codes, first: and branch fields), where defaults, templates and
+    variants are layered, so provenance has the most ways to go wrong."""
+    _check(nm)

@@ -66,3 +66,12 @@ def test_one_unbuildable_block_is_reported_at_its_field(nm: NearMiss) -> None:
     cross-field errors, noqa codes, first: and branch fields), where defaults, templates and
     variants are layered, so provenance has the most ways to go wrong."""
     _check(nm)
+
+
+@settings(max_examples=examples(cheap=True))
+@given(nm=near_misses(breaks=["block"]))
+def test_one_broken_block_field_is_reported_at_that_field(nm: NearMiss) -> None:
+    """Wrong types, literals, tags and keys in blocks validated as written (stem, head, stage
+    templates and lists, defaults, mapping-form norms), where pydantic's error locations carry
+    union members and discriminator tags that must not leak into the reported location."""
+    _check(nm)

@@ -61,7 +61,8 @@ def main() -> None:
         for batch in (int(b) for b in args.batches.split(",")):
             x = torch.randn(batch, 3, 224, 224)
             with torch.inference_mode():
-                runs = {"archspec": lambda: model(x), "reference": lambda: reference(x)}
+                runs = {"archspec": lambda m=model, x=x: m(x),
+                        "reference": lambda r=reference, x=x: r(x)}
                 repeats = args.repeats if batch == 1 else max(5, args.repeats // 2)
                 times = interleaved(runs, repeats, warmup=2)
             ratios = [a / r for a, r in zip(times["archspec"], times["reference"], strict=True)]

@@ -256,7 +256,7 @@ def _resolve(document: Document, variant: str | None, num_classes: int | None,
     stage_i = 0
     for i, pos in enumerate(positions):
         tag = pos.block.data.get("block")
-        if tag not in FAMILIES:  # only `first:` reaches here unchecked: pass 1 checks the rest
+        if not isinstance(tag, str) or tag not in FAMILIES:  # only `first:` reaches here unchecked
             import difflib
 
             near = difflib.get_close_matches(str(tag), list(FAMILIES), n=1)

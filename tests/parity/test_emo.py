@@ -4,10 +4,10 @@ tests (tests/reference/emo_reference.py) from the paper and the official code's 
 from __future__ import annotations
 
 import pytest
+from reference.emo_reference import emo_reference
 
 import archspec
 
-from reference.emo_reference import emo_reference
 from .conftest import SPECS, randomise, relative_error
 
 torch = pytest.importorskip("torch")

@@ -268,10 +268,12 @@ class NearMiss:
 class _Gen:
     """Wraps hypothesis' ``draw`` with the choices every generator makes."""
 
-    def __init__(self, draw: Any, families: frozenset[str], width: bool):
+    def __init__(self, draw: Any, families: frozenset[str], width: bool,
+                 attention: bool = False):
         self.draw = draw
         self.families = families
         self.width = width
+        self.attention = attention  # every mmb block uses windowed attention
         self.sites: list[Site] = []
 
     def pick(self, seq: Sequence[Any]) -> Any:
@@ -390,7 +392,7 @@ def _mmb(g: _Gen, ctxs: list[_Ctx], req: _Req) -> dict[str, Any] | None:
     d: dict[str, Any] = {"block": "mmb"}
     ins = [c.c for c in ctxs]
     fixed_hw = req.keep_hw or req.keep_shape
-    f = req.pins.get("f") or g.pick(["dwconv", "attn", "ffn"])
+    f = "attn" if g.attention else req.pins.get("f") or g.pick(["dwconv", "attn", "ffn"])
     g.put(d, "f", f, "dwconv")
     # --- the expanded width
     mode = req.pins.get("mode") or g.pick(["exp", "mid", "noexpand"])
@@ -865,8 +867,8 @@ def _check_families(families: Iterable[str] | None) -> frozenset[str]:
 
 @st.composite
 def _specs(draw: Any, families: frozenset[str], variants: bool, width: bool,
-           max_stages: int) -> GeneratedSpec:
-    g = _Gen(draw, families, width)
+           max_stages: int, attention: bool = False) -> GeneratedSpec:
+    g = _Gen(draw, families, width, attention)
     doc: dict[str, Any] = {"archspec": 1, "name": g.draw(names())}
     input_d, shape = _input(g)
     doc["input"] = input_d
@@ -941,20 +943,23 @@ def _specs(draw: Any, families: frozenset[str], variants: bool, width: bool,
 
 
 def specs(*, families: Iterable[str] | None = None, variants: bool = True, width: bool = True,
-          max_stages: int = MAX_STAGES) -> st.SearchStrategy[GeneratedSpec]:
+          max_stages: int = MAX_STAGES, attention: bool = False
+          ) -> st.SearchStrategy[GeneratedSpec]:
     """Valid documents with their expected output shapes and explicit block sites.
 
     ``families`` restricts the block families used (default: all); ``variants=False`` writes no
-    ``variants:``; ``width=False`` writes no width multiplier and no ``scaling`` field.
+    ``variants:``; ``width=False`` writes no width multiplier and no ``scaling`` field;
+    ``attention=True`` makes every ``mmb`` block a windowed-attention one (``f: attn``).
     """
-    return _specs(_check_families(families), variants, width, max_stages)
+    return _specs(_check_families(families), variants, width, max_stages, attention)
 
 
 def documents(*, families: Iterable[str] | None = None, variants: bool = True,
-              width: bool = True, max_stages: int = MAX_STAGES) -> st.SearchStrategy[dict]:
+              width: bool = True, max_stages: int = MAX_STAGES,
+              attention: bool = False) -> st.SearchStrategy[dict]:
     """Valid spec documents as plain dicts (see :func:`specs` for the options)."""
-    return specs(families=families, variants=variants, width=width,
-                 max_stages=max_stages).map(lambda s: s.document)
+    return specs(families=families, variants=variants, width=width, max_stages=max_stages,
+                 attention=attention).map(lambda s: s.document)
 
 
 @st.composite

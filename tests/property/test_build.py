@@ -91,10 +91,10 @@ def test_a_sample_is_computed_alone(spec: GeneratedSpec, batch: int, seed: int) 
 
 
 @settings(max_examples=examples(cheap=False))
-@given(spec=specs(families=("mmb", "pool", "linear")), batch=st.integers(2, 4),
-       seed=st.integers(0, 2**16))
+@given(spec=specs(families=("mmb", "pool", "linear"), attention=True),
+       batch=st.integers(2, 4), seed=st.integers(0, 2**16))
 def test_attention_windows_stay_within_their_sample(spec: GeneratedSpec, batch: int,
                                                     seed: int) -> None:
-    """The same, on networks of Meta Mobile Blocks only, so windowed attention (every
-    partition, windows smaller than the map, padding) is in most examples."""
+    """The same, on networks whose every block is windowed attention (every partition,
+    windows smaller than the map, padding, attn_pre, v_group)."""
     _alone_and_batched(spec, batch, seed)

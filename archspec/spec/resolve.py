@@ -10,7 +10,7 @@ and output shapes. All problems are collected and raised together as one SpecErr
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -183,8 +183,6 @@ class _Resolver:
         origin = self.origin(section, stage, index, path, raw, anchor_span)
         block_noqa = raw.sub(("noqa",)) if isinstance(raw.data.get("noqa"), dict) else None
         noqa, noqa_spans = self.noqa([stage_noqa, block_noqa])
-        from dataclasses import replace
-
         origin = replace(origin, noqa_spans=noqa_spans)
 
         def child(rel: Path, shape: tuple[int, ...]) -> ResolvedBlock | None:
@@ -210,8 +208,6 @@ class _Resolver:
         self.diagnostics.extend(ctx.diagnostics)
         if resolved is None:
             return None
-        from dataclasses import replace
-
         return replace(resolved, noqa=noqa, roundings=tuple(ctx.roundings))
 
 

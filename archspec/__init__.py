@@ -3,6 +3,10 @@ guidelines, analysed without torch, and built into exact ``torch.nn.Module``s.
 
 Everything here imports without torch; :func:`build`, :func:`transfer_weights` and
 :func:`load_model` import it when called.
+
+Arguments are checked where they enter: a value of the wrong type raises ``TypeError`` and a value
+out of range ``ValueError``, each naming the argument and what it takes; a problem in the spec
+itself raises :class:`SpecError` with its location (docs/api.md lists every case).
 """
 
 from __future__ import annotations
@@ -10,7 +14,14 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from archspec.diagnostics import Diagnostic, Severity, Span, SpecError
+from archspec.diagnostics import (
+    Diagnostic,
+    Severity,
+    Span,
+    SpecError,
+    WeightTransferError,
+    show_value,
+)
 
 if TYPE_CHECKING:
     from archspec.graph.analysis import Analysis
@@ -21,58 +32,139 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
-    "Diagnostic", "Severity", "Span", "SpecError", "load", "loads", "dump", "resolve", "trace",
-    "analyze", "lint", "build", "transfer_weights", "load_model", "__version__",
+    "Diagnostic", "Severity", "Span", "SpecError", "WeightTransferError", "load", "loads", "dump",
+    "resolve", "trace", "analyze", "lint", "build", "transfer_weights", "load_model",
+    "__version__",
 ]
 
 SpecOrPath = "str | os.PathLike[str] | Document"
 
 
+def _type_name(value: Any) -> str:
+    return "None" if value is None else type(value).__name__
+
+
+def _show(value: Any) -> str:
+    """A caller's value in a message, bounded (a 5,000-digit int, a megabyte of text)."""
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, tuple | list) and len(value) <= 4:
+        return "(" + ", ".join(_show(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    return show_value(value)
+
+
+def _check_path(name: str, value: Any) -> None:
+    if not isinstance(value, str | os.PathLike):
+        raise TypeError(f"{name}: expected a file path (str or os.PathLike), got "
+                        f"{_type_name(value)}")
+
+
+def _check_optional_str(name: str, value: Any, what: str) -> None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"{name}: expected {what} (a str) or None, got {_type_name(value)} "
+                        f"{_show(value)}")
+
+
+def _check_count(name: str, value: Any, *, optional: bool = True) -> None:
+    """A positive int (bool is not an int here); None when ``optional``."""
+    if value is None and optional:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name}: expected a positive int{' or None' if optional else ''}, got "
+                        f"{_type_name(value)} {_show(value)}")
+    if value < 1:
+        raise ValueError(f"{name}: expected a positive int, got {_show(value)}")
+
+
+def _check_codes(name: str, value: Any) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        raise TypeError(f"{name}: expected a list of rule codes, prefixes or names such as "
+                        f"[{_show(value)}], got the str {_show(value)}")
+    try:
+        codes = list(value)
+    except TypeError:
+        raise TypeError(f"{name}: expected a list of rule codes, prefixes or names, got "
+                        f"{_type_name(value)}") from None
+    bad = [c for c in codes if not isinstance(c, str)]
+    if bad:
+        raise TypeError(f"{name}: expected rule codes as str (such as 'G1'), got "
+                        f"{_type_name(bad[0])} {_show(bad[0])}")
+    return codes
+
+
 def load(path: str | os.PathLike[str]) -> Document:
-    """Read and validate a spec file (all variants); raises SpecError with every problem."""
+    """Read and validate a spec file (all variants); raises SpecError with every problem (E100
+    when the file is missing or not a regular file), TypeError when ``path`` is not a path."""
     from archspec.spec.document import load as _load
 
+    _check_path("path", path)
     return _load(path)
 
 
-def loads(text: str, name: str = "<string>") -> Document:
-    """Validate spec text; ``name`` is the file name used in messages."""
+def loads(text: str | bytes, name: str = "<string>") -> Document:
+    """Validate spec text (str, or UTF-8 bytes); ``name`` is the file name used in messages.
+    TypeError when ``text`` or ``name`` is of another type."""
     from archspec.spec.document import loads as _loads
 
+    if not isinstance(text, str | bytes):
+        raise TypeError(f"text: expected the spec's YAML text (str or bytes), got "
+                        f"{_type_name(text)} (use archspec.load() for a file path)")
+    if not isinstance(name, str):
+        raise TypeError(f"name: expected the file name to show in messages (a str), got "
+                        f"{_type_name(name)}")
     return _loads(text, name)
 
 
-def dump(document: Document) -> str:
-    """YAML text that loads back to an equal document."""
+def dump(document: Document | dict[str, Any]) -> str:
+    """YAML text that loads back to an equal document. ``document`` is a Document or the plain
+    data of one (a dict, as ``Document.data`` or a hypothesis strategy gives it); TypeError for
+    anything else."""
+    from archspec.spec.document import Document
     from archspec.spec.document import dump as _dump
 
+    if not isinstance(document, Document | dict):
+        raise TypeError(f"document: expected a Document (from archspec.load or loads) or its "
+                        f"data as a dict, got {_type_name(document)}")
     return _dump(document)
 
 
-def _document(spec_or_path: Any) -> Document:
+def _document(spec_or_path: Any, name: str = "spec_or_path") -> Document:
     from archspec.spec.document import Document
 
     if isinstance(spec_or_path, Document):
         return spec_or_path
+    if isinstance(spec_or_path, str) and "\n" in spec_or_path:
+        raise ValueError(f"{name}: expected a path or a Document, got a str of several lines "
+                         "(use archspec.loads() for YAML text)")
     if isinstance(spec_or_path, str | os.PathLike):
         return load(spec_or_path)
-    raise TypeError(f"expected a path or a Document, got {type(spec_or_path).__name__} "
+    raise TypeError(f"{name}: expected a path or a Document, got {_type_name(spec_or_path)} "
                     "(use archspec.loads() for YAML text)")
 
 
 def resolve(document: Document, variant: str | None = None, *, num_classes: int | None = None,
             in_channels: int | None = None) -> ResolvedNet:
-    """One variant with every block explicit (defaults, templates, width multiplier applied)."""
+    """One variant with every block explicit (defaults, templates, width multiplier applied).
+    ``document`` may also be a path. An unknown ``variant`` is a SpecError (E131)."""
     from archspec.spec.resolve import resolve as _resolve
 
-    return _resolve(_document(document), variant, num_classes=num_classes,
+    _check_optional_str("variant", variant, "a variant name")
+    _check_count("num_classes", num_classes)
+    _check_count("in_channels", in_channels)
+    return _resolve(_document(document, "document"), variant, num_classes=num_classes,
                     in_channels=in_channels)
 
 
 def trace(resolved: ResolvedNet) -> OpGraph:
     """The OpGraph of primitive ops with shapes, costs and provenance."""
     from archspec.graph.trace import trace as _trace
+    from archspec.spec.resolved import ResolvedNet
 
+    if not isinstance(resolved, ResolvedNet):
+        raise TypeError(f"resolved: expected a ResolvedNet (from archspec.resolve), got "
+                        f"{_type_name(resolved)}")
     return _trace(resolved)
 
 
@@ -85,18 +177,35 @@ def analyze(spec_or_path: Any, *, variant: str | None = None,
     as fvcore does (so EMO's published numbers can be reproduced)."""
     from archspec.graph.analysis import DTYPE_BYTES, analyze_net
 
-    if dtype not in DTYPE_BYTES:
-        raise ValueError(f"dtype must be one of {', '.join(DTYPE_BYTES)}, got {dtype!r}")
-    if convention not in ("torch", "fvcore"):
-        raise ValueError(f"convention must be 'torch' or 'fvcore', got {convention!r}")
-    if not isinstance(batch, int) or batch < 1:
-        raise ValueError(f"batch must be a positive integer, got {batch!r}")
+    for name, value, allowed in (("dtype", dtype, tuple(DTYPE_BYTES)),
+                                 ("convention", convention, ("torch", "fvcore"))):
+        if not isinstance(value, str):
+            raise TypeError(f"{name}: expected a str, one of {', '.join(allowed)}; got "
+                            f"{_type_name(value)}")
+        if value not in allowed:
+            raise ValueError(f"{name}: expected one of {', '.join(allowed)}, got {_show(value)}")
+    _check_count("batch", batch, optional=False)
+    _check_optional_str("variant", variant, "a variant name")
+    _check_count("num_classes", num_classes)
+    _check_count("in_channels", in_channels)
+    _check_input_size(input_size)
     doc = _document(spec_or_path)
     if input_size is not None:
         doc = with_input_size(doc, input_size)
     net = resolve(doc, variant, num_classes=num_classes, in_channels=in_channels)
     return analyze_net(net, trace(net), batch=batch, dtype=dtype,
                        convention=convention)  # type: ignore[arg-type]
+
+
+def _check_input_size(size: Any) -> None:
+    """An int or an (H, W) pair of ints; their range is the spec's (E122 at `input.size`)."""
+    if size is None:
+        return
+    pair = size if isinstance(size, tuple | list) else (size,)
+    if len(pair) not in (1, 2) or (len(pair) == 1 and size is not pair[0]) or any(
+            isinstance(v, bool) or not isinstance(v, int) for v in pair):
+        raise TypeError(f"input_size: expected an int or a (height, width) pair of ints, got "
+                        f"{_type_name(size)} {_show(size)}")
 
 
 def with_input_size(doc: Document, size: int | tuple[int, int]) -> Document:
@@ -124,30 +233,66 @@ def lint(spec_or_path: Any, *, variant: str | None = None, target: str | None = 
     """Findings of the design rules (torch-free). Every variant unless ``variant`` is given."""
     from archspec.rules.engine import lint_document
 
+    _check_optional_str("variant", variant, "a variant name")
+    if target is not None and not isinstance(target, str | os.PathLike):
+        raise TypeError(f"target: expected a shipped target's name or a target file's path, "
+                        f"got {_type_name(target)}")
     return lint_document(_document(spec_or_path), variant=variant, target=target,
-                         select=select, ignore=ignore)
+                         select=_check_codes("select", select),
+                         ignore=_check_codes("ignore", ignore))
 
 
 def build(spec_or_path: Any, *, variant: str | None = None, num_classes: int | None = None,
           in_channels: int | None = None, features_only: bool = False,
-          out_indices: tuple[int, ...] | None = None) -> Any:
-    """A ``torch.nn.Module`` for one variant, initialised by the spec's ``init`` scheme."""
-    from archspec.nn.build import build_module
+          out_indices: tuple[int, ...] | None = None,
+          max_memory: int | str | None = None) -> Any:
+    """A ``torch.nn.Module`` for one variant, initialised by the spec's ``init`` scheme.
 
+    Before torch allocates anything, the memory the module and one forward of one image at the
+    spec's input size need is estimated and compared with ``max_memory`` (bytes, or a size such
+    as ``"2G"``; ``"none"`` turns the check off), else ``$ARCHSPEC_MAX_MEMORY``, else the memory
+    available; past it, a SpecError (E190) gives the figures. A bad size raises ValueError.
+    """
+    from archspec.graph import memory
+
+    if not isinstance(features_only, bool):
+        raise TypeError(f"features_only: expected a bool, got {_type_name(features_only)}")
+    if out_indices is not None and (
+            not isinstance(out_indices, tuple | list)
+            or any(isinstance(i, bool) or not isinstance(i, int) for i in out_indices)):
+        raise TypeError(f"out_indices: expected a tuple of stage indices (ints) or None, got "
+                        f"{_type_name(out_indices)} {_show(out_indices)}")
+    within = memory.budget(max_memory, option="max_memory=")  # SizeError is a ValueError
     net = resolve(_document(spec_or_path), variant, num_classes=num_classes,
                   in_channels=in_channels)
+    memory.check(memory.estimate(trace(net), batch=1), within, net=net, action="build",
+                 override=f"max_memory= (bytes or a size such as '8G', or ${memory.ENV_VAR}); "
+                          "max_memory='none' turns the check off")
+    from archspec.nn.build import build_module
+
     return build_module(net, features_only=features_only, out_indices=out_indices)
 
 
-def transfer_weights(source_state_dict: Any, model: Any) -> Any:
-    """Copy a reference state_dict into a built model by position, checking every shape."""
+def transfer_weights(source: Any, model: Any, *, verify: bool = True) -> Any:
+    """Copy a reference model's weights into a built model by position, checking every shape.
+
+    ``source`` is a state_dict or an ``nn.Module``. Given a module (and ``verify``), both then
+    run in eval mode on one seeded input of the model's input shape, batch 2, and outputs that
+    differ by more than 1e-5 of the source's scale raise :class:`WeightTransferError`: equal
+    shapes do not prove an equal function. Returns ``model``.
+    """
     from archspec.nn.transfer import transfer_weights as _transfer
 
-    return _transfer(source_state_dict, model)
+    return _transfer(source, model, verify=verify)
 
 
 def load_model(path: str | os.PathLike[str]) -> Any:
-    """Rebuild a model from an ``archspec build -o model.pt`` checkpoint."""
+    """Rebuild a model from an ``archspec build -o model.pt`` checkpoint.
+
+    TypeError when ``path`` is not a path; SpecError (E100) when the file is missing or not a
+    regular file; ValueError when it is not an archspec checkpoint (a text file, another torch
+    file, a checkpoint without its spec text)."""
     from archspec.nn.export import load_model as _load_model
 
+    _check_path("path", path)
     return _load_model(path)

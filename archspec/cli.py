@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import os
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
-from archspec.diagnostics import Diagnostic, SpecError
+from archspec.diagnostics import Diagnostic, SpecError, cap
+from archspec.report.escape import escape
 from archspec.report.model import EXIT_INTERNAL, EXIT_OK, EXIT_SPEC_ERROR
 
 if TYPE_CHECKING:
@@ -28,12 +31,46 @@ if TYPE_CHECKING:
     from archspec.spec.document import Document
 
 PROG = "archspec"
+_DIGITS = re.compile("[0-9]{1,9}")  # ASCII digits only (int() also takes "1_0", "٣", " 3 ")
 EXIT_INTERRUPTED = 130
 EXPORT_SUFFIXES = (".pt2", ".onnx", ".pt")
 
 
 class UsageError(Exception):
     """Bad command-line input found after parsing (a value argparse cannot judge): exit 2."""
+
+
+class _OutputClosed(Exception):
+    """The reader of stdout went away (``archspec ... | head``): exit, silently, with ``code``."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class _OutputFailed(Exception):
+    """stdout cannot be written (a full disk, an I/O error): exit 2 with the reason."""
+
+
+@contextlib.contextmanager
+def _output(code: int) -> Iterator[None]:
+    """Write a command's output once its exit ``code`` is decided: a reader that left ends the
+    command silently with that code (1 stays 1 under ``| head``); any other failure to write
+    stdout ends it with exit 2. stdout is flushed inside, so buffered output fails here too."""
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise _OutputClosed(code) from None
+    except OSError as exc:
+        raise _OutputFailed(exc.strerror or str(exc)) from None
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with the user's text in its messages escaped (an unknown argument is echoed)."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(escape(message))
 
 
 # ------------------------------------------------------------------------------------ helpers
@@ -47,17 +84,21 @@ def _codes(values: list[str] | None) -> list[str] | None:
 
 
 def parse_input(text: str) -> tuple[int, int, int, int]:
-    """``1x3x224x224`` (N×C×H×W) or ``3x224x224`` (C×H×W, batch 1) → (N, C, H, W)."""
+    """``1x3x224x224`` (N×C×H×W) or ``3x224x224`` (C×H×W, batch 1) → (N, C, H, W), within the
+    bounds of a spec's ``input`` (so a bad value is blamed on the flag, not on the file)."""
+    from archspec.spec.models import MAX_INPUT_CHANNELS, MAX_INPUT_SIZE
+
     parts = text.lower().replace("×", "x").replace(",", "x").split("x")
-    try:
-        dims = [int(p) for p in parts]
-    except ValueError:
-        dims = []
+    dims = [int(p) for p in parts] if all(_DIGITS.fullmatch(p) for p in parts) else []
     if len(dims) == 3:
         dims = [1, *dims]
     if len(dims) != 4 or min(dims) < 1:
         raise argparse.ArgumentTypeError(
             f"expected N×C×H×W such as 1x3x224x224 (or C×H×W), got {text!r}")
+    if dims[1] > MAX_INPUT_CHANNELS or max(dims[2:]) > MAX_INPUT_SIZE:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is out of range: C must be at most {MAX_INPUT_CHANNELS:,} and H, W at most "
+            f"{MAX_INPUT_SIZE:,} (the bounds of a spec's `input`)")
     return dims[0], dims[1], dims[2], dims[3]
 
 
@@ -77,13 +118,14 @@ def _display(path: Path) -> str:
 
 def _write_text(text: str, output: str | None) -> None:
     if output is None or output == "-":
-        sys.stdout.write(text)
+        with _output(EXIT_OK):
+            sys.stdout.write(text)
         return
     try:
         Path(output).write_text(text, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
-    print(f"wrote {output}", file=sys.stderr)
+    print(f"wrote {escape(output)}", file=sys.stderr)
 
 
 def _render_errors(diagnostics: list[Diagnostic], fmt: str) -> None:
@@ -115,37 +157,39 @@ def _run_rules(document: Document, variant: str | None, args: argparse.Namespace
 
 def lint_file(path: str, args: argparse.Namespace) -> FileReport:
     """Load, resolve and trace every variant (or ``--variant``), then run the rules with the
-    ``[tool.archspec]`` configuration of the pyproject.toml nearest the spec."""
-    from dataclasses import replace
-
-    from archspec import resolve, trace
+    ``[tool.archspec]`` configuration of the pyproject.toml nearest the spec. Every mistake at
+    once: variants that passed pass 1 are resolved even when others did not, and an error
+    several variants share is reported once."""
+    from archspec import trace
     from archspec.report.model import FileReport, VariantSummary
     from archspec.rules.config import find_config
-    from archspec.spec.document import load
+    from archspec.spec.document import check
+    from archspec.spec.resolve import resolve_variants
+    from archspec.spec.source import read_source
 
     report = FileReport(path)
     try:
-        document = load(path)
+        document, problems = check(read_source(path))
     except SpecError as exc:
         report.diagnostics.extend(exc.diagnostics)
         return report
-    variants: list[str | None] = [args.variant] if args.variant else [*document.variants] or [None]
-    good: list[str | None] = []
-    for variant in variants:
-        try:
-            net = resolve(document, variant)
-        except SpecError as exc:
-            report.diagnostics.extend(d if d.variant else replace(d, variant=variant)
-                                      for d in exc.diagnostics)
-            continue
+    report.diagnostics.extend(cap(problems))
+    if document is None:
+        return report
+    if args.variant in document.variants and args.variant not in document.resolvable:
+        return report  # the variant failed pass 1: its errors are above
+    variants: list[str | None] = [args.variant] if args.variant else document.resolvable
+    nets, errors = resolve_variants(document, variants)
+    report.diagnostics.extend(errors)
+    for net in nets:
         totals = trace(net).totals()
         report.variants.append(VariantSummary(net.variant, totals.params, totals.macs))
-        good.append(variant)
-    if not good:
+    if not nets:
         return report
     config = find_config(Path(path).resolve().parent)
     # all resolved: one run over the document (or --variant); else the variants that resolved
-    runs = [args.variant] if len(good) == len(variants) else good
+    runs = [args.variant] if len(nets) == len(variants) and not document.failed else \
+        [net.variant for net in nets]
     for variant in runs:
         try:
             report.diagnostics.extend(_run_rules(document, variant, args, config))
@@ -163,7 +207,8 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
         args.target = load_target(args.target)
     report = LintReport([lint_file(path, args) for path in args.specs])
-    render_lint(report, args.format, sys.stdout)
+    with _output(report.exit_code):
+        render_lint(report, args.format, sys.stdout)
     return report.exit_code
 
 
@@ -179,37 +224,69 @@ def cmd_profile(args: argparse.Namespace) -> int:
     if args.input is not None:
         batch, channels, h, w = args.input
         size = (h, w)
-    analysis = analyze(document, variant=args.variant, input_size=size, batch=batch,
-                       dtype=args.dtype, convention=args.convention,
-                       num_classes=args.num_classes)
+    try:
+        analysis = analyze(document, variant=args.variant, input_size=size, batch=batch,
+                           dtype=args.dtype, convention=args.convention,
+                           num_classes=args.num_classes)
+    except SpecError as exc:
+        raise exc if size is None else _blame_input(exc, document, args) from None
     if channels is not None:
         _check_channels(channels, analysis.net.input_shape[0],
                         f"{args.spec} ({analysis.net.label})")
-    if args.format == "json":
-        from archspec.report.json import dumps
-        from archspec.report.profile import profile_dict
+    with _output(EXIT_OK):
+        if args.format == "json":
+            from archspec.report.json import dumps
+            from archspec.report.profile import profile_dict
 
-        sys.stdout.write(dumps(profile_dict(analysis)))
-    else:
-        from archspec.report.text import render_profile
+            sys.stdout.write(dumps(profile_dict(analysis)))
+        else:
+            from archspec.report.text import render_profile
 
-        render_profile(analysis, sys.stdout)
+            render_profile(analysis, sys.stdout)
     return EXIT_OK
+
+
+def _blame_input(exc: SpecError, document: Document, args: argparse.Namespace
+                 ) -> SpecError | UsageError:
+    """What to raise when the network failed at ``--input``'s size. Errors located at the file's
+    `input:` (a tensor too large, say) are the flag's: a usage error naming ``--input``. Errors
+    in blocks (a stage that collapses the map) keep their place, and a spec that fails at its
+    own size too gets its own errors."""
+    from archspec import resolve
+
+    try:
+        resolve(document, args.variant, num_classes=args.num_classes)
+    except SpecError as own:
+        return own
+    at_input = {document.source.span_of(p) for p in (("input",), ("input", "size"))}
+    flagged = [f"{d.code} {d.message}" for d in exc.diagnostics if d.span in at_input]
+    if not flagged:
+        return exc
+    more = f"; and {len(flagged) - 3} more" if len(flagged) > 3 else ""
+    return UsageError(f"--input {'x'.join(map(str, args.input))}: the network does not fit this "
+                      f"input ({'; '.join(flagged[:3])}{more}); it does at the spec's own size")
 
 
 # ------------------------------------------------------------------------------------ build
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    if args.output is not None and Path(args.output).suffix not in EXPORT_SUFFIXES:
-        raise UsageError(f"cannot tell the format of {args.output}: the suffix must be one of "
-                         f"{', '.join(EXPORT_SUFFIXES)}")
+    from archspec.graph import memory
+
+    if args.output is not None:
+        if Path(args.output).suffix not in EXPORT_SUFFIXES:
+            raise UsageError(f"cannot tell the format of {args.output}: the suffix must be one "
+                             f"of {', '.join(EXPORT_SUFFIXES)}")
+        _check_output(args.output)
     try:
-        import torch
-    except ImportError:
-        raise UsageError("`archspec build` needs torch: pip install 'archspec[torch]'") from None
+        budget = memory.budget(args.max_memory, option="--max-memory")
+    except memory.SizeError as exc:
+        raise UsageError(str(exc)) from None
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is None:
+        raise UsageError("`archspec build` needs torch: pip install 'archspec[torch]'")
     from archspec import resolve, trace, with_input_size
-    from archspec.nn.build import build_module
     from archspec.spec.document import load
 
     document = load(args.spec)
@@ -220,8 +297,20 @@ def cmd_build(args: argparse.Namespace) -> int:
         batch, in_channels, h, w = args.input
         _check_channels(in_channels, channels, f"{args.spec} ({net.label})")
         if (h, w) != net.input_shape[1:]:  # resolve at that size: it must fit the network
-            net = resolve(with_input_size(document, (h, w)), args.variant,
-                          num_classes=args.num_classes)
+            try:
+                net = resolve(with_input_size(document, (h, w)), args.variant,
+                              num_classes=args.num_classes)
+            except SpecError as exc:
+                raise _blame_input(exc, document, args) from None
+    fmt = Path(args.output).suffix if args.output is not None else None
+    memory.check(memory.estimate(trace(net), batch=batch, fmt=fmt), budget, net=net,
+                 action="build" + (f" -o {args.output}" if args.output else ""),
+                 override=f"--max-memory SIZE (or ${memory.ENV_VAR}); --max-memory none "
+                          "turns the check off")
+    import torch  # only now: the check above runs before torch takes its half gigabyte
+
+    from archspec.nn.build import build_module
+
     model = build_module(net)
     model.eval()
     example = torch.zeros(batch, channels, h, w)
@@ -230,7 +319,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     params = sum(p.numel() for p in model.parameters())
     analysed = trace(net).totals().params
     shapes = [tuple(t.shape) for t in (out if isinstance(out, list | tuple) else [out])]
-    print(f"{document.file}  {net.label}")
+    print(f"{escape(document.file)}  {net.label}")  # a file name is the user's text
     print(f"  parameters    {params:,}" + (" (as analysed)" if params == analysed else ""))
     print(f"  modules       {sum(1 for _ in model.modules()):,}")
     print(f"  input         {'×'.join(map(str, example.shape))}")
@@ -244,6 +333,43 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_output(output: str) -> None:
+    """Refuse an ``-o`` path that cannot be written, before anything is built: its directory
+    must exist and take a new file (tried with a temporary file, which also refuses /proc and
+    /sys), and the path must not be a directory or another non-regular file."""
+    import stat
+    import tempfile
+
+    path = Path(output)
+    where = f"-o/--output {output}"
+    parent = path.parent
+    if not parent.exists():
+        raise UsageError(f"{where}: the directory {parent} does not exist; create it first")
+    if not parent.is_dir():
+        raise UsageError(f"{where}: {parent} is not a directory")
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise UsageError(f"{where}: cannot use this path: {exc.strerror or exc}") from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise UsageError(f"{where}: is a directory; give a file name such as "
+                         f"{path / ('model' + path.suffix)}")
+    if mode is not None and not stat.S_ISREG(mode):
+        raise UsageError(f"{where}: exists and is not a regular file (a device, FIFO or "
+                         "socket); give the path of a new or regular file")
+    try:  # a real attempt, without touching the target: permissions, read-only or virtual fs
+        fd, probe = tempfile.mkstemp(dir=parent, prefix=".archspec-", suffix=".probe")
+    except OSError as exc:
+        raise UsageError(f"{where}: cannot create a file in {parent}: "
+                         f"{exc.strerror or exc}") from None
+    os.close(fd)
+    os.unlink(probe)
+    if mode is not None and not os.access(path, os.W_OK):
+        raise UsageError(f"{where}: the file exists and is not writable")
+
+
 def _export(model: Any, example: Any, output: str, document: Document) -> None:
     from archspec.nn.export import export
 
@@ -254,7 +380,7 @@ def _export(model: Any, example: Any, output: str, document: Document) -> None:
                          "pip install 'archspec[export]'") from None
     except OSError as exc:
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
-    print(f"wrote {output}")
+    print(f"wrote {escape(output)}")
 
 
 # ------------------------------------------------------------------------------------ schema
@@ -294,17 +420,19 @@ def cmd_list(args: argparse.Namespace) -> int:
             continue
         rows.append({"file": shown, "name": document.name, "variants": document.variants,
                      "default_variant": document.default_variant, "valid": True})
-    if args.format == "json":
-        from archspec.report.json import dumps
-        from archspec.report.model import SCHEMA_VERSION, diagnostic_dict
+    code = EXIT_SPEC_ERROR if errors else EXIT_OK
+    with _output(code):
+        if args.format == "json":
+            from archspec.report.json import dumps
+            from archspec.report.model import SCHEMA_VERSION, diagnostic_dict
 
-        sys.stdout.write(dumps({"schema_version": SCHEMA_VERSION, "specs": rows,
-                                "diagnostics": [diagnostic_dict(d) for d in errors]}))
-    else:
-        _print_list(rows, sys.stdout)
-        if errors:
-            _render_errors(errors, "text")
-    return EXIT_SPEC_ERROR if errors else EXIT_OK
+            sys.stdout.write(dumps({"schema_version": SCHEMA_VERSION, "specs": rows,
+                                    "diagnostics": [diagnostic_dict(d) for d in errors]}))
+        else:
+            _print_list(rows, sys.stdout)
+            if errors:
+                _render_errors(errors, "text")
+    return code
 
 
 def _print_list(rows: list[dict[str, Any]], stream: IO[str]) -> None:
@@ -327,18 +455,21 @@ def cmd_rule(args: argparse.Namespace) -> int:
     from archspec.spec.reference import ERROR_CODES
 
     if args.list or args.code is None:
-        _print_rules(sys.stdout)
+        with _output(EXIT_OK):
+            _print_rules(sys.stdout)
         return EXIT_OK
     named = by_name().get(args.code.strip())  # a rule's name works as well as its code
     code = named.code if named is not None else args.code.strip().upper()
     if code in RULES:
         text = rule_page(code)
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        with _output(EXIT_OK):
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return EXIT_OK
     if code in ERROR_CODES:
         where, title, description = ERROR_CODES[code]
-        sys.stdout.write(f"# {code}: {title}\n\nA spec error ({where}; exit code 2).\n\n"
-                         f"{description}\n")
+        with _output(EXIT_OK):
+            sys.stdout.write(f"# {code}: {title}\n\nA spec error ({where}; exit code 2).\n\n"
+                             f"{description}\n")
         return EXIT_OK
     import difflib
 
@@ -385,7 +516,7 @@ exit codes:
 def build_parser() -> argparse.ArgumentParser:
     from archspec import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG, formatter_class=_Formatter, epilog=EXIT_CODES + "\nsee docs/cli.md",
         description="YAML specs of mobile vision networks: validate, lint against the "
                     "ShuffleNet V2 guidelines, profile without torch, build torch modules.")
@@ -404,9 +535,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--variant", metavar="V", help="lint only this variant (default: all)")
     p.add_argument("--target", metavar="NAME|PATH",
                    help="target device: a shipped name (see docs/rules) or a target YAML file")
-    p.add_argument("--select", action="append", metavar="CODES",
+    p.add_argument("--select", action="append", type=_selectors, metavar="CODES",
                    help="only these rule codes or prefixes, comma-separated (repeatable)")
-    p.add_argument("--ignore", action="append", metavar="CODES",
+    p.add_argument("--ignore", action="append", type=_selectors, metavar="CODES",
                    help="skip these rule codes or prefixes, comma-separated (repeatable)")
     p.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text",
                    help="output format (default: text)")
@@ -441,6 +572,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="classifier width (replaces the head's last linear)")
     p.add_argument("--input", type=parse_input, metavar="NxCxHxW",
                    help="dummy/example input shape (default: 1×C×H×W of the spec)")
+    p.add_argument("--max-memory", type=_size, metavar="SIZE|none",
+                   help="refuse (exit 2) a build or export estimated to need more than SIZE "
+                        "(2G, 512M, 1.5GiB); none: no check (default: $ARCHSPEC_MAX_MEMORY, "
+                        "else the memory available)")
     p.set_defaults(func=cmd_build)
 
     p = command("schema", "print the JSON Schema of the spec format",
@@ -466,14 +601,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive(text: str) -> int:
+def _size(text: str) -> str:
+    """A ``--max-memory`` value, checked here and read by :func:`archspec.graph.memory.budget`."""
+    from archspec.graph.memory import SizeError, parse_size
+
     try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+        parse_size(text)
+    except SizeError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+MAX_NUM_CLASSES = 1_000_000  # the bound of every width in a spec
+
+
+def _positive(text: str) -> int:
+    """``--num-classes``: a positive integer no wider than any width a spec may write."""
+    value = int(text) if _DIGITS.fullmatch(text) else 0
+    if not 1 <= value <= MAX_NUM_CLASSES:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer up to {MAX_NUM_CLASSES:,}, got {text!r}")
     return value
+
+
+def _selectors(text: str) -> str:
+    """A ``--select``/``--ignore`` value: at least one code, prefix or name (an empty value
+    would silently select or ignore nothing)."""
+    if not any(part.strip() for part in text.split(",")):
+        raise argparse.ArgumentTypeError(
+            f"expected rule codes, prefixes or names such as G1,S101, got {text!r}")
+    return text
 
 
 # ------------------------------------------------------------------------------------ main
@@ -487,24 +644,67 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version (0) and usage errors (2)
         return exc.code if isinstance(exc.code, int) else EXIT_SPEC_ERROR
     try:
-        return int(args.func(args))
-    except SpecError as exc:
-        _render_errors(exc.diagnostics, getattr(args, "format", "text"))
-        return EXIT_SPEC_ERROR
-    except UsageError as exc:
-        print(f"{PROG} {args.command}: error: {exc}", file=sys.stderr)
+        with _collector_for_batch_work():
+            return _run(args)
+    except _OutputClosed as exc:  # `archspec ... | head`: the reader left; say nothing more
+        _drop_stdout()
+        return exc.code
+    except _OutputFailed as exc:  # `> /dev/full`: not a bug, and not silent
+        _drop_stdout()
+        print(f"{PROG}: cannot write output: {exc}", file=sys.stderr)
         return EXIT_SPEC_ERROR
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except BrokenPipeError:  # `archspec ... | head`: the reader left; say nothing more
-        with contextlib.suppress(OSError, ValueError):  # not a real file (captured in tests)
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except BrokenPipeError:  # a write outside an _output guard: the exit code is unknown
+        _drop_stdout()
         return EXIT_OK
     except Exception as exc:  # a bug: a short message, the traceback only on request
         if os.environ.get("ARCHSPEC_TRACEBACK"):
             raise
-        print(f"{PROG} {args.command}: internal error: {type(exc).__name__}: {exc}\n"
+        print(f"{PROG} {args.command}: internal error: {type(exc).__name__}: "
+              f"{escape(str(exc))}\n"
               "This is a bug in archspec; please report it with the command and the spec "
               "(set ARCHSPEC_TRACEBACK=1 to see the traceback).", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+#: The cyclic collector's thresholds while a command runs (Python's default is 700, 10, 10).
+#: Analysis builds many small objects that live until the command ends (an Op, its shapes and
+#: provenance per primitive op) and almost no cycles; at the defaults the older generations are
+#: re-walked again and again: 1.5 s, a third of the CPU time of a 5,000-block lint, against
+#: 0.15 s here. Young objects are still collected often. See decision 0015.
+GC_THRESHOLDS = (2_000, 1_000, 1_000)
+
+
+@contextlib.contextmanager
+def _collector_for_batch_work() -> Iterator[None]:
+    """Collect less often while a command runs; restored after (``main`` runs in tests too)."""
+    saved = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*saved)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """The command, with spec and usage errors rendered (text escaped); its exit code."""
+    try:
+        code = int(args.func(args))
+    except SpecError as exc:
+        with _output(EXIT_SPEC_ERROR):
+            _render_errors(exc.diagnostics, getattr(args, "format", "text"))
+        return EXIT_SPEC_ERROR
+    except UsageError as exc:
+        print(f"{PROG} {args.command}: error: {escape(str(exc))}", file=sys.stderr)
+        return EXIT_SPEC_ERROR
+    with _output(code):  # what a command printed unguarded is still buffered
+        pass
+    return code
+
+
+def _drop_stdout() -> None:
+    """Point stdout at the null device, so the interpreter's last flush cannot fail again."""
+    with contextlib.suppress(OSError, ValueError):  # not a real file (captured in tests)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -12,6 +12,7 @@ from archspec.blocks.base import (
     ResolveContext,
     ResolvedBlock,
     register,
+    same_shape,
 )
 
 if TYPE_CHECKING:
@@ -41,4 +42,4 @@ def trace_actblock(b: ActBlock, g: GraphBuilder, x: Tensor) -> Tensor:
 
 
 ACT = register(Family("act", ActBlockSpec, resolve_actblock, trace_actblock, ActBlock,
-                      "an activation"))
+                      "an activation", shape=same_shape))

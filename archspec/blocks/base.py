@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
-from archspec.diagnostics import UNKNOWN_SPAN, Diagnostic, Span
+from archspec.diagnostics import UNKNOWN_SPAN, Diagnostic, Span, show_figure
 
 if TYPE_CHECKING:
     from archspec.graph.builder import GraphBuilder, Tensor
@@ -30,8 +31,30 @@ ActName = Literal[
 NormType = Literal["bn", "ln", "none"]
 ScalingPolicy = Literal["scaled", "fixed", "at_least"]
 
-PosInt = Annotated[int, Field(ge=1)]
-NonNegInt = Annotated[int, Field(ge=0)]
+#: A number of channels (``out``, ``mid``, ``dim_head``, ``groups``): the bound of a stage's ``out``
+#: (docs/limits.md), so no width is absurd before resolution multiplies it.
+MAX_WIDTH = 1_000_000
+Width = Annotated[int, Field(ge=1, le=MAX_WIDTH)]
+#: Every other integer of a block (``k``, ``stride``, ``dilation``, ``window``, ``padding``, the
+#: width divisor) has the same bound: no 5,000-digit integer reaches the arithmetic (float
+#: overflow) or a message (Python refuses int→str beyond 4,300 digits).
+PosInt = Annotated[int, Field(ge=1, le=MAX_WIDTH)]
+NonNegInt = Annotated[int, Field(ge=0, le=MAX_WIDTH)]
+#: A conv's channel groups: a number, which is absolute (the width multiplier does not scale it),
+#: or ``depthwise``: one group per input channel, resolved to the input width after scaling.
+Groups = Width | Literal["depthwise"]
+
+
+def _exact_int(value: Any) -> Any:
+    if value is not None and type(value) is not int:  # bool is an int subclass; 2.0 == 2
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+#: Put on an integer ``Literal`` (``Annotated[Literal[1, 2], EXACT_INT]``): pydantic compares a
+#: literal by equality even in strict mode, so ``true`` would pass for 1 and ``2.0`` for 2. With it
+#: a wrong type is E121 like every other integer field, and a wrong integer stays E122.
+EXACT_INT = BeforeValidator(_exact_int)
 
 #: PyTorch's own defaults, used when a spec writes a norm type without eps/momentum.
 DEFAULT_EPS: Mapping[str, float] = MappingProxyType({"bn": 1e-5, "ln": 1e-5, "none": 0.0})
@@ -113,6 +136,10 @@ class Rounding:
     value: int
     rule: str
     span: Span = UNKNOWN_SPAN
+    exact: float | None = None  # the unrounded value, where a formula produced it (w·α)
+    #: what a variant override contributed: ``value`` (it wrote the number), ``width`` (its
+    #: `width:` scaled a number the base wrote), None (the base wrote both)
+    by_variant: Literal["value", "width"] | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +153,8 @@ class Origin:
     span: Span = UNKNOWN_SPAN
     field_spans: Mapping[str, Span] = field(default_factory=dict)
     noqa_spans: Mapping[str, Span] = field(default_factory=dict)
+    #: fields whose value a variant override wrote, and ``width`` if the variant's `width:` did
+    by_variant: frozenset[str] = frozenset()
 
     def span_of(self, name: str) -> Span:
         """Span of the YAML node that set ``name`` for this block, else the block's own span."""
@@ -227,14 +256,33 @@ class ResolveContext:
         mult = max(1.0, self.width_mult) if scaling == "at_least" else self.width_mult
         value = make_divisible(written * mult, self.width_divisor)
         self.record(name, written, value,
-                    f"make_divisible({written}×{mult:g}, {self.width_divisor})",
-                    exact=written * mult)
+                    f"make_divisible({written}×{show_figure(mult)}, {self.width_divisor})",
+                    exact=written * mult, scaled=True)
         return value
 
+    def groups_note(self, groups: int, width: int, what: str, *, written: int | None = None
+                    ) -> tuple[str, str | None]:
+        """E141's explanation under ``width:``: the multiplier scaled ``width`` but not ``groups``.
+
+        Returns (note for the message, fix or None): the fix proposes ``groups: depthwise`` when
+        ``groups`` is ``width`` before scaling, or equals the ``written`` width of the block.
+        """
+        if self.width_mult is None:
+            return "", None
+        note = (f"; `groups` is absolute: `width:` (mult {show_figure(self.width_mult)}, divisor "
+                f"{self.width_divisor}) scales {what} but not groups")
+        unscaled = groups == written or \
+            make_divisible(groups * self.width_mult, self.width_divisor) == width
+        return note, ("write `groups: depthwise` (one group per channel, follows the multiplier)"
+                      if unscaled else None)
+
     def record(self, name: str, written: float, value: int, rule: str, *,
-               exact: float | None = None) -> None:
+               exact: float | None = None, scaled: bool = False) -> None:
         if written != value or (exact is not None and exact != value):
-            self.roundings.append(Rounding(name, written, value, rule, self.origin.span_of(name)))
+            wrote = self.origin.by_variant
+            by = "value" if name in wrote else "width" if scaled and "width" in wrote else None
+            self.roundings.append(Rounding(name, written, value, rule, self.origin.span_of(name),
+                                           exact, by_variant=by))
 
     def fail(
         self, code: str, message: str, field_name: str | None = None, *, expected: str | None = None,
@@ -284,6 +332,16 @@ class Family:
     trace: Callable[[Any, GraphBuilder, Tensor], Tensor]
     resolved: type[ResolvedBlock]
     summary: str = ""
+    #: The output shape a block's own fields fix, for resolution to carry on past a block that
+    #: failed (so the blocks after it are still checked): called with the fields that are valid
+    #: on their own (family defaults filled in; a field that failed validation is absent) and the
+    #: block's context; None when those fields do not determine the shape.
+    shape: Callable[[Mapping[str, Any], ResolveContext], tuple[int, ...] | None] | None = None
+
+
+def same_shape(fields: Mapping[str, Any], ctx: ResolveContext) -> tuple[int, ...]:
+    """Family.shape of a block that keeps its input's shape (act, norm, dropout)."""
+    return ctx.in_shape
 
 
 FAMILIES: dict[str, Family] = {}

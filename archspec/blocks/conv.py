@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
@@ -11,11 +12,13 @@ from archspec.blocks.base import (
     ActName,
     BlockModel,
     Family,
+    Groups,
     Norm,
     NormField,
     PosInt,
     ResolveContext,
     ResolvedBlock,
+    Width,
     conv_out,
     register,
     resolve_norm,
@@ -29,10 +32,12 @@ class ConvSpec(BlockModel):
     """conv → norm → act. Padding is ``k // 2 · dilation`` (same size at stride 1)."""
 
     block: Literal["conv"]
-    out: PosInt = Field(description="Output channels (scaled by the width multiplier).")
+    out: Width = Field(description="Output channels (scaled by the width multiplier).")
     k: PosInt = Field(1, description="Kernel size k×k.")
     stride: PosInt = 1
-    groups: PosInt = Field(1, description="Channel groups; in and out must both divide by it.")
+    groups: Groups = Field(1, description="Channel groups; in and out must both divide by it. "
+                           "A number is absolute (not scaled by `width:`); `depthwise` is one "
+                           "group per input channel, after scaling.")
     dilation: PosInt = 1
     bias: bool = False
     norm: NormField = Field("bn", description="Norm after the conv: bn, ln, none or {type, eps, momentum}.")
@@ -55,9 +60,17 @@ class Conv(ResolvedBlock):
 def resolve(spec: ConvSpec, ctx: ResolveContext) -> Conv | None:
     hw = ctx.spatial()
     out = ctx.width("out", spec.out, spec.scaling)
-    if ctx.in_ch % spec.groups or out % spec.groups:
-        ctx.fail("E141", f"groups={spec.groups} must divide input channels {ctx.in_ch} and "
-                 f"output channels {out}", "groups", fix="choose groups dividing both widths")
+    groups = spec.groups if isinstance(spec.groups, int) else ctx.in_ch  # depthwise
+    if spec.groups == "depthwise" and out % groups:
+        ctx.fail("E141", f"groups: depthwise ({groups} groups, one per input channel) must divide "
+                 f"output channels {out}", "groups", expected=f"out a multiple of {groups}",
+                 fix="make `out` a multiple of the input width, or give `groups` a number")
+        return None
+    if ctx.in_ch % groups or out % groups:
+        note, depthwise = ctx.groups_note(groups, ctx.in_ch, "the channels", written=spec.out)
+        ctx.fail("E141", f"groups={groups} must divide input channels {ctx.in_ch} and "
+                 f"output channels {out}{note}", "groups",
+                 fix=depthwise or "choose groups dividing both widths")
         return None
     if hw is None:
         return None
@@ -68,7 +81,7 @@ def resolve(spec: ConvSpec, ctx: ResolveContext) -> Conv | None:
                  f"(k={spec.k}, stride={spec.stride})", "stride", fix="lower the stride or the input size")
         return None
     return Conv(in_shape=ctx.in_shape, out_shape=(out, oh, ow), origin=ctx.origin,
-                k=spec.k, stride=spec.stride, padding=padding, groups=spec.groups,
+                k=spec.k, stride=spec.stride, padding=padding, groups=groups,
                 dilation=spec.dilation, bias=spec.bias, norm=resolve_norm(spec.norm), act=spec.act)
 
 
@@ -79,4 +92,14 @@ def trace(b: Conv, g: GraphBuilder, x: Tensor) -> Tensor:
     return g.act(x, "act", b.act)
 
 
-FAMILY = register(Family("conv", ConvSpec, resolve, trace, Conv, "convolution + norm + act"))
+def shape(f: Mapping[str, Any], ctx: ResolveContext) -> tuple[int, ...] | None:
+    """(out, H', W') from ``out``, ``k``, ``stride`` and ``dilation`` (see Family.shape)."""
+    if ctx.in_hw is None or not {"out", "k", "stride", "dilation", "scaling"} <= f.keys():
+        return None
+    pad = f["k"] // 2 * f["dilation"]
+    hw = [conv_out(s, f["k"], f["stride"], pad, f["dilation"]) for s in ctx.in_hw]
+    return (ctx.width("out", f["out"], f["scaling"]), *hw) if min(hw) >= 1 else None
+
+
+FAMILY = register(Family("conv", ConvSpec, resolve, trace, Conv, "convolution + norm + act",
+                         shape=shape))

@@ -13,6 +13,7 @@ from archspec.blocks.base import (
     ResolveContext,
     ResolvedBlock,
     register,
+    same_shape,
 )
 
 if TYPE_CHECKING:
@@ -41,4 +42,4 @@ def trace_dropout(b: Dropout, g: GraphBuilder, x: Tensor) -> Tensor:
 
 
 DROPOUT = register(Family("dropout", DropoutSpec, resolve_dropout, trace_dropout, Dropout,
-                          "dropout"))
+                          "dropout", shape=same_shape))

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from archspec.blocks.base import (
     ActName,
     BlockModel,
     Family,
-    PosInt,
     ResolveContext,
     ResolvedBlock,
+    Width,
     register,
 )
 
@@ -24,7 +25,7 @@ class LinearSpec(BlockModel):
     the classifier: ``num_classes`` replaces its ``out`` and the width multiplier never scales it."""
 
     block: Literal["linear"]
-    out: PosInt
+    out: Width
     bias: bool = True
     act: ActName = "none"
 
@@ -58,5 +59,14 @@ def trace_linear(b: Linear, g: GraphBuilder, x: Tensor) -> Tensor:
     return g.act(x, "act", b.act)
 
 
+def shape_linear(f: Mapping[str, Any], ctx: ResolveContext) -> tuple[int, ...] | None:
+    """(out,): the classifier's ``num_classes``, else ``out`` (see Family.shape)."""
+    if ctx.is_classifier and ctx.num_classes is not None:
+        return (ctx.num_classes,)
+    if not {"out", "scaling"} <= f.keys():
+        return None
+    return (f["out"],) if ctx.is_classifier else (ctx.width("out", f["out"], f["scaling"]),)
+
+
 LINEAR = register(Family("linear", LinearSpec, resolve_linear, trace_linear, Linear,
-                         "fully connected layer"))
+                         "fully connected layer", shape=shape_linear))

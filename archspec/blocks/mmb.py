@@ -20,8 +20,9 @@ Data flow (per image, C = in, M = mid, O = out)::
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -29,16 +30,19 @@ from archspec.blocks.base import (
     ActName,
     BlockModel,
     Family,
+    Groups,
     Norm,
     NormField,
     PosInt,
     ResolveContext,
     ResolvedBlock,
+    Width,
     conv_out,
     make_divisible,
     register,
     resolve_norm,
 )
+from archspec.diagnostics import show_figure
 
 if TYPE_CHECKING:
     from archspec.graph.builder import GraphBuilder, Tensor
@@ -50,10 +54,10 @@ class MMBSpec(BlockModel):
     """The Meta Mobile Block. Give ``exp`` (λ, relative to the input width) or ``mid`` (absolute)."""
 
     block: Literal["mmb"]
-    out: PosInt = Field(description="Output channels.")
+    out: Width = Field(description="Output channels.")
     # width
     exp: Ratio | None = Field(None, description="Expansion ratio λ: mid = λ · in, rounded by mid_round.")
-    mid: PosInt | None = Field(None, description="Expanded width, absolute (scaled by the width multiplier).")
+    mid: Width | None = Field(None, description="Expanded width, absolute (scaled by the width multiplier).")
     mid_round: Literal["floor", "round", "divisible"] = Field(
         "round", description="floor: int(in·λ) (EMO); round: round(in·λ) (MobileNetV2); "
         "divisible: make_divisible(in·λ, 8).")
@@ -66,7 +70,7 @@ class MMBSpec(BlockModel):
         "local", description="local: contiguous windows; grid: dilated windows (official EMO); "
         "global: the whole map is one window.")
     window: PosInt = Field(7, description="Window side for local/grid partitions.")
-    dim_head: PosInt = Field(32, description="Channels per attention head; heads = in / dim_head.")
+    dim_head: Width = Field(32, description="Channels per attention head; heads = in / dim_head.")
     attn_pre: bool = Field(False, description="Attention before the v projection (EMO) instead of after.")
     v_group: bool = Field(False, description="v projection grouped by heads.")
     qkv_bias: bool = Field(False, description="Bias on the q/k projection.")
@@ -74,7 +78,8 @@ class MMBSpec(BlockModel):
     dw_k: PosInt = Field(3, description="Spatial conv kernel k×k.")
     stride: PosInt = Field(1, description="Stride, on the spatial conv.")
     dilation: PosInt = 1
-    groups: PosInt | None = Field(None, description="Spatial conv groups; default depthwise (= mid).")
+    groups: Groups | None = Field(None, description="Spatial conv groups; default `depthwise` "
+                                  "(= mid). A number is absolute (not scaled by `width:`).")
     # norms and activations per position
     pre_norm: NormField = Field("none", description="Norm of the block input (iRMB).")
     expand_norm: NormField = "bn"
@@ -157,7 +162,7 @@ def _mid(spec: MMBSpec, ctx: ResolveContext) -> int:
                 "divisible": (make_divisible, "make_divisible(in·exp, 8)")}
     fn, rule = rounders[spec.mid_round]
     mid = int(fn(raw))
-    ctx.record("exp", raw, mid, f"{rule}: {ctx.in_ch}×{spec.exp:g} = {raw:g}")
+    ctx.record("exp", raw, mid, f"{rule}: {ctx.in_ch}×{show_figure(spec.exp)} = {show_figure(raw)}")
     return mid
 
 
@@ -167,7 +172,7 @@ def _se_width(spec: MMBSpec, in_ch: int, mid: int, ctx: ResolveContext) -> int:
     base = in_ch if spec.se_base == "in" else mid
     raw = base * spec.se
     width = round(raw) if spec.se_round == "round" else make_divisible(math.floor(raw), 8)
-    ctx.record("se", raw, width, f"{spec.se_round}({base}×{spec.se:g})")
+    ctx.record("se", raw, width, f"{spec.se_round}({base}×{show_figure(spec.se)})")
     return max(int(width), 1)
 
 
@@ -179,7 +184,7 @@ def resolve(spec: MMBSpec, ctx: ResolveContext) -> MMB | None:
     out = ctx.width("out", spec.out, spec.scaling)
     mid = _mid(spec, ctx)
     if mid < 1:
-        ctx.fail("E122", f"the expanded width rounds to {mid} ({in_ch}×{spec.exp:g})", "exp",
+        ctx.fail("E122", f"the expanded width rounds to {mid} ({in_ch}×{show_figure(spec.exp)})", "exp",
                  expected="exp · in ≥ 1", fix="raise `exp`, or give `mid`")
         return None
     ok = True
@@ -187,9 +192,11 @@ def resolve(spec: MMBSpec, ctx: ResolveContext) -> MMB | None:
         ctx.fail("E146", f"expand: false needs mid == in, but mid = {mid} and in = {in_ch}",
                  "expand", fix="set `expand: true`, or `exp: 1`")
         ok = False
-    groups = spec.groups or mid
+    groups = spec.groups if isinstance(spec.groups, int) else mid  # None, depthwise: = mid
     if spec.f != "ffn" and mid % groups:
-        ctx.fail("E141", f"groups={groups} must divide the expanded width {mid}", "groups")
+        note, depthwise = ctx.groups_note(groups, mid, "the expanded width", written=spec.mid)
+        ctx.fail("E141", f"groups={groups} must divide the expanded width {mid}{note}", "groups",
+                 fix=depthwise)
         ok = False
     heads = 0
     if spec.f == "attn":
@@ -250,7 +257,9 @@ def resolve(spec: MMBSpec, ctx: ResolveContext) -> MMB | None:
 
 
 def _nearest_divisor(n: int, near: int) -> int:
-    return min((d for d in range(1, n + 1) if n % d == 0), key=lambda d: (abs(d - near), -d))
+    """The divisor of ``n`` closest to ``near`` (the larger on a tie), in O(√n)."""
+    small = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]
+    return min((*small, *(n // d for d in small)), key=lambda d: (abs(d - near), -d))
 
 
 # ---------------------------------------------------------------------------------- tracing
@@ -329,4 +338,16 @@ def trace(b: MMB, g: GraphBuilder, x: Tensor) -> Tensor:
     return g.act(x, "post_act", b.post_act)
 
 
-FAMILY = register(Family("mmb", MMBSpec, resolve, trace, MMB, "Meta Mobile Block"))
+def shape(f: Mapping[str, Any], ctx: ResolveContext) -> tuple[int, ...] | None:
+    """(out, H', W') from ``out`` and the spatial conv's ``dw_k``, ``stride``, ``dilation``; an
+    ``f: ffn`` block keeps the map size (see Family.shape)."""
+    if ctx.in_hw is None or not {"out", "f", "dw_k", "stride", "dilation", "scaling"} <= f.keys():
+        return None
+    hw = list(ctx.in_hw)
+    if f["f"] != "ffn":
+        pad = f["dw_k"] // 2 * f["dilation"]
+        hw = [conv_out(s, f["dw_k"], f["stride"], pad, f["dilation"]) for s in hw]
+    return (ctx.width("out", f["out"], f["scaling"]), *hw) if min(hw) >= 1 else None
+
+
+FAMILY = register(Family("mmb", MMBSpec, resolve, trace, MMB, "Meta Mobile Block", shape=shape))

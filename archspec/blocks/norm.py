@@ -14,6 +14,7 @@ from archspec.blocks.base import (
     ResolvedBlock,
     register,
     resolve_norm,
+    same_shape,
 )
 
 if TYPE_CHECKING:
@@ -45,4 +46,4 @@ def trace_normblock(b: NormBlock, g: GraphBuilder, x: Tensor) -> Tensor:
 
 
 NORM = register(Family("norm", NormBlockSpec, resolve_normblock, trace_normblock, NormBlock,
-                       "a norm layer"))
+                       "a norm layer", shape=same_shape))

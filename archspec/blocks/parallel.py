@@ -39,15 +39,19 @@ class Parallel(ResolvedBlock):
 def resolve(spec: ParallelSpec, ctx: ResolveContext) -> Parallel | None:
     assert ctx.resolve_child is not None
     branches: list[tuple[ResolvedBlock, ...]] = []
-    for i, branch in enumerate(spec.branches):
+    failed = False
+    for i, branch in enumerate(spec.branches):  # each branch is checked: they all see the input
         shape, blocks = ctx.in_shape, []
         for j in range(len(branch)):
             child = ctx.resolve_child(("branches", i, j), shape)
             if child is None:
-                return None
+                failed = True
+                break
             blocks.append(child)
             shape = child.out_shape
         branches.append(tuple(blocks))
+    if failed:
+        return None
     outs = [b[-1].out_shape if b else ctx.in_shape for b in branches]
     if spec.merge == "add" and len(set(outs)) > 1:
         ctx.fail("E145", f"branches end in different shapes {outs}; `add` needs them equal",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ConfigDict, Field
 
@@ -73,4 +74,20 @@ def trace_pool(b: Pool, g: GraphBuilder, x: Tensor) -> Tensor:
                   ceil_mode=b.ceil_mode, global_=b.global_)
 
 
-POOL = register(Family("pool", PoolSpec, resolve_pool, trace_pool, Pool, "avg/max pooling"))
+def shape_pool(f: Mapping[str, Any], ctx: ResolveContext) -> tuple[int, ...] | None:
+    """(in, 1, 1) when global, else (in, H', W') from ``k``, ``stride``, ``padding`` and
+    ``ceil_mode`` (see Family.shape)."""
+    if ctx.in_hw is None or "global_" not in f:
+        return None
+    if f["global_"]:
+        return (ctx.in_ch, 1, 1)
+    if not {"k", "padding", "ceil_mode"} <= f.keys() or "stride" not in f \
+            or f["padding"] > f["k"] // 2:
+        return None
+    stride = f["stride"] or f["k"]
+    hw = [conv_out(s, f["k"], stride, f["padding"], 1, f["ceil_mode"]) for s in ctx.in_hw]
+    return (ctx.in_ch, *hw) if min(hw) >= 1 else None
+
+
+POOL = register(Family("pool", PoolSpec, resolve_pool, trace_pool, Pool, "avg/max pooling",
+                       shape=shape_pool))

@@ -8,12 +8,14 @@ fragments (G3), and the element-wise add replaced by a concat (G4).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field
 
 from archspec.blocks.base import (
+    EXACT_INT,
     ActName,
     BlockModel,
     Family,
@@ -22,10 +24,12 @@ from archspec.blocks.base import (
     PosInt,
     ResolveContext,
     ResolvedBlock,
+    Width,
     conv_out,
     register,
     resolve_norm,
 )
+from archspec.diagnostics import show_figure
 
 if TYPE_CHECKING:
     from archspec.graph.builder import GraphBuilder, Tensor
@@ -35,11 +39,11 @@ class ShuffleSpec(BlockModel):
     """ShuffleNet V2 unit."""
 
     block: Literal["shuffle"]
-    out: PosInt
-    stride: Literal[1, 2] = 1
+    out: Width
+    stride: Annotated[Literal[1, 2], EXACT_INT] = 1
     split: Annotated[float, Field(gt=0, lt=1)] = Field(
         0.5, description="Share of channels that bypass the branch (stride 1) / go to branch1 (stride 2).")
-    groups: PosInt = Field(2, description="Channel shuffle groups.")
+    groups: Width = Field(2, description="Channel shuffle groups.")
     dw_k: PosInt = 3
     norm: NormField = "bn"
     act: ActName = "relu"
@@ -72,12 +76,12 @@ def resolve(spec: ShuffleSpec, ctx: ResolveContext) -> Shuffle | None:
         odd, what = keep_f != int(keep_f), f"output channels {out}"
     keep = int(keep_f)
     if odd:
-        ctx.fail("E142", f"{what} cannot be split by {spec.split:g} into whole channels",
+        ctx.fail("E142", f"{what} cannot be split by {show_figure(spec.split)} into whole channels",
                  "out" if spec.stride == 2 else "split", fix="use an even channel count")
         return None
     branch_out = out - keep
     if keep < 1 or branch_out < 1:
-        ctx.fail("E142", f"split {spec.split:g} leaves an empty branch ({in_ch}→{out})", "split")
+        ctx.fail("E142", f"split {show_figure(spec.split)} leaves an empty branch ({in_ch}→{out})", "split")
         return None
     if out % spec.groups:
         ctx.fail("E142", f"channel shuffle needs out ({out}) divisible by groups={spec.groups}",
@@ -121,4 +125,14 @@ def trace(b: Shuffle, g: GraphBuilder, x: Tensor) -> Tensor:
     return g.shuffle(x, "shuffle", b.groups)
 
 
-FAMILY = register(Family("shuffle", ShuffleSpec, resolve, trace, Shuffle, "ShuffleNet V2 unit"))
+def shape(f: Mapping[str, Any], ctx: ResolveContext) -> tuple[int, ...] | None:
+    """(out, H', W') from ``out``, ``stride`` and ``dw_k`` (see Family.shape)."""
+    if ctx.in_hw is None or not {"out", "stride", "dw_k", "scaling"} <= f.keys() \
+            or f["dw_k"] % 2 == 0:  # an even kernel: the branches cannot be concatenated
+        return None
+    hw = [conv_out(s, f["dw_k"], f["stride"], f["dw_k"] // 2) for s in ctx.in_hw]
+    return (ctx.width("out", f["out"], f["scaling"]), *hw) if min(hw) >= 1 else None
+
+
+FAMILY = register(Family("shuffle", ShuffleSpec, resolve, trace, Shuffle, "ShuffleNet V2 unit",
+                         shape=shape))

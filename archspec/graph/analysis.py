@@ -75,10 +75,8 @@ def _flops(ops: list[Op], convention: Convention) -> int:
 def analyze_net(net: ResolvedNet, graph: OpGraph, *, batch: int = 1, dtype: str = "fp32",
                 convention: Convention = "torch") -> Analysis:
     scale = DTYPE_BYTES[dtype] * batch
-    blocks = []
-    for block in net.blocks:
-        ops = graph.ops_of(block.path)
-        blocks.append(_block_figures(block, ops, convention, scale))
+    by_block = graph.ops_by_block(block.path for block in net.blocks)
+    blocks = [_block_figures(block, by_block[block.path], convention, scale) for block in net.blocks]
     ops = list(graph.ops())
     totals = graph.totals(ops)
     total = Figures(params=totals.params, macs=totals.macs, flops=_flops(ops, convention),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from archspec.blocks.base import Norm, conv_out
@@ -38,12 +38,14 @@ class Tensor:
 
 
 class GraphBuilder:
-    """Accumulates ops into a networkx DiGraph; one instance traces one network."""
+    """Accumulates ops into a networkx DiGraph (made by :meth:`finish`); one instance traces
+    one network."""
 
     def __init__(self, input_shape: tuple[int, ...], span: Span = UNKNOWN_SPAN):
-        import networkx as nx
-
-        self.graph = nx.DiGraph()
+        #: the ops and edges emitted so far; :meth:`finish` makes them one DiGraph in a single
+        #: pass (networkx's per-call bookkeeping would otherwise dominate a large trace)
+        self._nodes: list[tuple[int, dict[str, Op]]] = []
+        self._edges: list[tuple[int, int, dict[str, Any]]] = []
         self._next = 0
         self._block = ""
         self._span = span
@@ -63,13 +65,14 @@ class GraphBuilder:
 
     def _add(self, op: Op, inputs: Sequence[Tensor]) -> Tensor:
         cost = cost_of(op)  # costs depend on kind, shapes and attrs only
-        op = replace(op, block=op.block or self._block, span=self._span, params=cost.params,
-                     macs=cost.macs, mem_access=cost.mem_access, fvcore_extra=cost.fvcore_extra)
+        op = Op(op.kind, op.name, op.in_shapes, op.out_shape, op.attrs, params=cost.params,
+                macs=cost.macs, mem_access=cost.mem_access, fvcore_extra=cost.fvcore_extra,
+                block=op.block or self._block, span=self._span)
         node = self._next
         self._next += 1
-        self.graph.add_node(node, op=op)
-        for port, t in enumerate(inputs):
-            self.graph.add_edge(t.node, node, port=port, shape=t.shape)
+        self._nodes.append((node, {"op": op}))
+        self._edges.extend((t.node, node, {"port": port, "shape": t.shape})
+                           for port, t in enumerate(inputs))
         return Tensor(node, op.out_shape)
 
     def op(self, op_kind: OpKind, name: str, inputs: Sequence[Tensor],
@@ -80,10 +83,15 @@ class GraphBuilder:
             Op(op_kind, full, tuple(t.shape for t in inputs), tuple(out_shape), attrs), inputs)
 
     def finish(self, x: Tensor) -> OpGraph:
+        import networkx as nx
+
         from archspec.graph.opgraph import OpGraph
 
         out = self._add(Op(OpKind.OUTPUT, "output", (x.shape,), x.shape, block=""), [x])
-        return OpGraph(self.graph, self.input.node, out.node)
+        graph = nx.DiGraph()
+        graph.add_nodes_from(self._nodes)
+        graph.add_edges_from(self._edges)
+        return OpGraph(graph, self.input.node, out.node)
 
     # ------------------------------------------------------------------ typed helpers
 

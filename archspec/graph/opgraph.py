@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -35,14 +35,20 @@ class OpGraph:
 
     @cached_property
     def order(self) -> tuple[int, ...]:
+        """The lexicographical topological order of the nodes. A traced graph numbers its nodes
+        in the order they were emitted, every edge running from a lower number to a higher one;
+        then that order is simply the sorted nodes, found in linear time."""
         import networkx as nx
 
+        if all(u < v for u, v in self.graph.edges):
+            return tuple(sorted(self.graph.nodes))
         return tuple(nx.lexicographical_topological_sort(self.graph))
 
     def ops(self) -> Iterator[Op]:
         """Ops in a deterministic topological order (the order they were traced in)."""
+        op_of = dict(self.graph.nodes(data="op"))
         for node in self.order:
-            yield self.graph.nodes[node]["op"]
+            yield op_of[node]
 
     def op(self, node: int) -> Op:
         return self.graph.nodes[node]["op"]
@@ -53,8 +59,22 @@ class OpGraph:
 
     def ops_of(self, block_path: str) -> list[Op]:
         """Ops traced for a block and its nested children (``stages.s1[0]`` and ``…[0].branches``)."""
-        return [op for op in self.ops()
-                if op.block == block_path or op.block.startswith(block_path + ".")]
+        return self.ops_by_block([block_path])[block_path]
+
+    def ops_by_block(self, block_paths: Iterable[str]) -> dict[str, list[Op]]:
+        """:meth:`ops_of` for many blocks in one pass over the ops (linear in the network).
+
+        An op belongs to the longest of ``block_paths`` that is its block's path or a prefix of
+        it ending before a ``.`` (a nested child's path extends its parent's).
+        """
+        groups: dict[str, list[Op]] = {path: [] for path in block_paths}
+        for op in self.ops():
+            path = op.block
+            while path not in groups and "." in path:
+                path = path.rpartition(".")[0]
+            if path in groups:
+                groups[path].append(op)
+        return groups
 
     def totals(self, ops: list[Op] | None = None) -> Totals:
         ops = list(self.ops()) if ops is None else ops

@@ -105,11 +105,13 @@ def _save_checkpoint(model: nn.Module, path: Path, *, spec_text: str | None) -> 
     if spec_text is None:
         spec_text = getattr(net, "text", "") or None
     if spec_text is None:
+        from archspec.spec.source import read_file
+
         file = Path(net.file)
         if not file.is_file():
             raise ValueError(f"the spec text of {net.label} is unknown (no file {net.file!r}); "
                              "pass spec_text=")
-        spec_text = file.read_text(encoding="utf-8")
+        spec_text = read_file(file).decode("utf-8")
     checkpoint = {
         "format": CHECKPOINT_FORMAT,
         "version": CHECKPOINT_VERSION,
@@ -122,18 +124,48 @@ def _save_checkpoint(model: nn.Module, path: Path, *, spec_text: str | None) -> 
     torch.save(checkpoint, str(path))
 
 
+#: key → (type, what) of every entry a checkpoint must have
+_CHECKPOINT_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "state_dict": (dict, "the weights"),
+    "spec_text": (str, "the spec text"),
+    "spec_file": (str, "the spec's file name"),
+    "variant": ((str, type(None)), "the variant"),
+    "overrides": (dict, "the overrides"),
+}
+
+
+def _check_checkpoint(path: str | os.PathLike[str], checkpoint: dict[str, Any]) -> None:
+    for key, (kind, what) in _CHECKPOINT_KEYS.items():
+        if key not in checkpoint:
+            raise ValueError(f"{path} is not a complete archspec checkpoint: {what} "
+                             f"({key!r}) is missing")
+        if not isinstance(checkpoint[key], kind):
+            raise ValueError(f"{path}: {what} ({key!r}) is a {type(checkpoint[key]).__name__} "
+                             "in this checkpoint")
+
+
 def load_model(path: str | os.PathLike[str]) -> nn.Module:
     """Rebuild the Network a ``.pt`` checkpoint was saved from and load its weights."""
     from archspec.nn.build import build_module
     from archspec.spec.document import loads
     from archspec.spec.resolve import resolve
+    from archspec.spec.source import open_regular
 
-    checkpoint = torch.load(str(path), map_location="cpu", weights_only=True)
+    with open_regular(path, what=".pt checkpoint") as handle:  # E100 for a FIFO, device, dir
+        try:
+            checkpoint = torch.load(handle, map_location="cpu", weights_only=True)
+        except Exception as exc:  # pickle, zip and torch's own errors: all mean "not ours"
+            raise ValueError(f"{path} is not an archspec checkpoint: torch.load(weights_only="
+                             f"True) cannot read it ({type(exc).__name__}); write one with "
+                             "`archspec build SPEC -o model.pt`") from None
     if not isinstance(checkpoint, dict) or checkpoint.get("format") != CHECKPOINT_FORMAT:
-        raise ValueError(f"{path} is not an archspec checkpoint")
+        raise ValueError(f"{path} is not an archspec checkpoint (a torch file without "
+                         f"format={CHECKPOINT_FORMAT!r}; write one with `archspec build -o "
+                         "model.pt`)")
     if checkpoint.get("version") != CHECKPOINT_VERSION:
         raise ValueError(f"{path}: checkpoint version {checkpoint.get('version')!r} is not "
                          f"supported (expected {CHECKPOINT_VERSION})")
+    _check_checkpoint(path, checkpoint)
     overrides = dict(checkpoint["overrides"])
     unknown = set(overrides) - {"num_classes", "in_channels"}
     if unknown:
@@ -142,5 +174,9 @@ def load_model(path: str | os.PathLike[str]) -> nn.Module:
     net = resolve(document, checkpoint["variant"], num_classes=overrides.get("num_classes"),
                   in_channels=overrides.get("in_channels"))
     model = build_module(net)
-    model.load_state_dict(checkpoint["state_dict"])
+    try:
+        model.load_state_dict(checkpoint["state_dict"])
+    except RuntimeError as exc:
+        raise ValueError(f"{path}: the stored weights do not fit the network its spec text "
+                         f"builds: {str(exc).splitlines()[0][:300]}") from None
     return model

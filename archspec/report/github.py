@@ -1,13 +1,15 @@
 """GitHub Actions workflow commands: one annotation per diagnostic on the pull request's diff.
 
 ``::error file=F,line=L,col=C,title=CODE::message``; warnings as ``::warning``, info as
-``::notice``. Values are escaped as the Actions runner expects (``%``, CR, LF everywhere; ``:`` and
-``,`` in properties too).
+``::notice``. Text from the spec is first made printable (:func:`~archspec.report.escape.escape`:
+no control character reaches the log), then encoded as the Actions runner expects (``%``, CR, LF
+everywhere; ``:`` and ``,`` in properties too), so one diagnostic is always exactly one line.
 """
 
 from __future__ import annotations
 
 from archspec.diagnostics import Diagnostic, Severity
+from archspec.report.escape import escape
 from archspec.report.model import LintReport, located
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -18,13 +20,13 @@ def _data(text: str) -> str:
 
 
 def _property(text: str) -> str:
-    return _data(text).replace(":", "%3A").replace(",", "%2C")
+    return _data(escape(text)).replace(":", "%3A").replace(",", "%2C")
 
 
 def annotation(d: Diagnostic) -> str:
-    message = f"[{d.variant}] {d.message}" if d.variant else d.message
+    message = escape(f"[{d.variant}] {d.message}" if d.variant else d.message)
     if d.fix:
-        message += f"\nfix: {d.fix}"
+        message += f"\nfix: {escape(d.fix)}"
     where = (f"file={_property(d.span.file)},line={d.span.line},col={d.span.col},"
              if located(d) else "")
     props = f"{where}title={_property(d.code)}"

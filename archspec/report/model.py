@@ -43,7 +43,19 @@ class FileReport:
 
     @property
     def spec_error(self) -> bool:
-        return any(d.code.startswith("E") for d in self.diagnostics)
+        return any(is_spec_error(d) for d in self.diagnostics)
+
+    @property
+    def variant_names(self) -> list[str | None]:
+        """Every variant this file reports on: those that resolved, then those its diagnostics
+        name (``variant``, or ``data.variants`` for an error several share); a file without
+        variants counts as one when it resolved."""
+        named: list[str | None] = [v.variant for v in self.variants]
+        for d in self.diagnostics:
+            shared = d.data.get("variants") if isinstance(d.data, Mapping) else None
+            named += [d.variant] if d.variant else [
+                v for v in (shared if isinstance(shared, list | tuple) else []) if isinstance(v, str)]
+        return [*dict.fromkeys(named)]
 
     def of_variant(self, variant: str | None) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.variant == variant]
@@ -109,6 +121,11 @@ def code_order(code: str) -> tuple[str, int, str]:
     digits = code[len(letters):]
     family = {"E": "0", "G": "1", "S": "2", "H": "3"}.get(letters, letters)
     return (family, int(digits) if digits else 0, code)
+
+
+def is_spec_error(d: Diagnostic) -> bool:
+    """A spec error (E code, error severity), not a lint finding or a note such as E149."""
+    return d.code.startswith("E") and d.severity == Severity.ERROR
 
 
 def located(d: Diagnostic) -> bool:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from archspec.spec.source import Source
+from archspec.diagnostics import SpecError
+from archspec.spec.source import Source, read_file
 
 MAX_WIDTH = 100  # longer lines are shown as a window around the column
 
@@ -31,10 +32,9 @@ class SourceLines:
 def _read(file: str) -> Source | None:
     if file.startswith("<"):  # "<string>", "<unknown>": nothing on disk
         return None
-    try:
-        with open(file, "rb") as handle:
-            data = handle.read(1 << 20)
-    except OSError:
+    try:  # never block on a FIFO swapped in since loading, never read more than the loader did
+        data = read_file(file)
+    except SpecError:
         return None
     text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
     return Source(file, text, {}, {}, {})
@@ -44,15 +44,19 @@ def caret(text: str, col: int) -> tuple[str, str]:
     """(line as shown, caret line) with the caret under 1-based ``col``.
 
     Control characters are shown as ``�`` so the terminal shows what the file holds and the caret
-    stays aligned; tabs are kept in both lines so they expand alike.
+    stays aligned; tabs are kept in both lines so they expand alike. A line longer than
+    ``MAX_WIDTH`` is cut to a window around the column *before* anything else is done with it,
+    so the cost of a snippet does not grow with the line (a one-line 1 MiB file can carry
+    thousands of findings).
     """
-    shown = "".join(c if c == "\t" or c.isprintable() else "\ufffd" for c in text)
     index = max(col - 1, 0)
-    if len(shown) > MAX_WIDTH:
-        start = max(0, min(index - MAX_WIDTH // 2, len(shown) - MAX_WIDTH))
+    head = tail = ""
+    if len(text) > MAX_WIDTH:
+        start = max(0, min(index - MAX_WIDTH // 2, len(text) - MAX_WIDTH))
         end = start + MAX_WIDTH
-        head, tail = ("…" if start else ""), ("…" if end < len(shown) else "")
-        shown = head + shown[start:end] + tail
+        head, tail = ("…" if start else ""), ("…" if end < len(text) else "")
+        text = text[start:end]
         index = index - start + len(head)
+    shown = head + "".join(c if c == "\t" or c.isprintable() else "\ufffd" for c in text) + tail
     pad = "".join("\t" if c == "\t" else " " for c in shown[:index])
     return shown, pad + " " * max(0, index - len(shown)) + "^"

@@ -12,7 +12,14 @@ from collections.abc import Iterable, Sequence
 from typing import IO, TYPE_CHECKING
 
 from archspec.diagnostics import Diagnostic, Severity
-from archspec.report.model import LintReport, located, rule_counts, severity_counts
+from archspec.report.escape import escape
+from archspec.report.model import (
+    LintReport,
+    is_spec_error,
+    located,
+    rule_counts,
+    severity_counts,
+)
 from archspec.report.snippet import SourceLines, caret
 
 if TYPE_CHECKING:
@@ -34,13 +41,19 @@ def use_color(stream: IO[str]) -> bool:
 
 
 class Page:
-    """Lines of styled text, laid out without rich; :meth:`write` colours them on a terminal."""
+    """Lines of styled text, laid out without rich; :meth:`write` colours them on a terminal.
+
+    Every cell is passed through :func:`~archspec.report.escape.escape` as it is added, so no
+    control character from a spec, a file name or a config reaches the terminal; ``raw`` is for
+    text already made safe (the snippet lines of :func:`~archspec.report.snippet.caret`).
+    """
 
     def __init__(self) -> None:
         self.lines: list[list[Segment]] = []
 
-    def add(self, *segments: Cell) -> None:
-        self.lines.append([(s, "") if isinstance(s, str) else s for s in segments])
+    def add(self, *segments: Cell, raw: bool = False) -> None:
+        cells = [(s, "") if isinstance(s, str) else s for s in segments]
+        self.lines.append(cells if raw else [(escape(t), style) for t, style in cells])
 
     def blank(self) -> None:
         self.lines.append([])
@@ -48,7 +61,8 @@ class Page:
     def table(self, header: Sequence[str], rows: Iterable[Sequence[Cell]], *,
               numeric: Sequence[int] = (), indent: str = "") -> None:
         """Columns two spaces apart, numbers right-aligned, the header in bold."""
-        body = [[(c, "") if isinstance(c, str) else c for c in row] for row in rows]
+        body = [[(escape(c), "") if isinstance(c, str) else (escape(c[0]), c[1]) for c in row]
+                for row in rows]
         head = [(h, "bold") for h in header]
         widths = [max(len(r[i][0]) for r in [head, *body]) for i in range(len(header))]
         for row in [head, *body]:
@@ -102,8 +116,8 @@ def add_diagnostics(page: Page, diagnostics: Iterable[Diagnostic], lines: Source
         if source.strip():
             number = str(d.span.line)
             shown, mark = caret(source, d.span.col)
-            page.add((f"  {number} | ", "dim"), shown)
-            page.add((f"  {' ' * len(number)} | ", "dim"), (mark, style))
+            page.add((f"  {number} | ", "dim"), shown, raw=True)
+            page.add((f"  {' ' * len(number)} | ", "dim"), (mark, style), raw=True)
         if d.expected:
             page.add(("  expected: ", "dim"), d.expected)
         if d.fix:
@@ -163,10 +177,13 @@ def _title(code: str) -> str:
 
 def _verdict(report: LintReport) -> Segment:
     counts = severity_counts(report.diagnostics)
-    spec_errors = sum(1 for d in report.diagnostics if d.code.startswith("E"))
+    spec_errors = sum(1 for d in report.diagnostics if is_spec_error(d))
     files = len(report.files)
-    variants = sum(len(f.variants) for f in report.files)
+    variants = sum(len(f.variant_names) for f in report.files)  # every one shown, resolved or not
+    resolved = sum(len(f.variants) for f in report.files)
     what = f"{files} file{'s' * (files != 1)}, {variants} variant{'s' * (variants != 1)}"
+    if resolved < variants:
+        what += f" ({resolved} resolved)"
     if spec_errors:
         bad = sum(1 for f in report.files if f.spec_error)
         where = f" in {bad} file{'s' * (bad != 1)}" if bad else ""

@@ -64,20 +64,24 @@ class LintContext:
     def nodes_by_block(self) -> dict[str, list[int]]:
         """Top-level block path → its op nodes (children's included), in topological order."""
         out: dict[str, list[int]] = {b.path: [] for b in self.net.blocks}
-        g = self.graph.graph
-        for node in self.graph.order:
-            top = self.top_of.get(g.nodes[node]["op"].block)
+        for node, op in self.ops():
+            top = self.top_of.get(op.block)
             if top is not None:
                 out[top].append(node)
         return out
 
+    @cached_property
+    def op_of(self) -> dict[int, Op]:
+        """Node → its op (a plain dict: rules look ops up hundreds of thousands of times)."""
+        return dict(self.graph.graph.nodes(data="op"))
+
     def op(self, node: int) -> Op:
-        return self.graph.graph.nodes[node]["op"]
+        return self.op_of[node]
 
     def ops(self) -> Iterator[tuple[int, Op]]:
-        g = self.graph.graph
+        op_of = self.op_of
         for node in self.graph.order:
-            yield node, g.nodes[node]["op"]
+            yield node, op_of[node]
 
     @cached_property
     def kernels(self) -> KernelMap:

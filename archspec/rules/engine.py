@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from archspec.diagnostics import Diagnostic
+from archspec.diagnostics import Diagnostic, SpecError, merge_repeats
 from archspec.rules.context import LintContext
 from archspec.rules.registry import RULES, sorted_codes
 from archspec.rules.targets import Target, load_target, selected, unknown_selector
@@ -61,28 +61,6 @@ def run_rules(ctx: LintContext, codes: list[str]) -> list[Diagnostic]:
     return merge_repeats(findings)
 
 
-def merge_repeats(findings: list[Diagnostic]) -> list[Diagnostic]:
-    """One finding per place: the blocks of a stage template yield the same finding at the same
-    YAML line; they become one, naming every block (``data["blocks"]``)."""
-    from dataclasses import replace
-
-    groups: dict[tuple[object, ...], list[Diagnostic]] = {}
-    for d in findings:
-        key = (d.code, d.severity, d.span, d.message, d.fix, d.variant)
-        groups.setdefault(key, []).append(d)
-    out = []
-    for same in groups.values():
-        first = same[0]
-        if len(same) == 1:
-            out.append(first)
-            continue
-        blocks = [d.block for d in same if d.block]
-        out.append(replace(first, message=f"{first.message} [{len(same)} blocks: "
-                           f"{blocks[0]} … {blocks[-1]}]",
-                           data={**first.data, "blocks": blocks}))
-    return out
-
-
 def lint_resolved(net: ResolvedNet, graph: OpGraph, *,
                   target: Target | str | os.PathLike[str] | None = None,
                   select: Iterable[str] | None = None,
@@ -104,22 +82,25 @@ def lint_document(document: Document, *, variant: str | None = None,
     fusions; the configuration's per-rule options apply over it. Spec errors raise SpecError.
     """
     from archspec.graph.trace import trace
-    from archspec.spec.resolve import resolve
+    from archspec.spec.resolve import resolve_variants
 
     if config is not None and target is None:
         target = config.target
     resolved_target = _target(target)
     if config is not None and config.rules:
-        resolved_target = resolved_target.with_options(config.rules, config.where)
+        resolved_target = resolved_target.with_options(config.rules, config.where,
+                                                       config.source)
     if select is None and config is not None:
         select = config.select
     ignore = [*(config.ignore if config is not None else ()), *(ignore or [])]
     codes = select_codes(resolved_target, select, ignore)
     variants: list[str | None] = [variant] if variant is not None else (
         list(document.variants) or [None])
+    nets, problems = resolve_variants(document, variants)
+    if problems:  # every variant's, those of the base once
+        raise SpecError(problems)
     findings: list[Diagnostic] = []
-    for name in variants:
-        net = resolve(document, name)
+    for net in nets:
         ctx = LintContext(net, trace(net), resolved_target)
         findings.extend(run_rules(ctx, codes))
     return sorted(findings, key=_order(variants))

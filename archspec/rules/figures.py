@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from archspec.diagnostics import show_figure
+
 
 def pct(x: float) -> str:
-    """0.0462 → '4.6%'; shares below 0.1% keep two significant digits."""
+    """0.0462 → '4.6%'; shares below 0.1% keep two significant digits, changes of 1000% and
+    more four (a width rounded up from 8e-300 is '+1e+301%', not a 300-digit number)."""
     if x != 0 and abs(x) < 0.001:
         return f"{x * 100:.2g}%"
+    if abs(x) >= 10:
+        return f"{x * 100:.4g}%"
     return f"{x * 100:.1f}%"
+
+
+#: A computed value quoted in a message (one definition, shared with spec errors).
+fig = show_figure
 
 
 def times(x: float) -> str:

@@ -19,7 +19,7 @@ from pydantic import Field
 from archspec.diagnostics import Diagnostic, Severity
 from archspec.graph.op import Op, OpKind, numel
 from archspec.rules.base import Rule, RuleOptions
-from archspec.rules.figures import count, num, pct, sig, times
+from archspec.rules.figures import count, fig, num, pct, sig, times
 from archspec.rules.kernels import is_depthwise, is_elementwise
 from archspec.rules.registry import register
 
@@ -503,7 +503,7 @@ class Fragmentation(Rule):
                 yield self.note(
                     ctx, message=(
                         f"block runs as {f.kernels} kernels ({num(f.fragments)} effective "
-                        f"fragments, limit {options.block_fragments:g}; {f.branches} "
+                        f"fragments, limit {fig(options.block_fragments)}; {f.branches} "
                         f"branch{'es' if f.branches > 1 else ''}), {count(per)} "
                         "multiply-accumulates per kernel on average"),
                     fix="fuse or remove small ops (layout copies, separate norms and "
@@ -517,7 +517,7 @@ class Fragmentation(Rule):
             worst = frags[net["worst_block"]]
             yield self.report(
                 ctx, options, message=(
-                    f"blocks of more than {options.block_fragments:g} effective fragments "
+                    f"blocks of more than {fig(options.block_fragments)} effective fragments "
                     f"take {pct(net['value'])} of the network's modelled time (threshold "
                     f"{pct(options.network_share)}); {net['blocks_over']} such blocks, the "
                     f"worst `{worst.path}` with {worst.kernels} kernels"),

@@ -97,7 +97,8 @@ class ChannelMultiple(Rule):
             if op.kind not in (OpKind.CONV, OpKind.LINEAR, OpKind.MATMUL) or not op.macs:
                 continue
             entry = per_block.setdefault(op.block, {"widths": set(), "heads": set(),
-                                                    "waste": 0.0, "macs": 0})
+                                                    "waste": 0.0, "macs": 0, "from": {},
+                                                    "own": set()})
             entry["macs"] += op.macs
             if op.kind == OpKind.MATMUL:
                 b = ctx.blocks.get(op.block)
@@ -112,6 +113,11 @@ class ChannelMultiple(Rule):
                 fout = 1.0 if node == classifier else _pad_factor(cout, v)
                 factor = fin * fout
                 entry["widths"].update(w for w, f in ((cin, fin), (cout, fout)) if f > 1)
+                producer = _producer(ctx, node) if fin > 1 else None
+                if producer is not None:  # a width it reads: the block that wrote it is to blame
+                    entry["from"].setdefault(cin, producer)
+                entry["own"].update(w for w, f in ((cin, fin if producer is None else 1.0),
+                                                   (cout, fout)) if f > 1)
             entry["waste"] += op.macs * (factor - 1)
         for path, e in per_block.items():
             if not e["widths"] and not e["heads"]:
@@ -130,6 +136,10 @@ class ChannelMultiple(Rule):
                 parts.append(f"head dim {', '.join(map(str, hs))} (→ "
                              f"{', '.join(str(_ceil_to(h, v)) for h in hs)})")
             field_name = "dim_head" if e["heads"] and not e["widths"] else "out"
+            where, producer = path, None
+            if e["widths"] and not e["heads"] and not e["own"]:
+                where = producer = e["from"][min(e["widths"])]  # only widths other blocks wrote
+                parts[0] = f"input {parts[0]} from `{producer}`"
             yield self.report(
                 ctx, options,
                 message=(f"{' and '.join(parts)} "
@@ -137,9 +147,34 @@ class ChannelMultiple(Rule):
                          f"a multiple of {v}, the target's vector width: padding lanes add "
                          f"{pct(waste)} to this block's work"),
                 fix=f"use multiples of {v} (e.g. `width: {{divisor: {v}}}`)",
-                block=path, span=ctx.block_span(path, field_name, "exp", "mid"),
+                block=path, span=ctx.block_span(where, field_name, "exp", "mid"),
                 data={"value": sig(waste), "threshold": options.min_waste, "vector_width": v,
-                      "widths": sorted(e["widths"]), "head_dims": sorted(e["heads"])})
+                      "widths": sorted(e["widths"]), "head_dims": sorted(e["heads"]),
+                      "producer": producer})
+
+
+#: Ops that pass their input's channel count through (the walk back to a width's producer).
+_SAME_WIDTH = frozenset({OpKind.NORM, OpKind.ACT, OpKind.ADD, OpKind.MUL, OpKind.POOL,
+                         OpKind.DROPOUT, OpKind.PAD, OpKind.CROP, OpKind.SHUFFLE, OpKind.FLATTEN})
+
+
+def _producer(ctx: LintContext, node: int) -> str | None:
+    """The top-level block whose op made the channel count ``node`` reads, if another block's:
+    walks back through width-preserving ops (norms, activations, pools, residual adds)."""
+    g = ctx.graph.graph
+    own = ctx.top_of.get(ctx.op(node).block)
+    width = ctx.op(node).in_shapes[0]
+    while True:
+        preds = [u for u in g.predecessors(node)
+                 if u != ctx.graph.input_node and ctx.op(u).out_shape == width]
+        if not preds:
+            return None
+        node = preds[0]
+        op = ctx.op(node)
+        if op.kind not in _SAME_WIDTH or not op.in_shapes:
+            top = ctx.top_of.get(op.block)
+            return top if top != own else None
+        width = op.in_shapes[0]  # a pool changes the map, not the channels
 
 
 def _reads_input(ctx: LintContext, node: int) -> bool:

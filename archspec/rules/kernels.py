@@ -99,13 +99,12 @@ def kernels(graph: OpGraph, fusion: Fusion) -> KernelMap:
         mem[node] = cost
         fused.add(node)
 
-    for node in graph.order:
-        op: Op = g.nodes[node]["op"]
+    for node, op in zip(graph.order, graph.ops(), strict=True):
         mem[node] = op.mem_access
         if op.is_view or op.kind in (OpKind.INPUT, OpKind.OUTPUT):
             kernel_of[node] = None
             continue
-        preds = [u for u, _ in sorted(g.in_edges(node), key=lambda e: g.edges[e]["port"])]
+        preds = [u for u, _ in sorted(g.pred[node].items(), key=lambda e: e[1]["port"])]
         host: Kernel | None = None
         if op.kind == OpKind.NORM and op.attrs.get("type") == "bn" and fusion.norm_into_conv:
             host = tail_kernel(preds[0], _PRODUCERS)

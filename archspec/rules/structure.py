@@ -16,7 +16,7 @@ from pydantic import Field
 from archspec.blocks.mmb import MMB, attention_geometry
 from archspec.diagnostics import Diagnostic, Severity
 from archspec.rules.base import Rule, RuleOptions
-from archspec.rules.figures import pct, sig
+from archspec.rules.figures import fig, pct, sig
 from archspec.rules.registry import register
 
 if TYPE_CHECKING:
@@ -341,14 +341,26 @@ class SilentRounding(Rule):
                 continue
             yield self.report(
                 ctx, options,
-                message=(f"`{r.field}`{': ' + how if how != f'{exact:g}' else ''} = {exact:g} "
+                message=(f"`{r.field}`{': ' + how if how != fig(exact) else ''} = {fig(exact)} "
                          f"is rounded to {r.value} "
                          f"({'+' if change >= 0 else ''}{pct(change)}; {r.rule})"),
-                fix=f"write {r.value}, or `scaling: fixed` to keep the written width",
+                fix=_rounding_fix(r, ctx.net.variant),
                 block=paths[0], span=r.span,
                 data={"value": r.value, "exact": sig(exact), "written": r.written,
                       "change": sig(change), "field": r.field, "rule": r.rule,
-                      "blocks": paths})
+                      "blocks": paths, "by_variant": r.by_variant})
+
+
+def _rounding_fix(r: Rounding, variant: str | None) -> str:
+    """Where to change a rounded number: where it was written, never the base for one variant."""
+    if r.by_variant == "value":
+        return (f"write {r.value} in variant `{variant}`'s override, or `scaling: fixed` to keep "
+                "the written width")
+    if r.by_variant == "width":
+        return (f"the base's {fig(r.written)} is every variant's: to change `{variant}` only, "
+                f"override `{r.field}` in `variants.{variant}` or pick its `width.mult` so that "
+                "the product is a multiple of the divisor")
+    return f"write {r.value}, or `scaling: fixed` to keep the written width"
 
 
 _SCALED = re.compile(r"make_divisible\((?P<w>[0-9.]+)×(?P<m>[0-9.e+-]+), [0-9]+\)")
@@ -359,11 +371,9 @@ def exact_value(r: Rounding) -> tuple[float, str]:
 
     A width scaled by the network multiplier records the written width; the exact product is
     what make_divisible rounded (the recorded rule says ``make_divisible(w×m, d)``)."""
-    exact = getattr(r, "exact", None)
-    if exact is not None:
-        return float(exact), f"{r.written:g}"
+    exact = r.exact
     m = _SCALED.fullmatch(r.rule)
-    if m is not None:
+    if m is not None:  # the rule shows the multiplier to 4 digits; r.exact is the product
         w, mult = float(m["w"]), float(m["m"])
-        return w * mult, f"{w:g}×{mult:g}"
-    return float(r.written), f"{r.written:g}"
+        return (w * mult if exact is None else float(exact)), f"{fig(w)}×{fig(mult)}"
+    return float(r.written if exact is None else exact), fig(r.written)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from archspec.blocks.base import ActName
-from archspec.diagnostics import Diagnostic, SpecError, error
+from archspec.diagnostics import UNKNOWN_SPAN, Diagnostic, SpecError, error, show_text
 
 if TYPE_CHECKING:
     from archspec.rules.base import RuleOptions
@@ -82,29 +82,57 @@ class Target:
         found = self.rules.get(code)
         return found if found is not None else RULES[code].default_options()
 
-    def with_options(self, overrides: dict[str, dict[str, Any]], where: str) -> Target:
-        """This target with rule options overridden (from ``[tool.archspec.rules]``)."""
+    def with_options(self, overrides: dict[str, dict[str, Any]], where: str,
+                     source: Source | None = None) -> Target:
+        """This target with rule options overridden (from ``[tool.archspec.rules]``).
+
+        ``source``: the pyproject.toml with positions (paths under ``tool.archspec``), so an
+        unknown rule (E171) or a bad option (E172) is reported at its line and column.
+        """
         from dataclasses import replace
 
-        from archspec.rules.registry import RULES
+        from archspec.rules.registry import RULES, by_name
 
+        names = by_name()
         rules = dict(self.rules)
-        problems = []
-        for code, values in overrides.items():
-            if code not in RULES:
-                problems.append(error("E171", f"{where}: unknown rule `{code}`",
-                                      fix=_did_you_mean(code, list(RULES))))
+        problems: list[Diagnostic] = []
+        for key, values in overrides.items():
+            at = ("tool", "archspec", "rules", key)
+            cls = RULES.get(key) or names.get(key)
+            if cls is None:
+                problems.append(error(
+                    "E171", f"`tool.archspec.rules.{show_text(key)}`: unknown rule"
+                    if source is not None else f"{where}: `rules.{show_text(key)}`: unknown rule",
+                    source.key_span_of(at) if source is not None else UNKNOWN_SPAN,
+                    key_path=at, expected="a rule code such as G1, S101, H101",
+                    fix=_did_you_mean(key, list(RULES)) or "see `archspec rule --list`"))
                 continue
-            merged = {**self.options(code).model_dump(exclude_unset=True), **values}
+            merged = {**self.options(cls.code).model_dump(exclude_unset=True), **values}
             try:
-                rules[code] = RULES[code].Options.model_validate(merged)
+                rules[cls.code] = cls.Options.model_validate(merged)
             except ValidationError as exc:
-                for e in exc.errors(include_url=False):
-                    loc = ".".join(str(p) for p in e["loc"])
-                    problems.append(error("E172", f"{where}: rules.{code}.{loc}: {e['msg']}"))
+                problems.extend(_option_errors(exc, merged, at, cls, where, source))
         if problems:
             raise SpecError(problems)
         return replace(self, rules=rules)
+
+
+def _option_errors(exc: ValidationError, merged: dict[str, Any], at: tuple[str, ...], cls: Any,
+                   where: str, source: Source | None) -> list[Diagnostic]:
+    """E172 for a rule's options that failed validation, located when ``source`` is given."""
+    if source is None:
+        return [error("E172", f"{where}: rules.{cls.code}."
+                      f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}")
+                for e in exc.errors(include_url=False)]
+    from dataclasses import replace
+
+    from archspec.spec.errors import translate
+    from archspec.spec.located import Located
+
+    allowed = list(cls.Options.model_fields)
+    found = translate(exc, Located.at(merged, at), source, prefix=at,
+                      allowed=lambda p, d: allowed if not p else [])
+    return [replace(d, code="E172", block=None) for d in found]
 
 
 def list_targets() -> list[str]:
@@ -130,11 +158,11 @@ def load_target(name_or_path: str | os.PathLike[str] | None = None) -> Target:
             if text == DEFAULT_TARGET:  # no data directory (a bare source checkout): defaults
                 return Target()
             raise SpecError([error(
-                "E170", f"no target named `{text}`", expected=", ".join(list_targets()),
+                "E170", f"no target named `{show_text(text)}`", expected=", ".join(list_targets()),
                 fix=_did_you_mean(text, list_targets()) or "pass the path of a target file")])
     from archspec.spec.source import read_source
 
-    return parse_target(read_source(path), name)
+    return parse_target(read_source(path, what="target file"), name)
 
 
 def parse_target(source: Source, name: str) -> Target:
@@ -218,7 +246,7 @@ def unknown_selector(selector: str) -> str | None:
     if any(matches(selector, code) for code in RULES):
         return None
     near = _did_you_mean(selector, [*RULES, *by_name()])
-    return f"`{selector}` selects no rule" + (f" ({near})" if near else "")
+    return f"`{show_text(selector)}` selects no rule" + (f" ({near})" if near else "")
 
 
 def selected(codes: list[str], select: list[str] | tuple[str, ...],

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from pydantic import ValidationError
 
 from archspec.blocks import FAMILIES
-from archspec.diagnostics import Diagnostic, SpecError, error
+from archspec.diagnostics import Diagnostic, SpecError, error, show_text, show_value
 from archspec.spec.errors import translate
-from archspec.spec.located import Located, Path, overlay
-from archspec.spec.models import TOP_LEVEL_KEYS, VARIANT_KEYS, network_model
+from archspec.spec.limits import check_total, check_variant_count
+from archspec.spec.located import Located, Path, graft, overlay
+from archspec.spec.models import TOP_LEVEL_KEYS, VARIANT_KEYS, has_out, network_model
 from archspec.spec.source import Source, parse_source, read_source
 
 BASE = None  # the variant name of the base network
@@ -29,9 +31,19 @@ class Document:
     source: Source
     spec: Any  # NetworkSpec
     _variants: dict[str, Located] = field(default_factory=dict, repr=False)
+    #: the networks that failed pass 1 (None: the base), in a document :func:`check` returns
+    #: with problems; empty for a loaded document
+    failed: frozenset[str | None] = field(default=frozenset(), repr=False)
     #: resolve() results by (variant, num_classes, in_channels): a document never changes, and
     #: lint and the CLI summary ask for the same networks
     resolved: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
+
+    def __repr__(self) -> str:
+        """Bounded whatever the spec holds (a 5,000-digit width, 30,000 variants)."""
+        names = [show_value(v) for v in self.variants[:5]]
+        more = f", … {len(self.variants) - 5} more" if len(self.variants) > 5 else ""
+        return (f"Document({show_value(self.file)}, name={show_value(self.spec.name)}, "
+                f"variants=[{', '.join(names)}{more}])")
 
     @property
     def file(self) -> str:
@@ -44,6 +56,14 @@ class Document:
     @property
     def variants(self) -> list[str]:
         return list(self.spec.variants)
+
+    @property
+    def resolvable(self) -> list[str | None]:
+        """The networks to resolve: every variant that passed pass 1 (the base, without
+        variants); all of them for a loaded document."""
+        if not self.spec.variants:
+            return [] if None in self.failed else [None]
+        return [v for v in self.variants if v not in self.failed]
 
     @property
     def default_variant(self) -> str | None:
@@ -87,31 +107,94 @@ def _without_variants(data: dict[str, Any]) -> dict[str, Any]:
 
 def allowed_keys(path: Path, data: Any) -> list[str]:
     """Keys valid in the mapping at ``path`` of a network document (for "did you mean")."""
+    return _place(path, data)[1]
+
+
+NORM_KEYS = ("norm", "pre_norm", "expand_norm", "dw_norm", "proj_norm")
+
+
+def _place(path: Path, data: Any) -> tuple[str, list[str]]:
+    """What the mapping at ``path`` of a network document is, in words, and the keys valid in it.
+
+    The place is decided by the path first (a stage stays a stage whatever its `block:` says),
+    then by the mapping's own `block:` tag.
+    """
     from archspec.blocks.base import NormSpec
-    from archspec.spec.models import InputSpec, WidthSpec, _stage_model
+    from archspec.spec.models import InputSpec, WidthSpec
 
     node = data
     for part in path:
         node = node[part]
-    if isinstance(node, dict) and isinstance(node.get("block"), str) and node["block"] in FAMILIES:
-        return _field_names(FAMILIES[node["block"]].model)
+    last = path[-1] if path else None
     if not path:
-        return list(TOP_LEVEL_KEYS)
-    last = path[-1]
-    parent_key = path[-2] if len(path) >= 2 else None
-    if last == "input":
-        return _field_names(InputSpec)
-    if last == "width":
-        return _field_names(WidthSpec)
-    if last == "defaults":
-        return list(FAMILIES)
-    if parent_key == "defaults" and last in FAMILIES:
-        return [n for n in _field_names(FAMILIES[last].model) if n != "block"]
-    if parent_key == "stages" and isinstance(last, int):
-        return _field_names(_stage_model())
-    if last in ("norm", "pre_norm", "expand_norm", "dw_norm", "proj_norm"):
-        return _field_names(NormSpec)
-    return sorted({n for fam in FAMILIES.values() for n in _field_names(fam.model)})
+        return "the top level", list(TOP_LEVEL_KEYS)
+    if path == ("input",):
+        return "`input`", _field_names(InputSpec)
+    if path == ("width",):
+        return "`width`", _field_names(WidthSpec)
+    if path == ("defaults",):
+        return "`defaults`", list(FAMILIES)
+    if len(path) == 2 and path[0] == "defaults" and last in FAMILIES:
+        return f"`defaults.{last}`", [n for n in _field_names(FAMILIES[last].model) if n != "block"]
+    if len(path) == 2 and path[0] == "stages" and isinstance(last, int):
+        return "a stage", list(_stage_keys())
+    if isinstance(node, dict) and isinstance(node.get("block"), str) and node["block"] in FAMILIES:
+        return f"a `{node['block']}` block", _field_names(FAMILIES[node["block"]].model)
+    if last in NORM_KEYS:
+        return "a norm", _field_names(NormSpec)
+    return "a block", sorted({n for fam in FAMILIES.values() for n in _field_names(fam.model)})
+
+
+def misplaced_key(path: Path, data: Any, name: str) -> tuple[str, str] | None:
+    """Where a key that is unknown at ``path`` does belong, as (note, fix); None if nowhere.
+
+    A key that is valid one level up or down (a block's `exp` dedented into its stage, a stage's
+    `depth` at the top level) is an indentation mistake, not a typo: say so instead of offering
+    the key itself as "did you mean".
+    """
+    here, keys = _place(path, data)
+    return misplaced_note(name, here) if name not in keys else None
+
+
+def misplaced_note(name: str, here: str) -> tuple[str, str] | None:
+    """(note, fix) naming the places where ``name`` is a key, other than ``here``."""
+    from archspec.blocks.base import NormSpec
+    from archspec.spec.models import InputSpec, WidthSpec
+
+    owners = [label for label, keys in (
+        ("the top level", TOP_LEVEL_KEYS), ("a stage", _stage_keys()),
+        ("`input`", _field_names(InputSpec)), ("`width`", _field_names(WidthSpec)),
+        ("a norm", _field_names(NormSpec))) if name in keys and label != here]
+    families = sorted(tag for tag, fam in FAMILIES.items()
+                      if name in _field_names(fam.model) and f"a `{tag}` block" != here)
+    if families and name != "block":
+        owners.append(f"a block ({', '.join(families)})")
+    if not owners:
+        return None
+    note = f"`{name}` is a key of {' or '.join(owners)}, not of {here}"
+    if here == "a variant":  # say where the override goes
+        where = {"a stage": f"stages: {{<stage>: {{{name}: …}}}}", "`input`":
+                 f"input: {{{name}: …}}", "`width`": f"width: {{{name}: …}}"}
+        ways = [f"`{where[o]}`" for o in owners if o in where]
+        if families:
+            ways.append(f"`stages: {{<stage>: {{block: {{{name}: …}}}}}}`")
+        return note, (f"override it where the base writes it: {' or '.join(ways)}" if ways
+                      else "remove it: a variant cannot change it")
+    if here.startswith("a `") and owners == [owners[-1]] and families:
+        return note, f"remove it (only {', '.join(families)} blocks have `{name}`)"
+    if here == "`defaults`" and families:
+        return note, f"defaults are keyed by block type: `defaults: {{{families[0]}: {{{name}: …}}}}`"
+    if here == "a stage" and families:
+        return note, "check the indentation: a block's keys go under the stage's `block:` " \
+            "(or `first:`)"
+    return note, f"check the indentation: `{name}` belongs in {' or '.join(owners)}"
+
+
+@cache
+def _stage_keys() -> tuple[str, ...]:
+    from archspec.spec.models import _stage_model
+
+    return tuple(_field_names(_stage_model()))
 
 
 def _field_names(model: type) -> list[str]:
@@ -122,7 +205,8 @@ def _validate(located: Located, source: Source, variant: str | None) -> list[Dia
     try:
         network_model().model_validate(located.data)
     except ValidationError as exc:
-        return translate(exc, located, source, variant=variant, allowed=allowed_keys)
+        return translate(exc, located, source, variant=variant, allowed=allowed_keys,
+                         misplaced=misplaced_key)
     return []
 
 
@@ -141,11 +225,14 @@ def merge_variant(base: Located, override: Located, source: Source,
             import difflib
 
             near = difflib.get_close_matches(str(key), VARIANT_KEYS, n=1)
+            elsewhere = misplaced_note(str(key), "a variant")  # `archspec`, or a block's key
             problems.append(error(
-                "E120", f"`variants.{variant}`: unknown key `{key}`",
+                "E120", f"`variants.{variant}`: unknown key `{show_text(str(key))}`"
+                + (f": {elsewhere[0]}" if elsewhere else ""),
                 source.key_span_of((*override.root, key)), variant=variant,
                 expected=", ".join(VARIANT_KEYS),
-                fix=f"did you mean `{near[0]}`?" if near else None))
+                fix=elsewhere[1] if elsewhere else (
+                    f"did you mean `{near[0]}`?" if near else None)))
     plain = {k: v for k, v in data.items() if k in VARIANT_KEYS and k != "stages"}
     if plain:
         top = Located({k: v for k, v in plain.items()},
@@ -160,6 +247,12 @@ def merge_variant(base: Located, override: Located, source: Source,
     elif isinstance(stages, dict):
         base_stages = merged.data.get("stages") or []
         names = [s.get("name") if isinstance(s, dict) else None for s in base_stages]
+        index_of: dict[Any, int] = {}
+        for i, stage_name in enumerate(names):
+            index_of.setdefault(stage_name, i)
+        if base_stages:  # a copy of its own, that each stage's override is grafted into (0008)
+            merged = Located({**merged.data, "stages": list(base_stages)}, dict(merged.prov),
+                             merged.root)
         for name, change in stages.items():
             if name not in names:
                 import difflib
@@ -171,7 +264,7 @@ def merge_variant(base: Located, override: Located, source: Source,
                     expected=", ".join(n for n in names if n) or "no stages",
                     fix=f"did you mean `{near[0]}`?" if near else None))
                 continue
-            index = names.index(name)
+            index = index_of[name]
             if not isinstance(change, dict):
                 problems.append(error(
                     "E121", f"`variants.{variant}.stages.{name}` must be a mapping",
@@ -180,7 +273,7 @@ def merge_variant(base: Located, override: Located, source: Source,
             sub = override.sub(("stages", name))
             top = Located({"stages": {index: sub.data}},
                           {("stages", index, *p): s for p, s in sub.prov.items()}, sub.root)
-            merged = _overlay_stage(merged, top, index)
+            _overlay_stage(merged, top, index)
     elif stages is not None:
         problems.append(error(
             "E121", f"`variants.{variant}.stages` must map stage names to overrides",
@@ -189,50 +282,145 @@ def merge_variant(base: Located, override: Located, source: Source,
     return merged, problems
 
 
-def _overlay_stage(merged: Located, top: Located, index: int) -> Located:
-    """Overlay onto one stage of the stages list (lists otherwise replace wholesale)."""
+def _overlay_stage(merged: Located, top: Located, index: int) -> None:
+    """Overlay onto one stage of the stages list (lists otherwise replace wholesale), in place:
+    ``merged`` owns its data and stages list (see merge_variant)."""
     stage = merged.sub(("stages", index))
     change = Located(top.data["stages"][index],
                      {p[2:]: s for p, s in top.prov.items() if p[:2] == ("stages", index)},
                      top.root)
     new_stage = overlay(stage, change)
-    data = dict(merged.data)
-    data["stages"] = list(data["stages"])
-    data["stages"][index] = new_stage.data
-    prov = {p: s for p, s in merged.prov.items() if p[:2] != ("stages", index)}
-    prov.update({("stages", index, *p): s for p, s in new_stage.prov.items()})
-    prov[("stages", index)] = stage.root
-    return Located(data, prov, merged.root)
+    graft(merged, ("stages", index), Located(new_stage.data, new_stage.prov, stage.root))
 
 
 def from_source(source: Source) -> Document:
-    """Validate a parsed source into a Document (pass 1, every variant)."""
-    if not isinstance(source.data, dict):  # pragma: no cover - the loader refuses these
-        raise SpecError([error("E105", "top level must be a mapping", source.span_of(()))])
-    problems = _validate(Located.at(source.data, ()), source, None)
+    """Validate a parsed source into a Document (pass 1, every variant); raise one SpecError
+    listing every problem."""
+    document, problems = check(source)
     if problems:
         raise SpecError(problems)
+    assert document is not None
+    return document
+
+
+def check(source: Source) -> tuple[Document | None, list[Diagnostic]]:
+    """Pass 1 over the base and every variant merged onto it: the document and every problem.
+
+    With problems, the document (None if the base fails validation: every variant inherits
+    that) is still returned, naming the networks that failed (:attr:`Document.resolvable` are
+    the others), so that ``archspec lint`` resolves those too and reports all mistakes at once.
+    """
+    if not isinstance(source.data, dict):  # pragma: no cover - the loader refuses these
+        return None, [error("E105", "top level must be a mapping", source.span_of(()))]
+    problems = _validate(Located.at(source.data, ()), source, None)
+    if problems:
+        return None, problems
     spec = network_model().model_validate(source.data)
-    problems = _duplicate_stage_names(spec, source)
+    too_many = check_variant_count(spec.variants, source)  # limits before the work (0008)
+    if too_many:
+        return None, too_many
     base = Located.at(_without_variants(source.data), ())
+    problems = [*_duplicate_stage_names(spec, source), *_ignored_stage_fields(base, source, None)]
+    failed: set[str | None] = {None} if problems else set()
     variants: dict[str, Located] = {}
     seen = {(d.code, d.span, d.message) for d in problems}
     for name in spec.variants:
         override = Located.at(source.data["variants"][name], ("variants", name))
         merged, merge_problems = merge_variant(base, override, source, name)
-        found = merge_problems or _validate(merged, source, name)
+        found = merge_problems or _validate_variant(merged, source, name) or \
+            _ignored_stage_fields(merged, source, name)
         for d in found:
             if (d.code, d.span, d.message) not in seen:
                 seen.add((d.code, d.span, d.message))
                 problems.append(d)
-        variants[name] = merged
+        if found:
+            failed.add(name)
+        else:  # a merged document that failed is never resolved
+            variants[name] = merged
+    too_many = check_total([(n, v.data, v) for n, v in variants.items()] if spec.variants
+                           else [(None, base.data, base)], source)
+    if too_many:
+        return None, too_many
     if spec.default_variant is not None and spec.default_variant not in spec.variants:
         problems.append(error("E131", f"default_variant `{spec.default_variant}` is not defined",
                               source.span_of(("default_variant",)),
                               expected=", ".join(spec.variants) or "a `variants:` entry"))
-    if problems:
-        raise SpecError(problems)
-    return Document(source, spec, variants)
+    return Document(source, spec, variants, failed=frozenset(failed)), problems
+
+
+def _validate_variant(merged: Located, source: Source, variant: str) -> list[Diagnostic]:
+    """Pass 1 of a merged variant, a template key its override gives a stage with a ``blocks:``
+    list (or the reverse) located at the override, not at the base's stage."""
+    conflicts = _override_conflicts(merged, source, variant)
+    stages = {d.key_path[:2] for d in conflicts}
+    return [*conflicts, *(d for d in _validate(merged, source, variant)
+                          if not (d.code == "E122" and d.key_path in stages))]
+
+
+def _override_conflicts(net: Located, source: Source, variant: str) -> list[Diagnostic]:
+    problems = []
+    for i, stage in enumerate(net.data.get("stages") or []):
+        if not isinstance(stage, dict) or "blocks" not in stage:
+            continue
+        keys = [k for k in ("depth", "block", "first") if k in stage]
+        mine = {k for k in [*keys, "blocks"]
+                if net.source_path(("stages", i, k))[:2] == ("variants", variant)}
+        name, at = stage.get("name"), f"`variants.{variant}.stages.{stage.get('name')}"
+        if "blocks" in mine and set(keys) - mine:
+            problems.append(error(
+                "E122", f"{at}.blocks`: stage `{name}` is a template stage; an override merges "
+                f"into it and cannot remove its {', '.join(f'`{k}`' for k in keys)}",
+                source.key_span_of(net.source_path(("stages", i, "blocks"))), variant=variant,
+                key_path=("stages", i, "blocks"),
+                fix="give the variant's `stages:` as a whole list to change a stage's kind"))
+        elif "blocks" not in mine:
+            problems.extend(error(
+                "E122", f"{at}.{k}`: stage `{name}` lists its blocks, so a template's `{k}` "
+                "would not apply", source.key_span_of(net.source_path(("stages", i, k))),
+                variant=variant, key_path=("stages", i, k),
+                fix="override the stage's `blocks:` list instead (a list replaces the base's)")
+                for k in keys if k in mine)
+    return problems
+
+
+def _ignored_stage_fields(net: Located, source: Source, variant: str | None) -> list[Diagnostic]:
+    """A stage's ``out`` that no block would read: never ignore a number the user wrote.
+
+    It sets the width of a template stage's blocks; a stage with an explicit ``blocks:`` list,
+    or whose blocks have no ``out`` (pool, norm, act, dropout), would silently drop it.
+    """
+    problems = []
+    for i, stage in enumerate(net.data.get("stages") or []):
+        if stage.get("out") is None:
+            continue
+        span = source.span_of(net.source_path(("stages", i, "out")))
+        where = f"stage `{stage['name']}`: `out: {stage['out']}`"
+        override = "" if variant is None else (
+            f" (in the variant: `variants.{variant}.stages.{stage['name']}.blocks: [...]` "
+            "replaces the list)")
+        if stage.get("blocks") is not None:
+            problems.append(error(
+                "E122", f"{where} would be ignored: `out` sets the width of a template stage's "
+                "blocks, and this stage lists its blocks", span, variant=variant,
+                key_path=("stages", i, "out"),
+                expected="`out` only on a stage with `depth` and `block`",
+                fix="remove it and set `out:` on the blocks in `blocks:`" + override +
+                ", or scale every width with `width: {mult: ...}`"))
+            continue
+        template = stage["block"].get("block")
+        first = (stage.get("first") or {}).get("block", template)
+        if not isinstance(first, str):  # `first: {block: [conv]}`: E122 when `first` composes
+            continue
+        tags = {first} | ({template} if stage["depth"] > 1 or first == template else set())
+        if not tags <= FAMILIES.keys():  # an unknown block type is its own error (E122)
+            continue
+        if not any(has_out(tag) for tag in tags):
+            problems.append(error(
+                "E122", f"{where} would be ignored: `{'`, `'.join(sorted(map(str, tags)))}` "
+                "blocks have no output width", span, variant=variant,
+                key_path=("stages", i, "out"), expected="`out` on a stage of blocks that have it",
+                fix="remove `out`"))
+    return problems
 
 
 def _duplicate_stage_names(spec: Any, source: Source) -> list[Diagnostic]:

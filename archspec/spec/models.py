@@ -14,11 +14,16 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import ConfigDict, Field, create_model, model_validator
 
 from archspec.blocks import FAMILIES
-from archspec.blocks.base import BlockModel, PosInt, SpecModel
+from archspec.blocks.base import EXACT_INT, BlockModel, PosInt, SpecModel
+from archspec.spec.limits import MAX_WIDTH, MIN_WIDTH_MULT
 
 FORMAT_VERSION = 1
 MAX_DEPTH = 1000
-Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.-]*$", max_length=64)]
+MAX_INPUT_CHANNELS = 4096  # input.channels; also the bound of `--input` (archspec.cli)
+MAX_INPUT_SIZE = 65536  # each of input.size's H and W; also the bound of `--input`
+# Names of the network, its stages and variants: printable, short, safe in any output (0010).
+NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"
+Name = Annotated[str, Field(pattern=NAME_PATTERN)]
 
 
 class PartialModel(SpecModel):
@@ -35,10 +40,10 @@ def partial_model(tag: str, *, with_tag: bool) -> type[SpecModel]:
             if with_tag:
                 fields[name] = (info.annotation, ...)
             continue
-        fields[name] = (
-            info.annotation | None,
-            Field(None, alias=info.alias, description=info.description),
-        )
+        kind: Any = info.annotation | None
+        if EXACT_INT in info.metadata:  # types are checked as written, ranges in pass 2
+            kind = Annotated[kind, EXACT_INT]
+        fields[name] = (kind, Field(None, alias=info.alias, description=info.description))
     suffix = "Layer" if with_tag else "Defaults"
     return create_model(f"{full.__name__.removesuffix('Spec')}{suffix}", __base__=PartialModel,
                         __doc__=full.__doc__, **fields)
@@ -54,9 +59,9 @@ def block_layer_union() -> Any:
 class InputSpec(SpecModel):
     """The network input: channels and spatial size (one int for a square, or [H, W])."""
 
-    channels: PosInt = Field(3, le=4096)
-    size: Annotated[int, Field(ge=1, le=65536)] | Annotated[
-        list[Annotated[int, Field(ge=1, le=65536)]], Field(min_length=2, max_length=2)]
+    channels: Annotated[int, Field(ge=1, le=MAX_INPUT_CHANNELS)] = 3
+    size: Annotated[int, Field(ge=1, le=MAX_INPUT_SIZE)] | Annotated[
+        list[Annotated[int, Field(ge=1, le=MAX_INPUT_SIZE)]], Field(min_length=2, max_length=2)]
 
     @property
     def hw(self) -> tuple[int, int]:
@@ -66,7 +71,7 @@ class InputSpec(SpecModel):
 class WidthSpec(SpecModel):
     """Width multiplier α: every scaled width becomes make_divisible(w·α, divisor)."""
 
-    mult: Annotated[float, Field(gt=0, le=16)] = 1.0
+    mult: Annotated[float, Field(ge=MIN_WIDTH_MULT, le=16)] = 1.0  # 1/64 (docs/limits.md)
     divisor: PosInt = 8
 
 
@@ -77,6 +82,7 @@ def defaults_model() -> type[SpecModel]:
                         __doc__="Field defaults keyed by block type.", **fields)
 
 
+@cache
 def _stage_model() -> type[SpecModel]:
     layer = block_layer_union()
 
@@ -84,7 +90,7 @@ def _stage_model() -> type[SpecModel]:
         """A stage: a template (out, depth, block, first) or an explicit ``blocks`` list."""
 
         name: Name
-        out: PosInt | None = Field(None, le=1_000_000, description="Output width of every block.")
+        out: PosInt | None = Field(None, le=MAX_WIDTH, description="Output width of every block.")
         depth: PosInt | None = Field(None, le=MAX_DEPTH, description="Blocks, the first included.")
         block: layer | None = Field(None, description="Template for every block of the stage.")
         first: dict[str, Any] | None = Field(
@@ -114,7 +120,7 @@ def network_model() -> type[SpecModel]:
     class NetworkSpec(SpecModel):
         """A network, as written: the base of a spec file, or one variant merged onto it."""
 
-        archspec: Literal[1] = Field(description="Format version.")
+        archspec: Annotated[Literal[1], EXACT_INT] = Field(description="Format version.")
         name: Name
         input: InputSpec
         width: WidthSpec | None = None
@@ -126,7 +132,7 @@ def network_model() -> type[SpecModel]:
             0.0, description="Network drop-path rate, linear over the stage blocks (EMO).")
         init: Literal["torchvision", "emo", "pytorch"] = "torchvision"
         default_variant: Name | None = None
-        variants: dict[str, dict[str, Any]] = Field(
+        variants: dict[Name, dict[str, Any]] = Field(
             default_factory=dict, description="Named overrides, deep-merged onto the base.")
 
     return NetworkSpec
@@ -136,6 +142,12 @@ TOP_LEVEL_KEYS = ("archspec", "name", "input", "width", "defaults", "stem", "sta
                   "drop_path", "init", "default_variant", "variants")
 VARIANT_KEYS = tuple(k for k in TOP_LEVEL_KEYS if k not in ("archspec", "variants",
                                                             "default_variant"))
+
+
+def has_out(tag: Any) -> bool:
+    """Whether a block of this type has an ``out`` (a stage's ``out`` applies to it; pools,
+    norms, activations and dropouts have none)."""
+    return isinstance(tag, str) and tag in FAMILIES and "out" in FAMILIES[tag].model.model_fields
 
 
 def is_block_model(model: type) -> bool:

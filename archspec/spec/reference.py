@@ -20,7 +20,9 @@ from archspec.blocks.base import DEFAULT_EPS, DEFAULT_MOMENTUM
 #: code → (where it is raised, title, what it means and what to do)
 ERROR_CODES: dict[str, tuple[str, str, str]] = {
     "E100": ("loader", "file not found or unreadable",
-             "The path does not exist, is a directory, or cannot be read."),
+             "The path does not exist, cannot be read, or is not a regular file: a directory, "
+             "a FIFO, a device or a socket is refused at once, never opened for a blocking "
+             "read. The same holds for a target file, a pyproject.toml and a `.pt` checkpoint."),
     "E101": ("loader", "not UTF-8 text",
              "An invalid UTF-8 byte, a UTF-16 file, a NUL or another control character. The "
              "position is the first offending byte."),
@@ -28,7 +30,8 @@ ERROR_CODES: dict[str, tuple[str, str, str]] = {
              "Nothing in the file, only comments, or a document that is `null`."),
     "E103": ("loader", "YAML syntax error",
              "Includes undefined aliases, duplicate anchors, tabs used for indentation and "
-             "`%YAML` directives; the fix names the commonest cause."),
+             "every directive except `%YAML 1.2` (so `%YAML 1.1` and `%TAG` too, located at the "
+             "directive); the fix names the commonest cause."),
     "E104": ("loader", "more than one YAML document",
              "A spec is exactly one document; the position is where the second one starts."),
     "E105": ("loader", "top level is not a mapping",
@@ -39,12 +42,13 @@ ERROR_CODES: dict[str, tuple[str, str, str]] = {
     "E107": ("loader", "explicit YAML tag",
              "`!!python/...`, `!foo`, `!!int` and the like: a spec is plain data. Only `!!str`, "
              "`!!map` and `!!seq`, which change nothing, are tolerated."),
-    "E108": ("loader", "alias expansion too large or recursive",
-             "Aliases that expand past 100,000 values (an alias bomb), or an anchor that "
-             "contains an alias to itself."),
+    "E108": ("loader", "too many YAML nodes, or a recursive alias",
+             "More than 100,000 keys and values: written out, or after expanding aliases (an "
+             "alias bomb); or an anchor that contains an alias to itself."),
     "E109": ("loader", "nesting too deep", "More than 50 levels of nested mappings and lists."),
     "E110": ("loader", "non-finite number",
-             "`.inf`, `-.inf`, `.nan`, or a float that overflows (`1e999`)."),
+             "`.inf`, `-.inf`, `.nan`, a float that overflows (`1e999`), or a decimal integer "
+             "of more than 4,300 digits (Python reads no more)."),
     "E111": ("loader", "YAML 1.1 boolean word",
              "`yes`, `no`, `on`, `off`, `y`, `n` (any case) unquoted: write `true`/`false`, or "
              "quote the word if you mean the string."),
@@ -53,7 +57,8 @@ ERROR_CODES: dict[str, tuple[str, str, str]] = {
     "E113": ("loader", "file larger than 1 MiB", "No spec comes anywhere near this size."),
     "E120": ("schema", "unknown key",
              "A key the format does not have at that place; the fix suggests the nearest valid "
-             "key (\"did you mean\"), or lists the valid ones."),
+             "key (\"did you mean\"), or lists the valid ones. A key that is valid elsewhere (a "
+             "block's `exp` dedented into its stage) is named with where it belongs."),
     "E121": ("schema", "wrong type",
              "A value of the wrong kind: a string where a number is needed, `1.0` for an "
              "integer (types are strict, nothing is coerced), a list for a mapping."),
@@ -61,7 +66,9 @@ ERROR_CODES: dict[str, tuple[str, str, str]] = {
              "Out of range (`out: 0`), not one of the allowed words (`act: swish`), an unknown "
              "block type, a malformed name, or a rule between fields (`exp` and `mid` both "
              "given, a stage with both `blocks` and a template or with neither, repeated stage "
-             "names)."),
+             "names), or a number nothing would read: a stage's `out` on a stage with an "
+             "explicit `blocks:` list (give each block its `out`, or use `width:`), or on a "
+             "template of blocks without an `out` (pool, norm, act, dropout)."),
     "E123": ("schema", "missing key",
              "A required key is absent, e.g. a block without `block:`, `input` without "
              "`size`, a stage without `name`, an mmb without `out`; the position is the "
@@ -76,7 +83,8 @@ ERROR_CODES: dict[str, tuple[str, str, str]] = {
     "E141": ("resolution", "groups do not divide the channels",
              "A grouped conv needs `groups` to divide its input and output widths; an mmb's "
              "`groups` must divide its expanded width, `v_group` needs in and mid divisible by "
-             "the heads."),
+             "the heads. A number of groups is absolute: `width:` scales the channels, not the "
+             "groups; write `groups: depthwise` for one group per (scaled) input channel."),
     "E142": ("resolution", "channels cannot be split or shuffled",
              "A ShuffleNet unit whose channels do not split into whole halves (odd channels), "
              "whose split leaves a branch empty, or whose output does not divide by the shuffle "
@@ -92,11 +100,23 @@ ERROR_CODES: dict[str, tuple[str, str, str]] = {
              "same height and width."),
     "E146": ("resolution", "expand: false with mid ≠ in",
              "Without the expansion conv the block's width stays its input width."),
+    "E149": ("resolution", "later blocks not checked",
+             "A note (info), not an error: a block failed and its own fields do not fix its "
+             "output shape (a bad `out`, a collapsed map, a failed `parallel` branch), so the "
+             "blocks after it in that network were not resolved. After a failed block whose "
+             "shape is known, resolution carries on and reports the later blocks' errors too."),
     "E150": ("sizes", "network too large",
-             "More than 10^9 parameters or more than 5,000 blocks: almost certainly a typo in "
-             "a width or a depth."),
+             "More than 10^9 parameters, more than 5,000 blocks in one network (every block of a "
+             "`parallel` branch counted), `parallel` nested more than 16 deep, more than 100 "
+             "variants, or more than 10,000 blocks over all variants: almost certainly a typo in "
+             "a width or a depth. Blocks are counted before anything is resolved; the message "
+             "points at the stage, block or variant that crosses the limit (docs/limits.md)."),
     "E151": ("sizes", "tensor too large",
-             "A tensor of more than 2^31 elements per image."),
+             "A tensor of more than 2^31 elements per image: the input (pointing at "
+             "`input.size`) or a block's output (pointing at its `out`)."),
+    "E152": ("sizes", "too many problems",
+             "A file has more than 100 problems: the first 100 are shown and this note counts "
+             "the rest by code (docs/limits.md)."),
     "E160": ("noqa", "bad suppression",
              "A `noqa` entry names an unknown rule code, or gives no reason."),
     "E170": ("target", "unknown target",
@@ -114,6 +134,13 @@ ERROR_CODES: dict[str, tuple[str, str, str]] = {
     "E174": ("config", "bad `[tool.archspec]` table",
              "pyproject.toml cannot be read as TOML, or its `[tool.archspec]` table has an "
              "unknown key or a value of the wrong type."),
+    "E190": ("build", "not enough memory to build",
+             "`archspec build` (and `archspec.build()`) estimates the memory the build, its "
+             "forward at the requested batch and input and the export will hold, and refuses "
+             "before allocating when that exceeds the budget: `--max-memory` / `max_memory=`, "
+             "else `ARCHSPEC_MAX_MEMORY`, else the memory available (MemAvailable, capped by "
+             "the cgroup's limit). Lower the batch or input size, or set the budget "
+             "(`--max-memory none` turns the check off)."),
 }
 
 GENERATED = ("<!-- Generated by `python -m archspec.spec.reference > docs/spec.md` from the "
@@ -164,7 +191,20 @@ the base: every key known, every value of the right type and range. Pass 2, *res
 each variant's blocks (defaults ⊕ template ⊕ stage width ⊕ `first`), checks each with its family's
 full model, decides every number (widths, expanded widths, padding, shapes) and refuses what
 cannot be built. Either pass reports *all* its problems at once, each at `file:line:col` with what
-was expected and a fix; see [error codes](#error-codes).
+was expected and a fix; see [error codes](#error-codes). Precisely:
+
+* pass 1 reports every problem of the base and of every variant; a variant that passes it is
+  resolved even when another variant failed (`archspec lint`; `archspec.load` raises one
+  `SpecError` with the pass-1 problems). A base network that fails pass 1 stops there: every
+  variant inherits its mistake;
+* resolution goes on after a block that fails, with the output shape the block's own fields fix
+  (its `out`, `stride`, kernel; a pool's or activation's input shape), so a later block's error is
+  reported too. Where those fields do not fix the shape (a bad `out`, a map collapsed below 1×1,
+  a failed `parallel` branch) that network stops, with a note (E149, info) that the blocks after
+  it were not checked. An error is never reported that only an earlier one caused;
+* the blocks of a template stage that fail alike are one error naming them (`data.blocks`), and
+  an error several variants share (a mistake in the base) is reported once, without a variant,
+  naming the variants in `data.variants`.
 
 ## YAML as archspec reads it
 
@@ -172,14 +212,24 @@ was expected and a fix; see [error codes](#error-codes).
   string), `0o17` and `0x1F` are integers. `.inf` and `.nan` are refused (E110).
 * **No guessing booleans.** `true`/`false` only; `yes`, `no`, `on`, `off`, `y`, `n` unquoted are
   errors (E111). Quote them to mean the string.
+* **YAML 1.2 only.** The one directive accepted is `%YAML 1.2`; any other (`%YAML 1.1`, `%YAML 2.0`,
+  `%TAG`, an unknown `%NAME`) is an error at the directive (E103). A spec needs no directive.
 * **Strict types.** Nothing is coerced: `out: "32"` and `out: 32.0` are errors (E121), an integer
-  is accepted where a number is expected (`exp: 4` is 4.0).
+  is accepted where a number is expected (`exp: 4` is 4.0). A boolean is not an integer, also
+  where only some integers are allowed: `archspec: true`, `archspec: 1.0` and a shuffle block's
+  `stride: true` or `stride: 2.0` are E121 (`stride: 3` is E122, a value not allowed).
 * **Plain data only.** No tags (`!!python/object`, E107), one document per file (E104), no
   duplicate keys (E106). Anchors and aliases work, with a bound on their expansion (E108).
 * **Unknown keys are errors** (E120) with a "did you mean" suggestion, at every level: top level,
-  blocks, norms, stages, variants.
-* **Limits.** At most 1 MiB, 50 levels of nesting, 5,000 blocks, 10^9 parameters, 2^31 elements
-  per tensor.
+  blocks, norms, stages, variants; a key that belongs at another level (a block's key in its
+  stage: check the indentation) says where.
+* **Messages name blocks by block path** (`stages.s3[2].exp`); JSON also gives the document path
+  where the value is written in `data.path` (`stages[2].blocks[2].exp`).
+* **Limits.** At most 1 MiB, 100,000 YAML nodes, 50 levels of nesting, 5,000 blocks per network
+  (every block of a `parallel` branch counted), 100 variants and 10,000 blocks over all variants,
+  widths of 1,000,000 channels, `width.mult` from 1/64 to 16, 10^9 parameters, 2^31 elements per
+  tensor; 100 problems reported per file. Each is checked before the work it bounds, with a
+  located message: see [limits.md](limits.md).
 
 ## How a block gets its fields
 
@@ -195,8 +245,19 @@ winning, merged key by key (nested mappings such as a norm `{type, eps}` merge t
 
 Whatever is still unset takes the family's default from the tables below. A stage is *either* a
 template (`depth` + `block`, optionally `out` and `first`) *or* an explicit `blocks:` list
-(E122 if both or neither). Stage names are unique and name the stage in variants, in block
-paths (`stages.s3[2]`) and in messages.
+(E122 if both or neither). A stage's `out` is for templates: on a stage with a `blocks:` list
+it would be ignored, so it is E122, in the base and in a variant's override alike; change such a
+stage's widths in its blocks (a variant overrides `blocks:` whole) or with `width:`. An `out` on a
+template whose blocks have none (pool, norm, act, dropout) is E122 too: archspec never ignores a
+number you wrote. A variant's override that gives a `blocks:` stage `depth`, `block` or `first`,
+or a template stage `blocks:`, is E122 at the override: a mapping override merges and removes
+nothing, so give the variant's `stages:` as a whole list to change a stage's kind. Stage names are
+unique and name the stage in variants, in block paths (`stages.s3[2]`) and in messages.
+
+Names, of the network, its stages and its variants, match `^[A-Za-z_][A-Za-z0-9_.-]{0,63}$`: a
+letter or `_`, then at most 63 letters, digits, `_`, `.` or `-`. Anything else (a space, a
+leading digit, a control character, a 65th character) is E122 at the name, with the pattern as
+what was expected; names are printed in terminals and CI logs (decision 0010).
 
 ## Variants
 

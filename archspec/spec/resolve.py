@@ -4,23 +4,39 @@ multipliers and rounding happen.
 Each block is composed from layers — ``defaults[<type>]`` ⊕ stage template ⊕ the stage's ``out``
 ⊕ ``first`` — keeping, for every field, the YAML node that set it; then validated with its
 family's full model (pass 2) and resolved by the family into a frozen dataclass with its input
-and output shapes. All problems are collected and raised together as one SpecError.
+and output shapes. All problems are collected and raised together as one SpecError: after a
+block that fails, resolution carries on with the output shape its own fields fix
+(``Family.shape``), or stops that network with an E149 note where they do not.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from functools import cache
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import ValidationError
+from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from archspec.blocks import FAMILIES
 from archspec.blocks.base import Origin, ResolveContext, ResolvedBlock
-from archspec.diagnostics import Diagnostic, SpecError, error
+from archspec.diagnostics import (
+    Diagnostic,
+    Severity,
+    SpecError,
+    dedupe,
+    error,
+    merge_repeats,
+    merge_variants,
+    show_number,
+    show_text,
+)
+from archspec.graph.op import numel
+from archspec.spec.document import misplaced_note
 from archspec.spec.errors import translate
+from archspec.spec.limits import count_blocks
 from archspec.spec.located import Located, Path, overlay
-from archspec.spec.models import network_model
+from archspec.spec.models import has_out, network_model
 from archspec.spec.resolved import ResolvedNet
 
 if TYPE_CHECKING:
@@ -28,7 +44,6 @@ if TYPE_CHECKING:
 
 MAX_PARAMS = 1_000_000_000
 MAX_TENSOR_ELEMS = 2**31
-MAX_BLOCKS = 5000
 
 
 @dataclass
@@ -104,9 +119,7 @@ def _stage_positions(net: Located, spec: Any) -> Iterator[Position]:
                                (*here, "block"), noqa)
 
 
-def _has_out(tag: Any) -> bool:
-    """Whether the stage's ``out`` applies to a block of this type (pools and norms have none)."""
-    return isinstance(tag, str) and tag in FAMILIES and "out" in FAMILIES[tag].model.model_fields
+_has_out = has_out  # whether the stage's ``out`` applies to a block of this type
 
 
 class _Resolver:
@@ -122,6 +135,9 @@ class _Resolver:
         self.spec = spec
         self.width_mult = spec.width.mult if spec.width else None
         self.width_divisor = spec.width.divisor if spec.width else 8
+        #: whether the variant's override set the width multiplier or divisor (S104's fix)
+        self.width_by_variant = any(net.source_path(("width", k))[:1] == ("variants",)
+                                    for k in ("mult", "divisor"))
 
     def span(self, located: Located, path: Path = ()) -> Any:
         return self.source.span_of(located.source_path(path))
@@ -135,14 +151,20 @@ class _Resolver:
             allowed = [info.alias or name for name, info in family.model.model_fields.items()]
             self.diagnostics.extend(
                 translate(exc, raw, self.source, prefix=(path,), variant=self.variant,
-                          allowed=lambda p, d: allowed if not p else []))
+                          allowed=lambda p, d: allowed if not p else [], tagged=False,
+                          misplaced=lambda p, d, key: None if p else
+                          misplaced_note(key, f"a `{tag}` block")))
             return None
 
     def origin(self, pos_section: str, stage: str | None, index: int, path: str,
-               raw: Located, anchor_span: Any) -> Origin:
+               raw: Located, anchor_span: Any, noqa_spans: dict[str, Any]) -> Origin:
         fields = {k: self.span(raw, (k,)) for k in raw.data if isinstance(k, str)}
+        by_variant = {k for k in fields if raw.source_path((k,))[:1] == ("variants",)}
+        if self.width_by_variant:
+            by_variant.add("width")
         return Origin(section=pos_section, path=path, index=index, stage=stage,  # type: ignore[arg-type]
-                      span=anchor_span, field_spans=fields)
+                      span=anchor_span, field_spans=fields, by_variant=frozenset(by_variant),
+                      noqa_spans=noqa_spans)
 
     def noqa(self, raws: list[Located | None]) -> tuple[dict[str, str], dict[str, Any]]:
         codes: dict[str, str] = {}
@@ -161,7 +183,8 @@ class _Resolver:
 
                     near = difflib.get_close_matches(str(code), sorted(known), n=1)
                     self.diagnostics.append(error(
-                        "E160", f"noqa names unknown rule `{code}`", span, variant=self.variant,
+                        "E160", f"noqa names unknown rule `{show_text(str(code))}`", span,
+                        variant=self.variant,
                         expected="a rule code such as G1, S101, H101",
                         fix=f"did you mean `{near[0]}`?" if near else "see `archspec rule --list`"))
                 elif not isinstance(reason, str) or not reason.strip():
@@ -175,15 +198,15 @@ class _Resolver:
 
     def block(self, raw: Located, *, section: str, stage: str | None, index: int, path: str,
               anchor_span: Any, in_shape: tuple[int, ...], drop_path: float = 0.0,
-              is_classifier: bool = False, stage_noqa: Located | None = None
-              ) -> ResolvedBlock | None:
-        spec = self.validate(raw, path)
+              is_classifier: bool = False, stage_noqa: Located | None = None,
+              spec: Any = None) -> ResolvedBlock | None:
+        """``raw`` resolved (``spec``: its family model, when the caller validated it)."""
+        spec = spec if spec is not None else self.validate(raw, path)
         if spec is None:
             return None
-        origin = self.origin(section, stage, index, path, raw, anchor_span)
         block_noqa = raw.sub(("noqa",)) if isinstance(raw.data.get("noqa"), dict) else None
         noqa, noqa_spans = self.noqa([stage_noqa, block_noqa])
-        origin = replace(origin, noqa_spans=noqa_spans)
+        origin = self.origin(section, stage, index, path, raw, anchor_span, noqa_spans)
 
         def child(rel: Path, shape: tuple[int, ...]) -> ResolvedBlock | None:
             child_raw = _compose(self.net, [raw.sub(rel)])
@@ -208,7 +231,65 @@ class _Resolver:
         self.diagnostics.extend(ctx.diagnostics)
         if resolved is None:
             return None
+        if not noqa and not ctx.roundings and not resolved.noqa and not resolved.roundings:
+            return resolved  # already what the copy below would make (dataclasses.replace is slow)
         return replace(resolved, noqa=noqa, roundings=tuple(ctx.roundings))
+
+    def shape_of(self, raw: Located, spec: Any, *, in_shape: tuple[int, ...],
+                 is_classifier: bool) -> tuple[int, ...] | None:
+        """The output shape a block that failed would have had, from the fields that fix it
+        (its family's ``shape``; ``spec``: the block's model, None if it failed validation);
+        None when they do not."""
+        tag = raw.data.get("block")
+        family = FAMILIES.get(tag) if isinstance(tag, str) else None
+        if family is None or family.shape is None:
+            return None
+        fields = dict(spec) if spec is not None else _own_fields(tag, raw.data)
+        ctx = ResolveContext(
+            in_shape=in_shape, origin=Origin(section="stem", path="", index=0),
+            width_mult=self.width_mult, width_divisor=self.width_divisor,
+            is_classifier=is_classifier, num_classes=self.num_classes, variant=self.variant)
+        return family.shape(fields, ctx)
+
+    def unchecked(self, path: str, span: Any) -> Diagnostic:
+        """The note that ends a network's resolution at a block whose output is unknown."""
+        return Diagnostic(
+            "E149", Severity.INFO, f"{path}: the blocks after this one were not checked: the "
+            "output shape of this one is unknown until its error is fixed", span,
+            variant=self.variant, block=path, fix="fix the error in this block, then run again")
+
+
+def _own_fields(tag: str, data: dict[str, Any]) -> dict[str, Any]:
+    """A block's fields that are valid on their own (one that fails its field's validation is
+    left out), with the family's default for every field not written."""
+    fields: dict[str, Any] = {}
+    for name, key, required, default in _field_table(tag):
+        if key not in data:
+            if not required:
+                fields[name] = default
+            continue
+        try:
+            fields[name] = _field_adapter(tag, name).validate_python(data[key])
+        except ValidationError:
+            continue
+    return fields
+
+
+@cache
+def _field_table(tag: str) -> tuple[tuple[str, str, bool, Any], ...]:
+    """(name, YAML key, required, default) of each field of a family's model."""
+    return tuple((name, info.alias or name, info.is_required(),
+                  None if info.is_required() else info.get_default(call_default_factory=True))
+                 for name, info in FAMILIES[tag].model.model_fields.items())
+
+
+@cache
+def _field_adapter(tag: str, name: str) -> TypeAdapter[Any]:
+    """Validation of one field of a family's model, constraints included."""
+    info = FAMILIES[tag].model.model_fields[name]
+    annotation = Annotated[(info.annotation, *info.metadata)] if info.metadata \
+        else info.annotation
+    return TypeAdapter(annotation, config=ConfigDict(strict=True))
 
 
 def resolve(document: Document, variant: str | None = None, *, num_classes: int | None = None,
@@ -227,6 +308,22 @@ def resolve(document: Document, variant: str | None = None, *, num_classes: int 
     return document.resolved[key]  # type: ignore[no-any-return]
 
 
+def resolve_variants(document: Document, variants: list[str | None]
+                     ) -> tuple[list[ResolvedNet], list[Diagnostic]]:
+    """Every one of ``variants`` that resolves, and the spec errors of those that do not; an
+    error several variants share (one in the base network) is reported once, naming them in
+    ``data["variants"]`` (see :func:`~archspec.diagnostics.merge_variants`)."""
+    nets: list[ResolvedNet] = []
+    problems: list[Diagnostic] = []
+    for variant in variants:
+        try:
+            nets.append(resolve(document, variant))
+        except SpecError as exc:
+            problems.extend(d if d.variant else replace(d, variant=variant)
+                            for d in exc.diagnostics)
+    return nets, merge_variants(problems)
+
+
 def _resolve(document: Document, variant: str | None, num_classes: int | None,
              in_channels: int | None) -> ResolvedNet:
     net = document.located(variant)
@@ -239,11 +336,13 @@ def _resolve(document: Document, variant: str | None, num_classes: int | None,
                                    document.source.span_of(()))])
     channels = in_channels or spec.input.channels
     shape: tuple[int, ...] = (channels, *spec.input.hw)
+    # limits before the work: blocks counted from the raw document, the input's size (0008)
+    too_many = count_blocks(net.data, document.source, net, variant=variant)[1]
+    if too_many is not None:
+        raise SpecError([too_many])
+    if numel(shape) > MAX_TENSOR_ELEMS:
+        raise SpecError([_too_large("the input", shape, r.span(net, ("input", "size")), variant)])
     positions = list(_positions(net, spec))
-    if len(positions) > MAX_BLOCKS:
-        raise SpecError([error("E150", f"{len(positions)} blocks is more than the {MAX_BLOCKS} "
-                               "archspec accepts", document.source.span_of(("stages",)),
-                               variant=variant)])
     stage_total = sum(1 for p in positions if p.section == "stages")
     head_linears = [i for i, p in enumerate(positions)
                     if p.section == "head" and p.block.data.get("block") == "linear"]
@@ -261,21 +360,31 @@ def _resolve(document: Document, variant: str | None, num_classes: int | None,
                 r.span(pos.block, ("block",)), variant=variant,
                 expected=", ".join(sorted(FAMILIES)),
                 fix=f"did you mean `{near[0]}`?" if near else None))
+            if i + 1 < len(positions):
+                r.diagnostics.append(r.unchecked(pos.path, r.span(pos.block, ("block",))))
             break
         rate = 0.0
         if pos.section == "stages":
             rate = spec.drop_path * stage_i / (stage_total - 1) if stage_total > 1 else 0.0
             stage_i += 1
-        block = r.block(pos.block, section=pos.section, stage=pos.stage, index=pos.index,
-                        path=pos.path, anchor_span=r.source.span_of(net.source_path(pos.anchor)),
-                        in_shape=shape, drop_path=rate, is_classifier=i == classifier,
-                        stage_noqa=pos.noqa)
-        if block is None:
-            break  # later shapes are unknown; what was found so far is reported
+        valid = r.validate(pos.block, pos.path)
+        block = None if valid is None else r.block(
+            pos.block, section=pos.section, stage=pos.stage, index=pos.index, path=pos.path,
+            anchor_span=r.source.span_of(net.source_path(pos.anchor)), in_shape=shape,
+            drop_path=rate, is_classifier=i == classifier, stage_noqa=pos.noqa, spec=valid)
+        if block is None:  # carry on with the shape its own fields fix, if they do
+            anchor = r.source.span_of(net.source_path(pos.anchor))
+            after = r.shape_of(pos.block, valid, in_shape=shape, is_classifier=i == classifier)
+            if after is None:
+                if i + 1 < len(positions):
+                    r.diagnostics.append(r.unchecked(pos.path, anchor))
+                break
+            shape = after
+            continue
         blocks.append(block)
         shape = block.out_shape
     if r.diagnostics:
-        raise SpecError(_dedupe(r.diagnostics))
+        raise SpecError(merge_repeats(dedupe(r.diagnostics)))
     overrides = {k: v for k, v in (("num_classes", num_classes), ("in_channels", in_channels))
                  if v is not None}
     resolved = ResolvedNet(
@@ -288,34 +397,49 @@ def _resolve(document: Document, variant: str | None, num_classes: int | None,
     return resolved
 
 
-def _dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
-    seen, out = set(), []
-    for d in diagnostics:
-        key = (d.code, d.span, d.message)
-        if key not in seen:
-            seen.add(key)
-            out.append(d)
-    return out
+def _too_large(what: str, shape: tuple[int, ...], span: Any, variant: str | None,
+               block: str | None = None) -> Diagnostic:
+    dims = "×".join(show_number(d) for d in shape)
+    return error("E151", f"{what}: a tensor of {dims} = {show_number(numel(shape), grouped=True)} "
+                 "elements (per image) exceeds 2^31", span, variant=variant, block=block,
+                 expected=f"at most {MAX_TENSOR_ELEMS:,} elements per tensor",
+                 fix="lower the input size or the widths")
 
 
 def _check_sizes(net: ResolvedNet) -> None:
-    """Refuse absurd networks before anything is allocated."""
-    from archspec.graph.op import numel
+    """Refuse absurd networks before anything is allocated, pointing at the block that is too
+    large (its ``out`` where it has one)."""
     from archspec.graph.trace import trace
 
     graph = trace(net)
+    blocks = {b.path: b for b in _all_blocks(net.blocks)}
+
+    def where(path: str) -> Any:
+        block = blocks.get(path)
+        return block.origin.span_of("out") if block is not None else net.span
+
     problems = []
     params = graph.totals().params
     if params > MAX_PARAMS:
-        problems.append(error("E150", f"{params:,} parameters exceeds the limit of "
-                              f"{MAX_PARAMS:,}", net.span, variant=net.variant,
+        per_block = graph.ops_by_block(b.path for b in net.blocks)
+        largest = max(per_block, key=lambda p: sum(o.params for o in per_block[p]))
+        held = sum(o.params for o in per_block[largest])
+        problems.append(error("E150", f"{show_number(params, grouped=True)} parameters exceeds "
+                              f"the limit of {MAX_PARAMS:,}; the largest block, `{largest}`, "
+                              f"holds {show_number(held, grouped=True)}",
+                              where(largest), variant=net.variant, block=largest,
                               fix="check the widths and depths for a typo"))
     for op in graph.ops():
         if numel(op.out_shape) > MAX_TENSOR_ELEMS:
-            problems.append(error("E151", f"{op.name}: a tensor of {numel(op.out_shape):,} "
-                                  "elements (per image) exceeds 2^31", op.span,
-                                  variant=net.variant, block=op.block,
-                                  fix="lower the input size or the widths"))
+            problems.append(_too_large(op.name, op.out_shape,
+                                       where(op.block) if op.block else op.span, net.variant,
+                                       op.block or None))
             break
     if problems:
         raise SpecError(problems)
+
+
+def _all_blocks(blocks: tuple[ResolvedBlock, ...]) -> Iterator[ResolvedBlock]:
+    for b in blocks:
+        yield b
+        yield from _all_blocks(b.children())

@@ -20,7 +20,7 @@ Error codes raised here:
 * E106 duplicate key in a mapping
 * E107 explicit YAML tag (``!!python/...``, ``!foo``, ``!!int`` ...); only ``!!str``, ``!!map``,
   ``!!seq`` are tolerated because they change nothing
-* E108 alias expansion too large (alias bomb) or recursive alias
+* E108 too many nodes, as written or after alias expansion (alias bomb); recursive alias
 * E109 nesting deeper than 50 levels
 * E110 non-finite number (``.inf``, ``.nan``, or a float that overflows)
 * E111 YAML 1.1 boolean word (``yes``, ``no``, ``on``, ``off``, ``y``, ``n`` ...) used unquoted
@@ -33,16 +33,25 @@ from __future__ import annotations
 import math
 import os
 import re
+import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
-from archspec.diagnostics import Diagnostic, Span, SpecError, error
+from archspec.diagnostics import (
+    Diagnostic,
+    Span,
+    SpecError,
+    dedupe,
+    error,
+    show_text,
+    show_value,
+)
 
 __all__ = [
     "MAX_BYTES",
@@ -50,7 +59,9 @@ __all__ = [
     "MAX_NODES",
     "KeyPath",
     "Source",
+    "open_regular",
     "parse_source",
+    "read_file",
     "read_source",
 ]
 
@@ -147,6 +158,7 @@ _BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 _ALIAS_AT = re.compile(r"\*[^\s,\[\]{}]+")
 
 _UNSET = object()
+_TOO_MANY_DIGITS = object()  # a decimal integer beyond Python's int→str limit (4,300 digits)
 
 
 # --------------------------------------------------------------------------------------------
@@ -168,6 +180,9 @@ class Source:
     data: dict[str, Any]
     value_spans: Mapping[KeyPath, Span]
     key_spans: Mapping[KeyPath, Span]
+
+    def __repr__(self) -> str:  # the text and data can be a megabyte, or hold a huge integer
+        return f"Source({show_value(self.file)}, {len(self.text):,} characters)"
 
     def span_of(self, path: KeyPath) -> Span:
         """Span of the value at ``path``, or of its nearest ancestor that exists.
@@ -199,29 +214,74 @@ class Source:
         return _BREAK.split(self.text)
 
 
-def read_source(path: str | os.PathLike[str]) -> Source:
+def read_source(path: str | os.PathLike[str], *, what: str = "spec file") -> Source:
     """Read and parse a spec file; the path as given is the file name shown in every span."""
+    return parse_source(read_file(path, what=what), os.fsdecode(path))
+
+
+def read_file(path: str | os.PathLike[str], *, what: str = "spec file",
+              limit: int = MAX_BYTES) -> bytes:
+    """The bytes of the user-named regular file ``path``, at most ``limit`` (E113 beyond).
+
+    The one way archspec reads a file someone named (a spec, a target, a pyproject.toml, a file
+    a snippet is shown from): anything but a regular file is refused with E100 before it can
+    block (a FIFO, a device, a socket, a directory), and the read is bounded.
+    """
     display = os.fsdecode(path)
-    where = Span(display, 1, 1)
+    with open_regular(path, what=what) as handle:
+        _check_size(os.fstat(handle.fileno()).st_size, display, limit)
+        data = handle.read(limit + 1)
+    _check_size(len(data), display, limit)  # a file that grew, or one whose size lies (/proc)
+    return data
+
+
+_NOT_REGULAR = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+                (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                (stat.S_ISSOCK, "a socket"))
+
+
+def open_regular(path: str | os.PathLike[str], *, what: str = "spec file") -> BinaryIO:
+    """Open the user-named ``path`` for reading in binary, refusing anything but a regular file.
+
+    ``stat`` first, so a device or a FIFO is never opened; then open without blocking
+    (``O_NONBLOCK``: a FIFO swapped in after the ``stat`` opens at once) and check the handle
+    itself, so the file read is the file checked. Raises a SpecError (E100) naming the problem.
+    """
+    display = os.fsdecode(path)
+
+    def refuse(message: str, expected: str, fix: str) -> SpecError:
+        return _one("E100", message, Span(display, 1, 1), expected=expected, fix=fix)
+
+    def check(mode: int) -> None:
+        if stat.S_ISREG(mode):
+            return
+        kind = next((name for test, name in _NOT_REGULAR if test(mode)), "not a regular file")
+        fix = ("pass the path of a file inside it" if stat.S_ISDIR(mode)
+               else "pass the path of a regular file (write the data to a file first)")
+        raise refuse(f"{display} is {kind}, not a file", f"a {what}", fix)
+
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
-        with open(path, "rb") as handle:
-            _check_size(os.fstat(handle.fileno()).st_size, display)
-            data = handle.read(MAX_BYTES + 1)
+        check(os.stat(path).st_mode)
+        fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+        try:
+            check(os.fstat(fd).st_mode)
+            return os.fdopen(fd, "rb")
+        except BaseException:
+            os.close(fd)
+            raise
     except FileNotFoundError:
-        raise _one("E100", f"file not found: {display}", where,
-                   expected="an existing spec file",
-                   fix="check the path and the current directory") from None
-    except IsADirectoryError:
-        raise _one("E100", f"{display} is a directory, not a file", where,
-                   expected="a spec file", fix="pass the path of a .yaml file") from None
+        raise refuse(f"file not found: {display}", f"an existing {what}",
+                     "check the path and the current directory") from None
     except PermissionError:
-        raise _one("E100", f"permission denied reading {display}", where,
-                   expected="a readable spec file", fix="check the file's permissions") from None
+        raise refuse(f"permission denied reading {display}", f"a readable {what}",
+                     "check the file's permissions") from None
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise _one("E100", f"cannot read {display}: {reason}", where,
-                   expected="a readable spec file", fix="check the path") from None
-    return parse_source(data, display)
+        raise refuse(f"cannot read {display}: {exc.strerror or exc}", f"a readable {what}",
+                     "check the path") from None
+    except ValueError as exc:  # an embedded NUL: no such file can exist
+        raise refuse(f"cannot read {display!r}: {exc}", f"the path of a {what}",
+                     "check the path") from None
 
 
 def parse_source(text: str | bytes, file: str = "<string>") -> Source:
@@ -232,6 +292,7 @@ def parse_source(text: str | bytes, file: str = "<string>") -> Source:
         text = text.removeprefix("\ufeff")
         _check_size(len(text.encode("utf-8", "surrogatepass")), file)
     _check_printable(text, file)
+    _check_directives(text, file)
     root = _compose(text, file)
     data, value_spans, key_spans = _Converter(file).convert_root(root, text)
     return Source(file, text, data, value_spans, key_spans)
@@ -247,11 +308,12 @@ def _one(code: str, message: str, span: Span, **kw: Any) -> SpecError:
     return SpecError([error(code, message, span, **kw)])
 
 
-def _check_size(size: int, file: str) -> None:
+def _check_size(size: int, file: str, limit: int = MAX_BYTES) -> None:
     """Refuse oversized input before any parsing (E113): a spec is never anywhere near 1 MiB."""
-    if size > MAX_BYTES:
-        raise _one("E113", f"file is larger than 1 MiB ({size:,} bytes)", Span(file, 1, 1),
-                   expected="a spec file of at most 1 MiB",
+    if size > limit:
+        what = "1 MiB" if limit == MAX_BYTES else f"{limit:,} bytes"
+        raise _one("E113", f"file is larger than {what} ({size:,} bytes)", Span(file, 1, 1),
+                   expected=f"a file of at most {what}",
                    fix="check that this is really a spec file; split huge specs")
 
 
@@ -288,6 +350,33 @@ def _check_printable(text: str, file: str) -> None:
         message = f"control character U+{ord(char):04X} is not allowed in YAML"
     raise _one("E101", message, Span(file, line, col), expected="printable UTF-8 text",
                fix="remove the character, or check that this is a text file")
+
+
+#: The lines that can hold directives: blank lines, comments and `%` lines opening the stream.
+_PROLOGUE = re.compile(r"(?:[ \t]*(?:#[^\r\n]*)?(?:\r\n|\r|\n)|%[^\r\n]*(?:\r\n|\r|\n|$))*")
+_DIRECTIVE = re.compile(r"%(\S*)[ \t]*(.*?)[ \t]*(?:[ \t]#.*)?$")
+
+
+def _check_directives(text: str, file: str) -> None:
+    """Refuse every directive except ``%YAML 1.2`` (E103, at the directive).
+
+    Specs are YAML 1.2 (decision 0002): ``%YAML 1.1`` would promise ``yes``-is-true, which this
+    loader refuses to guess at, and ``%TAG`` only serves tags, which are refused anyway (E107).
+    Directives can only open the stream, so only that prologue is read.
+    """
+    prologue = _PROLOGUE.match(text)
+    problems = []
+    for number, line in enumerate(_BREAK.split(prologue.group() if prologue else ""), 1):
+        found = _DIRECTIVE.match(line)
+        if found is None or (found.group(1), found.group(2)) == ("YAML", "1.2"):
+            continue
+        shown = f"%{found.group(1)} {found.group(2)}".strip()
+        problems.append(error(
+            "E103", f"`{shown[:40]}` directive: archspec reads YAML 1.2 only",
+            Span(file, number, 1), expected="no directive, or `%YAML 1.2`",
+            fix="remove the directive; specs need none"))
+    if problems:
+        raise SpecError(problems)
 
 
 def _line_col(text: str, index: int) -> tuple[int, int]:
@@ -465,12 +554,20 @@ def _check_expansion(root: Node, file: str) -> None:
         if big is None:
             break
         node = big
+    written = len(sizes)  # distinct nodes: what the file holds before any alias is expanded
+    if written > MAX_NODES:  # too big as written: no alias is to blame
+        raise _one("E108",
+                   f"the file has {written:,} YAML nodes (keys and values), more than the limit "
+                   f"of {MAX_NODES:,}", _mark_span(file, node.start_mark),
+                   expected=f"at most {MAX_NODES:,} keys and values",
+                   fix="a spec never needs this many: write repeated blocks as a stage template "
+                   "(`depth:` + `block:`), or look for generated or pasted content")
     size = sizes[id(node)]
     shown = f"{size:,}" if size < 10**15 else "more than 10^15"
     raise _one("E108",
-               f"alias expansion too large (alias bomb?): this value expands to {shown} nodes; "
-               f"the limit is {MAX_NODES:,} for the whole file",
-               _mark_span(file, node.start_mark),
+               f"alias expansion too large: with its aliases expanded this value has {shown} "
+               f"nodes (the file as written has {written:,}); the limit is {MAX_NODES:,} for "
+               "the whole file", _mark_span(file, node.start_mark),
                expected=f"at most {MAX_NODES:,} values after expanding aliases",
                fix="reduce the aliases that multiply each other; a spec never needs this many")
 
@@ -514,7 +611,7 @@ class _Converter:
         _check_expansion(root, self.file)
         data = self.value(root, (), 1)
         if self.diagnostics:
-            raise SpecError(_dedupe(self.diagnostics))
+            raise SpecError(dedupe(self.diagnostics))  # an aliased node is converted once per use
         return data, self.value_spans, self.key_spans
 
     def span(self, node: Node) -> Span:
@@ -551,9 +648,10 @@ class _Converter:
             if key in first_seen:
                 first = first_seen[key]
                 self.diagnostics.append(error(
-                    "E106", f"duplicate key `{key}` (first defined at line {first.line})",
-                    key_span, key_path=entry, expected="each key at most once per mapping",
-                    fix=f"remove one of the two `{key}` entries, or merge them"))
+                    "E106", f"duplicate key `{show_text(key)}` (first defined at line "
+                    f"{first.line})", key_span, key_path=entry,
+                    expected="each key at most once per mapping",
+                    fix=f"remove one of the two `{show_text(key)}` entries, or merge them"))
                 continue
             first_seen[key] = key_span
             self.key_spans[entry] = key_span
@@ -607,9 +705,15 @@ class _Converter:
         number = _number(text)
         if number is _UNSET:
             return text
+        if number is _TOO_MANY_DIGITS:
+            self.diagnostics.append(error(
+                "E110", f"integer `{text[:4]}…{text[-1]}` has {len(text):,} digits, more than "
+                "archspec reads", span, key_path=path, expected="a number of a sensible size",
+                fix="check the value for a typo"))
+            return None
         if isinstance(number, float) and not math.isfinite(number):
             self.diagnostics.append(error(
-                "E110", f"non-finite number `{text}`", span, key_path=path,
+                "E110", f"non-finite number `{show_text(text)}`", span, key_path=path,
                 expected="a finite number", fix="write a finite number"))
             return None
         return number
@@ -633,7 +737,7 @@ def _number(text: str) -> Any:
         if _INT_HEX.fullmatch(text):
             return int(text[2:], 16)
     except ValueError:  # more digits than Python converts (int_max_str_digits)
-        return math.inf
+        return _TOO_MANY_DIGITS
     if _FLOAT.fullmatch(text):
         return float(text)
     if _NON_FINITE.fullmatch(text):
@@ -645,15 +749,3 @@ def _short_tag(tag: str) -> str:
     """Write a tag the way it usually appears in a file (``!!python/...``)."""
     prefix = "tag:yaml.org,2002:"
     return "!!" + tag[len(prefix):] if tag.startswith(prefix) else tag
-
-
-def _dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
-    """An aliased node is converted once per use; report each problem in it once."""
-    seen: set[tuple[str, Span, str]] = set()
-    unique = []
-    for diag in diagnostics:
-        key = (diag.code, diag.span, diag.message)
-        if key not in seen:
-            seen.add(key)
-            unique.append(diag)
-    return unique

@@ -321,7 +321,9 @@ class _Req:
 
     ``outs``: the written ``out`` per context when a stage gives it (the block then writes no
     ``out``); ``pins``: fields forced to a value; ``keep_hw``: output H×W must equal the input's;
-    ``keep_shape``: the whole shape must be kept (one context only); ``level``: parallel nesting.
+    ``keep_shape``: the whole shape must be kept (one context only); ``level``: parallel nesting;
+    ``fixed``: every width of the block and of its children is written absolute
+    (``scaling: fixed``), so no width policy of a host document can change it.
     """
 
     outs: list[int] | None = None
@@ -330,10 +332,11 @@ class _Req:
     keep_shape: bool = False
     level: int = 0
     max_width: int = MAX_WIDTH
+    fixed: bool = False
 
 
 def _scaling(g: _Gen, req: _Req) -> str:
-    if req.keep_shape:
+    if req.keep_shape or req.fixed:
         return "fixed"
     return req.pins.get("scaling") or g.scaling()
 
@@ -565,7 +568,8 @@ def _parallel(g: _Gen, ctxs: list[_Ctx], req: _Req, path: KeyPath) -> dict[str, 
         return None
     merge = "add" if req.keep_shape else g.pick(["concat", "add"])
     n = g.int(1, 3)
-    child = _Req(keep_hw=True, level=req.level + 1, max_width=min(req.max_width, 16))
+    child = _Req(keep_hw=True, level=req.level + 1, max_width=min(req.max_width, 16),
+                 fixed=req.fixed)
     branches: list[list[dict[str, Any]]] = []
     if merge == "concat":
         for i in range(n):
@@ -579,11 +583,11 @@ def _parallel(g: _Gen, ctxs: list[_Ctx], req: _Req, path: KeyPath) -> dict[str, 
         if req.keep_shape or (same and g.coin()):
             target, scaling = ctxs[0].c, "fixed"
         else:
-            target, scaling = g.int(1, child.max_width), g.scaling()
+            target, scaling = g.int(1, child.max_width), _scaling(g, child)
         ends = [c.world.width(target, scaling) for c in ctxs]
         identity = all(e == c.c for e, c in zip(ends, ctxs, strict=True))
         end_req = _Req(outs=[target] * len(ctxs), pins={"scaling": scaling}, keep_hw=True,
-                       level=child.level, max_width=child.max_width)
+                       level=child.level, max_width=child.max_width, fixed=req.fixed)
         for i in range(n):
             branch, here = [], ctxs
             if identity and g.coin():
@@ -966,13 +970,21 @@ def documents(*, families: Iterable[str] | None = None, variants: bool = True,
 def _blocks(draw: Any, in_shape: Shape, keep_shape: bool, families: frozenset[str]) -> dict:
     g = _Gen(draw, families, width=False)
     ctx = _Ctx(0, _World(), tuple(in_shape))
-    b, _ = _block(g, [ctx], _Req(keep_shape=keep_shape), ())
+    # The host document's `width:` policy is unknown here: a scaled width in a parallel branch
+    # (or a scaled `out`/`mid`) could change under it and break a `groups`, `dim_head` or
+    # shuffle `split` drawn for the written width (E141/E140/E142), so every width is fixed.
+    b, _ = _block(g, [ctx], _Req(keep_shape=keep_shape, fixed=True), ())
     return b
 
 
 def blocks(in_shape: Shape, *, keep_shape: bool = False,
            families: Iterable[str] | None = None) -> st.SearchStrategy[dict]:
-    """One block dict valid at ``in_shape`` = (C, H, W); ``keep_shape``: output shape == input."""
+    """One block dict valid at ``in_shape`` = (C, H, W); ``keep_shape``: output shape == input.
+
+    Every width in the block (its own and its parallel children's) is written with
+    ``scaling: fixed``, so the block stays valid, with the same output shape, in a host document
+    under any ``width: {mult, divisor}``.
+    """
     fams = _check_families(families)
     if len(in_shape) != 3:
         raise ValueError("blocks() needs a (C, H, W) input shape")
@@ -1016,8 +1028,8 @@ def _miss(doc: dict[str, Any], path: KeyPath, code: str, what: str,
 def _type_break(g: _Gen, key: str, value: Any, tag: str | None = None
                 ) -> tuple[Any, str] | None:
     """A wrong-typed value for a field of a ``tag`` block and the code it must raise."""
-    if tag == "shuffle" and key == "stride":  # Literal[1, 2]: any other value is E122
-        return g.pick([("2", "E122"), (2.5, "E122"), (True, "E122")])
+    if tag == "shuffle" and key == "stride":  # Literal[1, 2]: a wrong type is E121, 3 is E122
+        return g.pick([("2", "E121"), (2.5, "E121"), (True, "E121"), (2.0, "E121"), (3, "E122")])
     if key in _POS_INT_FIELDS or key in ("stride", "padding"):
         return g.pick([("8", "E121"), (2.5, "E121"), (True, "E121")])
     if key in _FLOAT_RANGES:
@@ -1072,7 +1084,8 @@ def _break_top(g: _Gen, spec: GeneratedSpec) -> NearMiss | None:
     doc = copy.deepcopy(spec.document)
     choices: list[tuple[KeyPath, Any, str]] = [
         (("name",), 7, "E121"), (("name",), "9lives", "E122"), (("name",), "a b", "E122"),
-        (("archspec",), 2, "E122"), (("archspec",), True, "E122"), (("drop_path",), 1.0, "E122"),
+        (("archspec",), 2, "E122"), (("archspec",), True, "E121"),
+        (("archspec",), 1.0, "E121"), (("drop_path",), 1.0, "E122"),
         (("drop_path",), "0.1", "E121"),
         (("init",), "xavier", "E122"), (("input", "channels"), 0, "E122"),
         (("input", "channels"), "3", "E121"), (("input", "size"), [8], "E122"),

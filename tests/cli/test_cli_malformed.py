@@ -61,10 +61,27 @@ def test_malformed_spec_is_located(cli, name: str, want: dict) -> None:  # noqa:
 def test_bad_spec_is_located(cli, name: str, want: dict) -> None:  # noqa: ANN001
     _check(cli, BAD, name, want)
     result = cli("lint", str((BAD / name).relative_to(ROOT)), "--format", "json")
-    first = next(d for d in json.loads(result.out)["diagnostics"] if d["code"].startswith("E"))
+    first = next(d for d in json.loads(result.out)["diagnostics"]
+                 if d["code"].startswith("E") and d["severity"] == "error")  # not an E149 note
     assert (first["code"], first["line"], first["col"]) == (want["code"], want["line"],
                                                             want["col"])
     assert first["variant"] == want.get("variant")
+    _check_all_at_once(json.loads(result.out)["diagnostics"], want)
+
+
+def _check_all_at_once(diagnostics: list[dict], want: dict) -> None:
+    """The table's ``also``, ``errors`` and ``variants``: every mistake in one run, each once."""
+    errors = [d for d in diagnostics if d["code"].startswith("E") and d["severity"] == "error"]
+    if "errors" in want:
+        assert len(errors) == want["errors"], errors
+    if "variants" in want:
+        assert errors[0]["data"]["variants"] == want["variants"]
+    for other in want.get("also", []):
+        found = [d for d in diagnostics if (d["code"], d["line"], d["col"]) ==
+                 (other["code"], other["line"], other["col"])]
+        assert found, (other, diagnostics)
+        assert other["message"] in found[0]["message"]
+        assert found[0]["variant"] == other.get("variant")
 
 
 def test_all_bad_specs_in_one_run(cli) -> None:  # noqa: ANN001

@@ -135,7 +135,8 @@ def _run(line: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
             rc, out = _archspec(stage[1:], capsys)
         elif stage[0] == "python":
             done = subprocess.run([sys.executable, *stage[1:]], input=out if n else None,
-                                  capture_output=True, text=True, check=False)
+                                  capture_output=True, text=True, check=False,
+                                  timeout=300)  # a hang bound, not a timing
             rc, out = done.returncode, done.stdout + done.stderr
         else:
             raise AssertionError(f"the test cannot run {stage[0]!r}: {line}")

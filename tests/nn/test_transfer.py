@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from archspec.nn import WeightTransferError, build_module, transfer_weights
+from archspec.nn.transfer import verify_outputs
 
 from ._factory import make_net
 
@@ -57,3 +58,104 @@ def test_count_mismatch():
     with pytest.raises(WeightTransferError, match="source has") as info:
         transfer_weights(src.state_dict(), dst)
     assert info.value.source_key is not None
+
+
+# ---------------------------------------------------------------- a module as the source (issue 8 §7)
+
+
+def test_a_module_source_is_accepted_and_verified():
+    torch.manual_seed(0)
+    src, dst = build_module(net()), build_module(net())
+    src.train()
+    dst.eval()
+    rng = torch.get_rng_state()
+    assert transfer_weights(src, dst) is dst
+    assert torch.equal(torch.get_rng_state(), rng)  # the seeded input leaves the global RNG alone
+    assert src.training and not dst.training  # training flags restored
+    x = torch.randn(2, 3, 16, 16)
+    with torch.no_grad():
+        assert torch.equal(src.eval()(x), dst.eval()(x))
+
+
+def test_same_shapes_different_function_is_refused():
+    """A residual removed: every shape matches, the function does not."""
+    blocks = [{"block": "mmb", "out": 16, "exp": 2.0}] * 2
+    no_skip = [blocks[0], {"block": "mmb", "out": 16, "exp": 2.0, "skip": False}]
+    src = build_module(make_net(input_shape=(3, 16, 16), stem=STEM, stages={"s1": blocks},
+                                head=HEAD))
+    dst = build_module(make_net(input_shape=(3, 16, 16), stem=STEM, stages={"s1": no_skip},
+                                head=HEAD))
+    with pytest.raises(WeightTransferError, match=r"max\|Δ\|/max\|ref\| = ") as info:
+        transfer_weights(src, dst)
+    assert info.value.ratio is not None and info.value.ratio > 1e-5
+    assert f"{info.value.ratio:.3g}" in str(info.value)
+    assert transfer_weights(src, dst, verify=False) is dst  # opted out
+
+
+def test_output_shapes_that_differ_are_refused():
+    src = build_module(net())
+    dst = build_module(make_net(input_shape=(3, 16, 16), stem=STEM,
+                                stages={"s1": [{"block": "mmb", "out": 16, "exp": 2.0}] * 2},
+                                head=[{"block": "pool", "global": True}]))
+    transfer_weights({k: v for k, v in src.state_dict().items() if not k.startswith("head")},
+                     dst)
+    with pytest.raises(WeightTransferError, match="outputs have shape 2×16×1×1 where the "
+                                                  "source's have 2×5"):
+        verify_outputs(src, dst)
+
+
+def test_a_source_that_is_neither_is_a_type_error():
+    with pytest.raises(TypeError, match="source: expected a state_dict"):
+        transfer_weights([1, 2], build_module(net()))
+    with pytest.raises(TypeError, match="model: expected a torch.nn.Module"):
+        transfer_weights({}, {"not": "a module"})
+    with pytest.raises(WeightTransferError, match="not a tensor"):
+        transfer_weights({"w": 3}, build_module(net()))
+
+
+def test_archspec_exports_the_error():
+    import archspec
+
+    assert archspec.WeightTransferError is WeightTransferError
+    assert issubclass(WeightTransferError, ValueError)
+
+
+MOBILENET_V2 = "specs/mobilenet_v2.yaml"
+B3 = "{name: b3, out: 32, depth: 3, block: {block: mmb, exp: 6"
+B5 = "{name: b5, out: 96, depth: 3, block: {block: mmb, exp: 6"
+
+
+def _mobilenet_v2(edit: tuple[str, str] | None = None):
+    from pathlib import Path
+
+    import archspec
+
+    text = (Path(__file__).resolve().parents[2] / MOBILENET_V2).read_text(encoding="utf-8")
+    if edit is not None:
+        assert edit[0] in text
+        text = text.replace(*edit)
+    return archspec.build(archspec.loads(text, "mobilenet_v2.yaml"))
+
+
+def test_torchvision_mobilenet_v2_module_transfers_and_verifies():
+    torchvision = pytest.importorskip("torchvision")
+    torch.manual_seed(0)
+    reference = torchvision.models.mobilenet_v2()  # no weights: seeded init
+    model = _mobilenet_v2()
+    assert transfer_weights(reference, model) is model
+
+
+@pytest.mark.parametrize("edit", [
+    (B3, B3 + ", skip: false"),  # the residual of b3 removed
+    (B5, B5 + ", skip: false, dw_skip: true"),  # b5's residual moved inside the block
+], ids=["removed", "moved"])
+def test_torchvision_mobilenet_v2_with_a_residual_elsewhere_is_refused(edit):
+    torchvision = pytest.importorskip("torchvision")
+    torch.manual_seed(0)
+    reference = torchvision.models.mobilenet_v2()
+    model = _mobilenet_v2(edit)
+    assert [v.shape for v in model.state_dict().values()] == [
+        v.shape for v in reference.state_dict().values()]  # the shapes cannot tell
+    with pytest.raises(WeightTransferError, match=r"max\|Δ\|/max\|ref\|") as info:
+        transfer_weights(reference, model)
+    assert info.value.ratio > 1e-3

@@ -9,7 +9,8 @@ hide new ones.
 Fixed since they were found (and now guarded by near misses): mid rounding to 0, dw_skip and
 ShuffleNet units with even kernels, an unknown block type in ``first:``, union-member noise and
 block tags equal to field names in error locations, defaults anchoring block errors, duplicate
-stage names located at the root.
+stage names located at the root, `true`/`2.0` accepted by integer literals (`stride`, `archspec`),
+an error in a `norm` block's `norm` field inside parallel branches located at the branch.
 """
 
 from __future__ import annotations
@@ -36,36 +37,9 @@ class KnownBug:
     near_miss: Callable[[Any, list[Diagnostic] | None, Any], bool] = lambda nm, d, s: False
 
 
-def _true_for_one(nm: Any, diagnostics: list[Diagnostic] | None, source: Any) -> bool:
-    return diagnostics is None and nm.key_path[-1] in ("stride", "archspec") \
-        and nm.what.endswith(": True")
-
-
-def _branch_norm_block(nm: Any, diagnostics: list[Diagnostic] | None, source: Any) -> bool:
-    return bool(diagnostics) and "branches" in nm.key_path and nm.key_path[-1] == "norm" \
-        and any(d.message.endswith("got a mapping") for d in diagnostics)
-
-
 BUGS: dict[str, KnownBug] = {b.id: b for b in [
     # KnownBug("id", "archspec/...: function", "what goes wrong", "archspec: 1\n...", "E1xx",
     #          ("key", "path"), crash=lambda exc: ..., near_miss=lambda nm, d, source: ...),
-    KnownBug(
-        "literal-accepts-true", "archspec/blocks/shuffle.py: ShuffleSpec.stride "
-        "(Literal[1, 2]); archspec/spec/models.py: NetworkSpec.archspec (Literal[1])",
-        "pydantic's Literal validation takes `true` for 1 even in strict mode, so "
-        "`stride: true` loads as stride 1 and `archspec: true` as format version 1",
-        "archspec: 1\nname: t\ninput: {channels: 8, size: 8}\n"
-        "stem:\n  - {block: shuffle, out: 8, stride: true}\n",
-        "E122", ("stem", 0, "stride"), near_miss=_true_for_one),
-    KnownBug(
-        "branch-norm-block", "archspec/spec/errors.py: _value_path (in pass 2 — branches and "
-        "first: — pydantic's location has no discriminator, but a segment equal to the "
-        "block's tag is still dropped)",
-        "an error in the `norm` field of a `norm` block inside parallel branches is reported "
-        "at the branch mapping as \"expected bn, ln or none or a mapping, got a mapping\"",
-        "archspec: 1\nname: t\ninput: {channels: 3, size: 8}\nstem:\n  - block: parallel\n"
-        "    branches:\n      - - {block: norm, norm: gn}\n",
-        "E122", ("stem", 0, "branches", 0, 0, "norm"), near_miss=_branch_norm_block),
 ]}
 
 

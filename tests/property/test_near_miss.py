@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import assume, event, given, note, settings
 
 import archspec
-from archspec.diagnostics import Diagnostic, SpecError
+from archspec.diagnostics import Diagnostic, Severity, SpecError
 from archspec.spec.source import parse_source
 from archspec.testing.strategies import NearMiss, near_misses
 
@@ -40,9 +40,15 @@ def _check(nm: NearMiss) -> None:
     want = source.key_span_of(nm.key_path) if nm.anchor == "key" else \
         source.span_of(nm.key_path)
     diagnostics = _diagnostics(text)
-    ok = diagnostics is not None and all(
+    if diagnostics is not None:  # an E149 note (later blocks not checked) reports no mistake
+        diagnostics = [d for d in diagnostics if d.severity == Severity.ERROR] or None
+    # the broken field is reported, and nothing before it: resolution carries on after a failed
+    # block (every mistake at once), so a replaced block whose own shape differs from the one it
+    # replaced may make a later block fail too, in its own right
+    ok = diagnostics is not None and any(
         d.code == nm.code and (d.span.line, d.span.col) == (want.line, want.col)
-        for d in diagnostics)
+        for d in diagnostics) and all(
+        (d.span.line, d.span.col) >= (want.line, want.col) for d in diagnostics)
     if not ok:
         bug = near_miss_bug(nm, diagnostics, source)
         if bug is not None:

@@ -58,6 +58,45 @@ def test_keep_shape_blocks_keep_the_shape(block: dict[str, Any]) -> None:
     assert archspec.resolve(load_generated(doc)).output_shape == (6, 5, 7)
 
 
+# The width policies of a host document: shrinking, growing, with and without rounding.
+WIDTH_POLICIES = [{"mult": 0.5, "divisor": 1}, {"mult": 1.5, "divisor": 1},
+                  {"mult": 0.75, "divisor": 2}, {"mult": 1.25, "divisor": 8}]
+
+
+def _in_host(block: dict[str, Any], width: dict[str, Any]) -> dict[str, Any]:
+    return {"archspec": 1, "name": "host", "input": {"channels": 12, "size": [5, 7]},
+            "width": width, "stem": [block]}
+
+
+@settings(max_examples=examples(cheap=True))
+@given(block=S.blocks((12, 5, 7), keep_shape=True))
+def test_keep_shape_blocks_keep_the_shape_under_any_width_policy(block: dict[str, Any]) -> None:
+    """A drawn block is valid in any host: no width policy reaches a `groups`, `dim_head` or
+    shuffle `split` drawn for the written widths (the metamorphic suite once drew an E141)."""
+    for width in WIDTH_POLICIES:
+        net = archspec.resolve(load_generated(_in_host(block, width)))
+        assert net.output_shape == (12, 5, 7), width
+
+
+def test_grouped_conv_in_a_drawn_branch_survives_a_width_multiplier() -> None:
+    """Regression: blocks(keep_shape=True) drew a parallel `add` whose branch began with a
+    *scaled* grouped conv, `{block: conv, out: 2, groups: 2}`; under the host's `width: {mult:
+    0.5, divisor: 1}` its output became 1 channel and the conv failed with E141. The search is
+    derandomized, so it finds the same block on every run and machine."""
+    def grouped_conv_in_a_branch(block: dict[str, Any]) -> bool:
+        inner = [child for branch in block.get("branches", []) for child in branch[:-1]]
+        return bool(inner) and all(child["block"] == "conv" for child in inner) and any(
+            child.get("groups", 1) > 1 for child in inner)
+
+    block = find(S.blocks((12, 5, 7), keep_shape=True), grouped_conv_in_a_branch,
+                 settings=settings(max_examples=3000, phases=[Phase.generate], database=None,
+                                   derandomize=True, suppress_health_check=list(HealthCheck)))
+    for width in WIDTH_POLICIES:  # outside a test: no `note`, so no load_generated
+        net = archspec.resolve(archspec.loads(archspec.dump(_in_host(block, width))))
+        assert net.output_shape == (12, 5, 7), (width, block)
+    assert all(b.get("scaling") == "fixed" for b in _blocks_of(block) if "out" in b), block
+
+
 def _blocks_of(doc: Any) -> list[dict[str, Any]]:
     out = []
     if isinstance(doc, dict):

@@ -166,9 +166,11 @@ def test_github_annotations(report: LintReport) -> None:
 
 
 def test_github_escapes_properties_and_data() -> None:
+    """Percent-encoding per the runner's rules; a line break in a message is the spec's text
+    (a key, a name) and is shown escaped, so one diagnostic stays one line (decision 0010)."""
     d = error("E120", "50% of keys: bad\nreally", Span("a,b:c.yaml", 1, 2), fix="x")
     assert annotation(d) == ("::error file=a%2Cb%3Ac.yaml,line=1,col=2,title=E120::50%25 of keys: "
-                             "bad%0Areally%0Afix: x")
+                             "bad\\nreally%0Afix: x")
 
 
 # ------------------------------------------------------------------------------------ text

@@ -1,11 +1,12 @@
-"""The engine: registry, selection, suppressions, targets and configuration, order, speed."""
+"""The engine: registry, selection, suppressions, targets and configuration, order.
+
+How fast the rules run is measured in benchmarks/rule_time.py, never asserted here."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -16,12 +17,10 @@ from archspec.rules import registry
 from archspec.rules.base import Rule
 from archspec.rules.codes import known_codes
 from archspec.rules.config import find_config
-from archspec.rules.context import LintContext
 from archspec.rules.engine import (
     UnknownSelector,
     lint_document,
     lint_resolved,
-    run_rules,
     select_codes,
 )
 from archspec.rules.registry import RULES, register
@@ -241,19 +240,4 @@ def test_repository_config_is_valid() -> None:
 def test_lint_does_not_import_torch() -> None:
     code = ("import sys, archspec; archspec.lint('specs/emo.yaml', target='npu-int8'); "
             "import archspec.rules.docs; assert 'torch' not in sys.modules, 'torch imported'")
-    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
-
-
-def test_rule_time_on_emo_is_well_under_a_tenth_of_a_second() -> None:
-    doc = archspec.load(SPECS / "emo.yaml")
-    nets = [archspec.resolve(doc, v) for v in doc.variants]
-    target = load_target("default")
-    codes = select_codes(target)
-    best = float("inf")
-    for _ in range(3):
-        graphs = [archspec.trace(net) for net in nets]  # fresh graphs: nothing cached
-        start = time.perf_counter()
-        for net, graph in zip(nets, graphs, strict=True):
-            run_rules(LintContext(net, graph, target), codes)
-        best = min(best, time.perf_counter() - start)
-    assert best < 0.1, f"rule time {best:.3f} s for {len(nets)} variants"
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)

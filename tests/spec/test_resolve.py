@@ -199,18 +199,16 @@ def test_noqa_travels_into_the_resolved_block() -> None:
          stem:
            - {block: mmb, out: 8, exp: 2, stride: 2, skip: true}
          """, ("E144", 5, 51)),
-        # the map collapses: 16 → 8 → 4 → 2 → 1 → 0 at the fifth 2×2 pool (the stage's `out`
-        # does not apply to pools)
+        # the map collapses: 16 → 8 → 4 → 2 → 1 → 0 at the fifth 2×2 pool
         ("""\
          archspec: 1
          name: t
          input: {size: 16}
          stages:
            - name: s1
-             out: 8
              depth: 6
              block: {block: pool, kind: max, k: 2}
-         """, ("E143", 8, 40)),
+         """, ("E143", 7, 40)),
         # an odd channel count into a shuffle unit
         ("""\
          archspec: 1

@@ -13,10 +13,12 @@ Each input runs in a worker process: ``archspec.loads`` → ``archspec.analyze``
 written to a file. A ``SpecError`` (exit 2) is the expected way to refuse; any other exception
 (exit 3 on the command line) is a finding, and so is an input that runs longer than
 ``--timeout`` seconds (the worker is killed and replaced), raises the worker's peak RSS above
-``--max-rss`` MB, or kills the worker. Each finding is reduced (lines, then bytes, while the
-same signature reproduces) and saved as ``tests/fuzz_corpus/<sha256 prefix>.yaml``, where
-``tests/hostile/test_fuzz_corpus.py`` replays it; the first few inputs of each signature are
-saved. Prints inputs, inputs/s and findings; writes ``benchmarks/results/fuzz.json``.
+``--max-rss`` MB, or kills the worker; a stage over ``--stage-cpu`` seconds of CPU is a slow
+finding. The first few inputs of each signature are saved as
+``tests/fuzz_corpus/<sha256 prefix>.yaml`` (a crash first reduced: lines, then bytes, while the
+same signature reproduces), where ``tests/hostile/test_fuzz_corpus.py`` replays them; slow ones
+go to ``tests/fuzz_corpus/slow/``, which ``benchmarks/hardening.py`` times. Prints inputs,
+inputs/s and findings; writes ``benchmarks/results/fuzz.json``.
 
     python benchmarks/fuzz.py [--minutes 5] [--seed 0] [--timeout 20] [--max-rss 500]
     python benchmarks/fuzz.py --replay tests/fuzz_corpus/ab12….yaml   # exit 0 = no finding
@@ -458,9 +460,12 @@ def reduce(data: bytes, sig: str, runner: Runner, budget: int = 150) -> bytes:
     return data
 
 
-def save(data: bytes) -> Path:
-    CORPUS.mkdir(parents=True, exist_ok=True)
-    path = CORPUS / f"{hashlib.sha256(data).hexdigest()[:16]}.yaml"
+def save(data: bytes, slow: bool = False) -> Path:
+    """A crash, hang or memory finding goes to the corpus the tests replay; a slow one (a stage
+    over the CPU bound, answered correctly) to ``slow/``, which benchmarks/hardening.py times."""
+    folder = CORPUS / "slow" if slow else CORPUS
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{hashlib.sha256(data).hexdigest()[:16]}.yaml"
     path.write_bytes(data)
     return path
 
@@ -515,7 +520,7 @@ def fuzz(args: argparse.Namespace) -> int:
             entry["count"] += 1
             if len(entry["saved"]) < args.keep:
                 small = reduce(data, sig, runner) if outcome in ("crash", "died") else data
-                path = save(small)
+                path = save(small, slow=outcome == "slow")
                 entry["saved"].append(str(path.relative_to(ROOT)))
                 print(f"FINDING {outcome}: {sig} -> {path.relative_to(ROOT)} "
                       f"({len(small)} bytes)", flush=True)

@@ -18,7 +18,8 @@ from ``tests/hostile/generators.py``: a 300 KB one-line flow sequence of ``yes``
 unknown keys (text and JSON output; the issue's size: at 1 MiB they pass the YAML node limit,
 E108, and are refused before any work), 5,000 stages, a 15,000-block explicit stem, 30,000 variants,
 10 variants × 4,990 blocks, a deep ``parallel`` template, an attention block after the widest
-block allowed; (c) ``lint`` of every shipped spec (each tree's own ``specs/*.yaml``). The
+block allowed; (c) ``lint`` of every shipped spec (each tree's own ``specs/*.yaml``); (d) ``lint``
+of each input the fuzzer found slow (``tests/fuzz_corpus/slow/``). The
 table checks issue 8's target for inputs ≤ 1 MiB: ≤ 5 s of process CPU and ≤ 500 MB peak RSS.
 
     python benchmarks/hardening.py [--before /work/baseline] [--after .] [--repeats 5]
@@ -75,6 +76,9 @@ CASES = (
     Case("lint-deep-parallel", ("lint", "{input}"), G.deep_parallel_template),
     Case("lint-wide-then-attention", ("lint", "{input}"), G.wide_then_attention),
     Case("lint-specs", ("lint", "{specs}")),
+    # inputs the fuzzer found slow (benchmarks/fuzz.py saves them there): timed, not replayed
+    *(Case(f"lint-fuzz-slow-{p.stem[:8]}", ("lint", "{input}"), p.read_text)
+      for p in sorted((ROOT / "tests" / "fuzz_corpus" / "slow").glob("*.yaml"))),
 )
 
 

@@ -358,24 +358,41 @@ def _branches(ctx: LintContext, top: str, nodes: list[int]) -> int:
     a branch of its own).
     """
     g = ctx.graph.graph
-    inside = set(nodes)
+    position = {n: i for i, n in enumerate(nodes)}  # ``nodes`` is in topological order
     best = 1
     for node in nodes:
         op = ctx.op(node)
         if op.kind not in (OpKind.CONCAT, OpKind.ADD, OpKind.MUL) or len(op.in_shapes) < 2:
             continue
         inputs = [_producer(ctx, u) for u, _ in g.in_edges(node)]
-        inputs = [u for u in inputs if u in inside and ctx.kernels.kernel_of.get(u) is not None]
-        ancestors: set[int] = set()
-        for u in inputs:
-            stack = list(g.predecessors(u))
-            while stack:
-                a = stack.pop()
-                if a in inside and a not in ancestors:
-                    ancestors.add(a)
-                    stack.extend(g.predecessors(a))
-        best = max(best, sum(1 for u in inputs if u not in ancestors))
+        inputs = [u for u in inputs
+                  if u in position and ctx.kernels.kernel_of.get(u) is not None]
+        if inputs:
+            targets, last = set(inputs), max(position[u] for u in inputs)
+            best = max(best, sum(1 for u in inputs
+                                 if not _reaches(g, u, targets, last, position)))
     return best
+
+
+def _reaches(g: Any, start: int, targets: set[int], last: int,
+             position: dict[int, int]) -> bool:
+    """Whether a path inside the block leads from ``start`` to another of ``targets``.
+
+    Searched forward and only up to ``last``, the last target's position (``position`` is
+    topological), so a merge costs the part of the span between its inputs that ``start``
+    reaches, not the whole block: a parallel ``add`` of n branches, traced as a chain of n - 1
+    adds, stays linear (the backward search it replaces was quadratic there).
+    """
+    seen = {start}
+    stack = [start]
+    while stack:
+        for s in g.successors(stack.pop()):
+            if s in targets and s != start:
+                return True
+            if s not in seen and position.get(s, last + 1) <= last:
+                seen.add(s)
+                stack.append(s)
+    return False
 
 
 def block_fragments(ctx: LintContext, launch: float) -> dict[str, BlockFragments]:

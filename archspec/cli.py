@@ -452,7 +452,7 @@ def _print_list(rows: list[dict[str, Any]], stream: IO[str]) -> None:
 def cmd_rule(args: argparse.Namespace) -> int:
     from archspec.rules.docs import rule_page
     from archspec.rules.registry import RULES, by_name
-    from archspec.spec.reference import ERROR_CODES
+    from archspec.spec.reference import ERROR_CODES, NOTE_CODES
 
     if args.list or args.code is None:
         with _output(EXIT_OK):
@@ -467,9 +467,10 @@ def cmd_rule(args: argparse.Namespace) -> int:
         return EXIT_OK
     if code in ERROR_CODES:
         where, title, description = ERROR_CODES[code]
+        kind = (f"A note ({where}; info: it explains the errors beside it and never sets the "
+                "exit code)" if code in NOTE_CODES else f"A spec error ({where}; exit code 2)")
         with _output(EXIT_OK):
-            sys.stdout.write(f"# {code}: {title}\n\nA spec error ({where}; exit code 2).\n\n"
-                             f"{description}\n")
+            sys.stdout.write(f"# {code}: {title}\n\n{kind}.\n\n{description}\n")
         return EXIT_OK
     import difflib
 

@@ -339,3 +339,13 @@ def test_tutorial_divisor_16_changes_24_and_40() -> None:
     outs = {b.origin.stage: b.out_ch for b in net.blocks if b.origin.stage}
     assert outs == {"s1": 32, "s2": 48, "s3": 64}
     assert "24 becomes 32" in (ROOT / "docs" / "tutorial.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("code", "kind"), [("E149", "A note"), ("E152", "A note"),
+                                            ("E150", "A spec error")])
+def test_rule_page_says_whether_a_code_is_a_note_or_an_error(
+        code: str, kind: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from archspec.cli import main
+
+    assert main(["rule", code]) == 0
+    assert capsys.readouterr().out.splitlines()[2].startswith(kind)

@@ -22,7 +22,8 @@ block allowed; (c) ``lint`` of every shipped spec (each tree's own ``specs/*.yam
 of each input the fuzzer found slow (``tests/fuzz_corpus/slow/``). The
 table checks issue 8's target for inputs ≤ 1 MiB: ≤ 5 s of process CPU and ≤ 500 MB peak RSS.
 
-    python benchmarks/hardening.py [--before /work/baseline] [--after .] [--repeats 5]
+    git worktree add ../before 0078751      # a pristine tree: the code before issue 8
+    python benchmarks/hardening.py --before ../before [--after .] [--repeats 5]
                                    [--timeout 60] [--only profile-5000-blocks,lint-specs]
 """
 
@@ -195,8 +196,9 @@ def report(args: argparse.Namespace, sides: dict[str, Path], cases: list[Case],
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--before", type=Path, default=Path("/work/baseline"),
-                        help="the tree to compare against (its root, holding archspec/)")
+    parser.add_argument("--before", type=Path, required=True,
+                        help="the tree to compare against (its root, holding archspec/), e.g. a "
+                             "`git worktree add ../before 0078751` of the code before issue 8")
     parser.add_argument("--after", type=Path, default=ROOT)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--timeout", type=float, default=60.0,

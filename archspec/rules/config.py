@@ -310,15 +310,19 @@ class _Scanner:
                     starts = [*starts, starts[-1]]
                 self.mark(table, starts)
             else:
-                parts, starts = self.key()
-                path = (*table, *parts)
-                self.i = text.index("=", self.i) + 1
-                self.skip()
-                self.mark(path, starts, self.i)
-                self.value(path)
+                self.entry(table)
             self.skip()
             if self.i < len(text) and text[self.i] == "#":
                 self.skip_comment()
+
+    def entry(self, table: tuple[str | int, ...]) -> None:
+        """``key = value`` inside ``table`` (a table header's or an inline table's path)."""
+        parts, starts = self.key()
+        path = (*table, *parts)
+        self.i = self.text.index("=", self.i) + 1
+        self.skip()
+        self.mark(path, starts, self.i)
+        self.value(path)
 
     def skip(self, *, newlines: bool = False) -> None:
         text = self.text
@@ -412,12 +416,7 @@ class _Scanner:
                 if text[self.i] == "}":
                     self.i += 1
                     return
-                parts, starts = self.key()
-                inner = (*path, *parts)
-                self.i = text.index("=", self.i) + 1
-                self.skip()
-                self.mark(inner, starts, self.i)
-                self.value(inner)
+                self.entry(path)
                 self.skip()
                 if text[self.i] == ",":
                     self.i += 1

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from archspec.blocks import FAMILIES
-from archspec.diagnostics import Diagnostic, SpecError, error, show_text, show_value
+from archspec.diagnostics import Diagnostic, SpecError, dedupe, error, show_text, show_value
 from archspec.spec.errors import translate
 from archspec.spec.limits import check_total, check_variant_count
 from archspec.spec.located import Located, Path, graft, overlay
@@ -129,20 +129,20 @@ def _place(path: Path, data: Any) -> tuple[str, list[str]]:
     if not path:
         return "the top level", list(TOP_LEVEL_KEYS)
     if path == ("input",):
-        return "`input`", _field_names(InputSpec)
+        return "`input`", field_names(InputSpec)
     if path == ("width",):
-        return "`width`", _field_names(WidthSpec)
+        return "`width`", field_names(WidthSpec)
     if path == ("defaults",):
         return "`defaults`", list(FAMILIES)
     if len(path) == 2 and path[0] == "defaults" and last in FAMILIES:
-        return f"`defaults.{last}`", [n for n in _field_names(FAMILIES[last].model) if n != "block"]
+        return f"`defaults.{last}`", [n for n in field_names(FAMILIES[last].model) if n != "block"]
     if len(path) == 2 and path[0] == "stages" and isinstance(last, int):
         return "a stage", list(_stage_keys())
     if isinstance(node, dict) and isinstance(node.get("block"), str) and node["block"] in FAMILIES:
-        return f"a `{node['block']}` block", _field_names(FAMILIES[node["block"]].model)
+        return f"a `{node['block']}` block", field_names(FAMILIES[node["block"]].model)
     if last in NORM_KEYS:
-        return "a norm", _field_names(NormSpec)
-    return "a block", sorted({n for fam in FAMILIES.values() for n in _field_names(fam.model)})
+        return "a norm", field_names(NormSpec)
+    return "a block", sorted({n for fam in FAMILIES.values() for n in field_names(fam.model)})
 
 
 def misplaced_key(path: Path, data: Any, name: str) -> tuple[str, str] | None:
@@ -163,10 +163,10 @@ def misplaced_note(name: str, here: str) -> tuple[str, str] | None:
 
     owners = [label for label, keys in (
         ("the top level", TOP_LEVEL_KEYS), ("a stage", _stage_keys()),
-        ("`input`", _field_names(InputSpec)), ("`width`", _field_names(WidthSpec)),
-        ("a norm", _field_names(NormSpec))) if name in keys and label != here]
+        ("`input`", field_names(InputSpec)), ("`width`", field_names(WidthSpec)),
+        ("a norm", field_names(NormSpec))) if name in keys and label != here]
     families = sorted(tag for tag, fam in FAMILIES.items()
-                      if name in _field_names(fam.model) and f"a `{tag}` block" != here)
+                      if name in field_names(fam.model) and f"a `{tag}` block" != here)
     if families and name != "block":
         owners.append(f"a block ({', '.join(families)})")
     if not owners:
@@ -194,10 +194,11 @@ def misplaced_note(name: str, here: str) -> tuple[str, str] | None:
 def _stage_keys() -> tuple[str, ...]:
     from archspec.spec.models import _stage_model
 
-    return tuple(_field_names(_stage_model()))
+    return tuple(field_names(_stage_model()))
 
 
-def _field_names(model: type) -> list[str]:
+def field_names(model: type) -> list[str]:
+    """The keys a model takes, as written in YAML (aliases where a field has one)."""
     return [info.alias or name for name, info in model.model_fields.items()]  # type: ignore[attr-defined]
 
 
@@ -323,16 +324,12 @@ def check(source: Source) -> tuple[Document | None, list[Diagnostic]]:
     problems = [*_duplicate_stage_names(spec, source), *_ignored_stage_fields(base, source, None)]
     failed: set[str | None] = {None} if problems else set()
     variants: dict[str, Located] = {}
-    seen = {(d.code, d.span, d.message) for d in problems}
     for name in spec.variants:
         override = Located.at(source.data["variants"][name], ("variants", name))
         merged, merge_problems = merge_variant(base, override, source, name)
         found = merge_problems or _validate_variant(merged, source, name) or \
             _ignored_stage_fields(merged, source, name)
-        for d in found:
-            if (d.code, d.span, d.message) not in seen:
-                seen.add((d.code, d.span, d.message))
-                problems.append(d)
+        problems.extend(found)
         if found:
             failed.add(name)
         else:  # a merged document that failed is never resolved
@@ -345,7 +342,7 @@ def check(source: Source) -> tuple[Document | None, list[Diagnostic]]:
         problems.append(error("E131", f"default_variant `{spec.default_variant}` is not defined",
                               source.span_of(("default_variant",)),
                               expected=", ".join(spec.variants) or "a `variants:` entry"))
-    return Document(source, spec, variants, failed=frozenset(failed)), problems
+    return Document(source, spec, variants, failed=frozenset(failed)), dedupe(problems)
 
 
 def _validate_variant(merged: Located, source: Source, variant: str) -> list[Diagnostic]:

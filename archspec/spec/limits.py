@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from archspec.blocks.base import MAX_WIDTH  # noqa: F401  (re-exported: one list of limits)
-from archspec.diagnostics import MAX_DIAGNOSTICS, Diagnostic, error  # noqa: F401
+from archspec.diagnostics import Diagnostic, error
 from archspec.spec.source import Source
 
 #: Blocks of one network, every nested ``parallel`` child counted.

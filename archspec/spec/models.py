@@ -14,8 +14,8 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import ConfigDict, Field, create_model, model_validator
 
 from archspec.blocks import FAMILIES
-from archspec.blocks.base import EXACT_INT, BlockModel, PosInt, SpecModel
-from archspec.spec.limits import MAX_WIDTH, MIN_WIDTH_MULT
+from archspec.blocks.base import EXACT_INT, MAX_WIDTH, BlockModel, PosInt, SpecModel
+from archspec.spec.limits import MIN_WIDTH_MULT
 
 FORMAT_VERSION = 1
 MAX_DEPTH = 1000

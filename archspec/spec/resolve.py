@@ -32,7 +32,7 @@ from archspec.diagnostics import (
     show_text,
 )
 from archspec.graph.op import numel
-from archspec.spec.document import misplaced_note
+from archspec.spec.document import field_names, misplaced_note
 from archspec.spec.errors import translate
 from archspec.spec.limits import count_blocks
 from archspec.spec.located import Located, Path, overlay
@@ -104,13 +104,13 @@ def _stage_positions(net: Located, spec: Any) -> Iterator[Position]:
                           {(): net.source_path(here), ("out",): net.source_path((*here, "out"))},
                           net.source_path(here))
         first = net.sub((*here, "first")) if stage.first is not None else None
-        tpl_out = out if _has_out(template.data.get("block")) else None
+        tpl_out = out if has_out(template.data.get("block")) else None
         for j in range(stage.depth):
             path = f"stages.{stage.name}[{j}]"
             if j == 0 and first is not None:
                 replaces = first.data.get("block") not in (None, template.data.get("block"))
                 tag = first.data.get("block") if replaces else template.data.get("block")
-                stage_out = out if _has_out(tag) else None
+                stage_out = out if has_out(tag) else None
                 layers = [stage_out, first] if replaces else [template, stage_out, first]
                 yield Position("stages", stage.name, j, path, _compose(net, layers),
                                (*here, "first"), noqa)
@@ -118,8 +118,6 @@ def _stage_positions(net: Located, spec: Any) -> Iterator[Position]:
                 yield Position("stages", stage.name, j, path, _compose(net, [template, tpl_out]),
                                (*here, "block"), noqa)
 
-
-_has_out = has_out  # whether the stage's ``out`` applies to a block of this type
 
 
 class _Resolver:
@@ -148,7 +146,7 @@ class _Resolver:
         try:
             return family.model.model_validate(raw.data)
         except ValidationError as exc:
-            allowed = [info.alias or name for name, info in family.model.model_fields.items()]
+            allowed = field_names(family.model)
             self.diagnostics.extend(
                 translate(exc, raw, self.source, prefix=(path,), variant=self.variant,
                           allowed=lambda p, d: allowed if not p else [], tagged=False,
@@ -368,12 +366,12 @@ def _resolve(document: Document, variant: str | None, num_classes: int | None,
             rate = spec.drop_path * stage_i / (stage_total - 1) if stage_total > 1 else 0.0
             stage_i += 1
         valid = r.validate(pos.block, pos.path)
+        anchor = r.source.span_of(net.source_path(pos.anchor))
         block = None if valid is None else r.block(
             pos.block, section=pos.section, stage=pos.stage, index=pos.index, path=pos.path,
-            anchor_span=r.source.span_of(net.source_path(pos.anchor)), in_shape=shape,
+            anchor_span=anchor, in_shape=shape,
             drop_path=rate, is_classifier=i == classifier, stage_noqa=pos.noqa, spec=valid)
         if block is None:  # carry on with the shape its own fields fix, if they do
-            anchor = r.source.span_of(net.source_path(pos.anchor))
             after = r.shape_of(pos.block, valid, in_shape=shape, is_classifier=i == classifier)
             if after is None:
                 if i + 1 < len(positions):
@@ -412,7 +410,7 @@ def _check_sizes(net: ResolvedNet) -> None:
     from archspec.graph.trace import trace
 
     graph = trace(net)
-    blocks = {b.path: b for b in _all_blocks(net.blocks)}
+    blocks = {b.path: b for b in net.walk()}
 
     def where(path: str) -> Any:
         block = blocks.get(path)
@@ -438,8 +436,3 @@ def _check_sizes(net: ResolvedNet) -> None:
     if problems:
         raise SpecError(problems)
 
-
-def _all_blocks(blocks: tuple[ResolvedBlock, ...]) -> Iterator[ResolvedBlock]:
-    for b in blocks:
-        yield b
-        yield from _all_blocks(b.children())

@@ -120,7 +120,10 @@ def show_text(text: str) -> str:
 
 def show_figure(x: float) -> str:
     """A number inside a formula or a measurement: a whole number as is (a width: 16, 134),
-    anything else to 4 significant digits (22.4, 0.3333, 8e-300)."""
+    anything else to 4 significant digits (22.4, 0.3333, 8e-300); an integer too large for a
+    float abbreviated as :func:`show_number` does."""
+    if isinstance(x, int) and not -_BIG_INT < x < _BIG_INT:
+        return show_number(x)
     if float(x).is_integer() and abs(x) < 1e15:
         return show_number(int(x))
     return f"{x:.4g}"

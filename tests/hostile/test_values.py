@@ -168,3 +168,7 @@ def test_yaml_1_2_directive_is_accepted(prologue: str) -> None:
 
 def test_a_percent_line_inside_a_document_is_not_a_directive() -> None:
     assert parse_source('a: "x\n%YAML 1.1"\n', "t.yaml").data == {"a": "x %YAML 1.1"}
+
+
+def test_a_figure_too_large_for_a_float_is_abbreviated_not_an_overflow() -> None:
+    assert show_figure(16**5000 - 1) == "0xfff…f (5,000 hex digits)"

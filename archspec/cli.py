@@ -173,14 +173,13 @@ def lint_file(path: str, args: argparse.Namespace) -> FileReport:
     except SpecError as exc:
         report.diagnostics.extend(exc.diagnostics)
         return report
-    report.diagnostics.extend(cap(problems))
-    if document is None:
+    if document is None or (args.variant in document.variants
+                            and args.variant not in document.resolvable):
+        report.diagnostics.extend(cap(problems))  # (a variant that failed pass 1: no more)
         return report
-    if args.variant in document.variants and args.variant not in document.resolvable:
-        return report  # the variant failed pass 1: its errors are above
     variants: list[str | None] = [args.variant] if args.variant else document.resolvable
     nets, errors = resolve_variants(document, variants)
-    report.diagnostics.extend(errors)
+    report.diagnostics.extend(cap([*problems, *errors]))  # the file's limit, every variant's
     for net in nets:
         totals = trace(net).totals()
         report.variants.append(VariantSummary(net.variant, totals.params, totals.macs))

@@ -302,7 +302,8 @@ def cmd_build(args: argparse.Namespace) -> int:
             except SpecError as exc:
                 raise _blame_input(exc, document, args) from None
     fmt = Path(args.output).suffix if args.output is not None else None
-    memory.check(memory.estimate(trace(net), batch=batch, fmt=fmt), budget, net=net,
+    graph = trace(net)
+    memory.check(memory.estimate(graph, batch=batch, fmt=fmt), budget, net=net,
                  action="build" + (f" -o {args.output}" if args.output else ""),
                  override=f"--max-memory SIZE (or ${memory.ENV_VAR}); --max-memory none "
                           "turns the check off")
@@ -316,7 +317,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     with torch.no_grad():
         out = model(example)
     params = sum(p.numel() for p in model.parameters())
-    analysed = trace(net).totals().params
+    analysed = graph.totals().params
     shapes = [tuple(t.shape) for t in (out if isinstance(out, list | tuple) else [out])]
     print(f"{escape(document.file)}  {net.label}")  # a file name is the user's text
     print(f"  parameters    {params:,}" + (" (as analysed)" if params == analysed else ""))

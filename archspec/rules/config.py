@@ -42,6 +42,7 @@ from archspec.diagnostics import (
     show_text,
     show_value,
 )
+from archspec.rules.targets import is_target_path
 from archspec.spec.source import Source
 
 TABLE = ("tool", "archspec")
@@ -159,7 +160,7 @@ def read_config(path: Path) -> Config | None:
         raise SpecError([replace(d, code="E174", block=None) for d in problems]) from None
     _check_names(model, source)
     target = model.target
-    if target is not None and _is_path(target):
+    if target is not None and is_target_path(target):
         target = str((path.parent / target).resolve())
     return Config(path=path, select=tuple(model.select) if model.select is not None else None,
                   ignore=tuple(model.ignore), target=target, rules=dict(model.rules),
@@ -180,7 +181,7 @@ def _check_names(model: ConfigTable, source: Source) -> None:
                     key_path=(*TABLE, key, i),
                     expected="ALL, a code (G1), a prefix (G, S1) or a rule name"))
     names = list_targets()
-    if model.target is not None and not _is_path(model.target) and names \
+    if model.target is not None and not is_target_path(model.target) and names \
             and model.target not in names:
         problems.append(error(
             "E170", f"`tool.archspec.target`: no target named `{show_text(model.target)}`",
@@ -189,10 +190,6 @@ def _check_names(model: ConfigTable, source: Source) -> None:
             fix=_did_you_mean(model.target, names) or "give the path of a target file"))
     if problems:
         raise SpecError(problems)
-
-
-def _is_path(target: str) -> bool:
-    return "/" in target or os.sep in target or target.endswith((".yaml", ".yml"))
 
 
 def _e174(message: str, span: Span, **kw: Any) -> SpecError:

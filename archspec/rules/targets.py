@@ -142,13 +142,18 @@ def list_targets() -> list[str]:
     return sorted(p.stem for p in DATA_DIR.glob("*.yaml"))
 
 
+def is_target_path(text: str) -> bool:
+    """Whether ``--target``/``target =`` names a file (a path or a .yaml name), not a shipped
+    target."""
+    return "/" in text or os.sep in text or text.endswith((".yaml", ".yml"))
+
+
 def load_target(name_or_path: str | os.PathLike[str] | None = None) -> Target:
     """A shipped target by name, or a target file by path; raises a located SpecError."""
     if name_or_path is None:
         name_or_path = DEFAULT_TARGET
     text = os.fspath(name_or_path)
-    looks_like_path = "/" in text or os.sep in text or text.endswith((".yaml", ".yml"))
-    if looks_like_path:
+    if is_target_path(text):
         path = Path(text)
         name = path.stem
     else:

@@ -169,7 +169,7 @@ def read_config(path: Path) -> Config | None:
 
 def _check_names(model: ConfigTable, source: Source) -> None:
     """E173 for each selector that selects nothing, E170 for an unknown target name."""
-    from archspec.rules.targets import _did_you_mean, list_targets, unknown_selector
+    from archspec.rules.targets import list_targets, suggestion, unknown_selector
 
     problems: list[Diagnostic] = []
     for key in ("select", "ignore"):
@@ -187,7 +187,7 @@ def _check_names(model: ConfigTable, source: Source) -> None:
             "E170", f"`tool.archspec.target`: no target named `{show_text(model.target)}`",
             source.span_of((*TABLE, "target")), key_path=(*TABLE, "target"),
             expected=", ".join(names),
-            fix=_did_you_mean(model.target, names) or "give the path of a target file"))
+            fix=suggestion(model.target, names) or "give the path of a target file"))
     if problems:
         raise SpecError(problems)
 

@@ -141,7 +141,7 @@ def translate(
             path = (*path, "block")  # point at the tag the user wrote, not the whole mapping
         if kind == "union_tag_not_found":  # a block mapping without `block:`
             key = ((*path, "block"), "missing")
-            grouped.setdefault(key, []).append(err)
+            grouped.setdefault(key, []).append(dict(err))
             continue
         if kind == "missing" or not exists:
             key = (path, "missing")
@@ -151,7 +151,7 @@ def translate(
             key = (path, "extra")
         else:
             key = (path, "value")
-        grouped.setdefault(key, []).append(err)
+        grouped.setdefault(key, []).append(dict(err))
     _drop_union_noise(grouped)
     out = []
     written: list[tuple[Path, str | None]] = []  # per diagnostic: document path, block path

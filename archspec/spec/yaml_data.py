@@ -12,7 +12,12 @@ import math
 import re
 from typing import Any
 
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import (  # type: ignore[import-untyped, unused-ignore]
+    MappingNode,
+    Node,
+    ScalarNode,
+    SequenceNode,
+)
 
 from archspec.diagnostics import Diagnostic, Span, SpecError, dedupe, error, show_text
 from archspec.spec.yaml_nodes import (
@@ -144,7 +149,7 @@ class Converter:
             return None
         if node.tag not in ALLOWED_TAGS:
             self.bad_tag(node, path)
-            return node.value
+            return str(node.value)
         if node.tag == PLAIN_TAG:
             if node.value == "":
                 self.diagnostics.append(error(
@@ -157,7 +162,7 @@ class Converter:
                     span, key_path=(*path, node.value),
                     expected="an unambiguous string key",
                     fix=f"quote the key: `\"{node.value}\":`"))
-        return node.value
+        return str(node.value)
 
     def plain(self, text: str, span: Span, path: KeyPath) -> Any:
         """Type a plain scalar by the YAML 1.2 core schema (E110/E111 for what we refuse)."""

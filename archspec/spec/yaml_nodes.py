@@ -13,9 +13,14 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from yaml.resolver import BaseResolver
+import yaml  # type: ignore[import-untyped, unused-ignore]
+from yaml.nodes import (  # type: ignore[import-untyped, unused-ignore]
+    MappingNode,
+    Node,
+    ScalarNode,
+    SequenceNode,
+)
+from yaml.resolver import BaseResolver  # type: ignore[import-untyped, unused-ignore]
 
 from archspec.diagnostics import Diagnostic, Span, SpecError, error
 
@@ -46,7 +51,7 @@ _SEQ_TAG = BaseResolver.DEFAULT_SEQUENCE_TAG
 ALLOWED_TAGS = frozenset({PLAIN_TAG, _STR_TAG, _MAP_TAG, _SEQ_TAG})
 
 
-class _PlainMarkingResolver(BaseResolver):
+class _PlainMarkingResolver(BaseResolver):  # type: ignore[misc]
     """Resolve nothing: tag untagged plain scalars ``PLAIN_TAG`` and leave typing to us.
 
     Quoted and block scalars get the default ``str`` tag, collections their default tags, so any
@@ -56,14 +61,14 @@ class _PlainMarkingResolver(BaseResolver):
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:
         if kind is ScalarNode and implicit[0]:
             return PLAIN_TAG
-        return super().resolve(kind, value, implicit)
+        return str(super().resolve(kind, value, implicit))
 
 
 class _PyLoader(
-    yaml.reader.Reader,
-    yaml.scanner.Scanner,
-    yaml.parser.Parser,
-    yaml.composer.Composer,
+    yaml.reader.Reader,  # type: ignore[misc]
+    yaml.scanner.Scanner,  # type: ignore[misc]
+    yaml.parser.Parser,  # type: ignore[misc]
+    yaml.composer.Composer,  # type: ignore[misc]
     _PlainMarkingResolver,
 ):
     """Pure-Python composer, used only where PyYAML was built without libyaml."""
@@ -77,13 +82,13 @@ class _PyLoader(
 
 
 try:
-    from yaml.cyaml import CParser as _CParser
+    from yaml.cyaml import CParser as _CParser  # type: ignore[import-untyped, unused-ignore]
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     _CParser = None
 
 if _CParser is not None:
 
-    class _CLoader(_CParser, _PlainMarkingResolver):  # type: ignore[misc, valid-type]
+    class _CLoader(_CParser, _PlainMarkingResolver):  # type: ignore[misc]
         """libyaml composer (fast path); it calls our ``resolve`` for every node."""
 
         def __init__(self, stream: str) -> None:

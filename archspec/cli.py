@@ -450,9 +450,9 @@ def _print_list(rows: list[dict[str, Any]], stream: IO[str]) -> None:
 
 
 def cmd_rule(args: argparse.Namespace) -> int:
+    from archspec.codes import CODES
     from archspec.rules.docs import rule_page
     from archspec.rules.registry import RULES, by_name
-    from archspec.spec.reference import ERROR_CODES, NOTE_CODES
 
     if args.list or args.code is None:
         with _output(EXIT_OK):
@@ -465,24 +465,24 @@ def cmd_rule(args: argparse.Namespace) -> int:
         with _output(EXIT_OK):
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return EXIT_OK
-    if code in ERROR_CODES:
-        where, title, description = ERROR_CODES[code]
-        kind = (f"A note ({where}; info: it explains the errors beside it and never sets the "
-                "exit code)" if code in NOTE_CODES else f"A spec error ({where}; exit code 2)")
+    if code in CODES:
+        entry = CODES[code]
+        kind = (f"A note ({entry.stage}; info: it explains the errors beside it and never sets "
+                "the exit code)" if entry.note else f"A spec error ({entry.stage}; exit code 2)")
         with _output(EXIT_OK):
-            sys.stdout.write(f"# {code}: {title}\n\n{kind}.\n\n{description}\n")
+            sys.stdout.write(f"# {code}: {entry.title}\n\n{kind}.\n\n{entry.meaning}\n")
         return EXIT_OK
-    import difflib
+    from archspec.diagnostics import did_you_mean
 
-    near = difflib.get_close_matches(code, [*RULES, *ERROR_CODES], n=1, cutoff=0.5)
-    hint = f"; did you mean {near[0]}?" if near else ""
+    near = did_you_mean(code, [*RULES, *CODES])
+    hint = f"; did you mean {near}?" if near else ""
     raise UsageError(f"no rule or error code {args.code!r}{hint} (see `archspec rule --list`)")
 
 
 def _print_rules(stream: IO[str]) -> None:
+    from archspec.codes import CODES
     from archspec.report.text import Page
     from archspec.rules.registry import RULES, sorted_codes
-    from archspec.spec.reference import ERROR_CODES
 
     page = Page()
     page.add(("Rules", "bold"))
@@ -492,7 +492,7 @@ def _print_rules(stream: IO[str]) -> None:
     page.blank()
     page.add(("Spec errors (exit 2)", "bold"))
     page.table(("code", "raised by", "what"),
-               ((code, where, title) for code, (where, title, _) in ERROR_CODES.items()),
+               ((c.code, c.stage, c.title) for c in CODES.values()),
                indent="  ")
     page.write(stream)
 

@@ -7,10 +7,13 @@ location is always a 1-based ``file:line:col`` as editors, SARIF and GitHub expe
 
 from __future__ import annotations
 
+import difflib
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+from archspec.codes import lookup
 
 
 class Severity(enum.StrEnum):
@@ -118,6 +121,21 @@ def show_text(text: str) -> str:
     return text if len(text) <= MAX_SHOWN_CHARS else f"{text[:MAX_SHOWN_CHARS - 1]}…"
 
 
+#: How alike a misspelt word and a candidate must be (difflib's ratio, 2·matches / total length)
+#: for a "did you mean": 0.6, difflib's own default, catches one slip in a short word (`cnv` →
+#: `conv`, `G01` → `G1`) and never offers an unrelated word.
+SUGGESTION_CUTOFF = 0.6
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+    """The candidate nearest to the misspelt ``word``, or None when none is close enough
+    (:data:`SUGGESTION_CUTOFF`). The word itself is never suggested. Every "did you mean" in
+    archspec comes from here; the caller words the suggestion."""
+    near = difflib.get_close_matches(word, [c for c in candidates if c != word], n=1,
+                                     cutoff=SUGGESTION_CUTOFF)
+    return near[0] if near else None
+
+
 def show_figure(x: float) -> str:
     """A number inside a formula or a measurement: a whole number as is (a width: 16, 134),
     anything else to 4 significant digits (22.4, 0.3333, 8e-300); an integer too large for a
@@ -160,11 +178,11 @@ def cap(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     for d in rest:
         counts[d.code] = counts.get(d.code, 0) + 1
     by_code = ", ".join(f"{code} ×{n:,}" for code, n in sorted(counts.items()))
-    return [*shown, Diagnostic(
-        "E152", Severity.INFO, f"… and {len(rest):,} more problems not shown ({by_code}): archspec "
-        f"reports the first {MAX_DIAGNOSTICS} of a file", rest[0].span, variant=rest[0].variant,
-        fix="fix the problems above (often one repeated mistake) and run again",
-        data={"omitted": len(rest), "by_code": counts})]
+    note = error("E152", f"… and {len(rest):,} more problems not shown ({by_code}): archspec "
+                 f"reports the first {MAX_DIAGNOSTICS} of a file", rest[0].span,
+                 variant=rest[0].variant,
+                 fix="fix the problems above (often one repeated mistake) and run again")
+    return [*shown, replace(note, data={"omitted": len(rest), "by_code": counts})]
 
 
 class SpecError(Exception):
@@ -209,10 +227,12 @@ def error(
     variant: str | None = None,
     block: str | None = None,
 ) -> Diagnostic:
-    """Shorthand for an error-severity spec diagnostic."""
+    """A spec diagnostic with a code of the registry (:mod:`archspec.codes`): error severity, or
+    info for a note code. An unregistered code raises KeyError, so no code reaches a user
+    undocumented (decision 0018)."""
     return Diagnostic(
         code=code,
-        severity=Severity.ERROR,
+        severity=Severity.INFO if lookup(code).note else Severity.ERROR,
         message=message,
         span=span,
         key_path=key_path,
@@ -223,16 +243,25 @@ def error(
     )
 
 
-def dedupe(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
-    """Each (code, place, message) once, in the order found."""
-    seen: set[tuple[str, Span, str]] = set()
-    unique = []
+def _groups(diagnostics: Iterable[Diagnostic], key: Callable[[Diagnostic], Hashable]
+            ) -> list[list[Diagnostic]]:
+    """The diagnostics that share ``key``, group by group, in the order first found."""
+    groups: dict[Hashable, list[Diagnostic]] = {}
     for d in diagnostics:
-        key = (d.code, d.span, d.message)
-        if key not in seen:
-            seen.add(key)
-            unique.append(d)
-    return unique
+        groups.setdefault(key(d), []).append(d)
+    return list(groups.values())
+
+
+def _same_report(d: Diagnostic) -> Hashable:
+    return (d.code, d.span, d.message)
+
+
+def dedupe(diagnostics: Iterable[Diagnostic],
+           key: Callable[[Diagnostic], Hashable] = _same_report) -> list[Diagnostic]:
+    """The first diagnostic of each ``key`` (default: the same code, place and message), in
+    the order found. The one deduplication of archspec: :func:`merge_repeats` and
+    :func:`merge_variants` group by it too."""
+    return [same[0] for same in _groups(diagnostics, key)]
 
 
 def _own_message(d: Diagnostic) -> str:
@@ -249,12 +278,12 @@ def merge_repeats(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     same YAML line; they become one, naming every block (``data["blocks"]``). Findings merge when
     their messages agree; spec errors (E codes) by place alone, since their figures change from
     block to block (the first block's input width differs) while the mistake is one."""
-    groups: dict[tuple[object, ...], list[Diagnostic]] = {}
-    for d in diagnostics:
+    def place(d: Diagnostic) -> Hashable:
         what = (d.key_path,) if d.code.startswith("E") else (_own_message(d), d.fix, d.expected)
-        groups.setdefault((d.code, d.severity, d.span, d.variant, *what), []).append(d)
+        return (d.code, d.severity, d.span, d.variant, *what)
+
     out = []
-    for same in groups.values():
+    for same in _groups(diagnostics, place):
         first = same[0]
         blocks = list(dict.fromkeys(d.block for d in same if d.block))
         if len(blocks) < 2:
@@ -270,12 +299,11 @@ def merge_variants(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     """One diagnostic per mistake: an error that several variants report alike (a mistake in
     the base network, which they all inherit) is reported once, without a variant, naming the
     variants in ``data["variants"]``."""
-    groups: dict[tuple[object, ...], list[Diagnostic]] = {}
-    for d in diagnostics:
-        key = (d.code, d.severity, d.span, d.message, d.fix, d.expected, d.key_path, d.block)
-        groups.setdefault(key, []).append(d)
+    def mistake(d: Diagnostic) -> Hashable:
+        return (d.code, d.severity, d.span, d.message, d.fix, d.expected, d.key_path, d.block)
+
     out = []
-    for same in groups.values():
+    for same in _groups(diagnostics, mistake):
         first = same[0]
         names = list(dict.fromkeys(str(d.variant) for d in same if d.variant is not None))
         if len(names) < 2:

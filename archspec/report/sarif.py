@@ -40,10 +40,10 @@ def rule_descriptors(codes: set[str]) -> list[dict[str, Any]]:
     }
     spec_codes = sorted(c for c in codes if c not in descriptors)
     if spec_codes:
-        from archspec.spec.reference import ERROR_CODES
+        from archspec.codes import CODES
 
         for code in spec_codes:
-            title = ERROR_CODES.get(code, ("", "spec error", ""))[1]
+            title = CODES[code].title if code in CODES else "spec error"
             descriptors[code] = {
                 "id": code,
                 "name": "spec-error",

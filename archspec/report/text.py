@@ -170,9 +170,9 @@ def _summary(page: Page, report: LintReport) -> None:
 
 def _title(code: str) -> str:
     """What a spec-error code means, for the per-code table."""
-    from archspec.spec.reference import ERROR_CODES
+    from archspec.codes import CODES
 
-    return ERROR_CODES[code][1] if code in ERROR_CODES else ""
+    return CODES[code].title if code in CODES else ""
 
 
 def _verdict(report: LintReport) -> Segment:

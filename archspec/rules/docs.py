@@ -21,10 +21,10 @@ from archspec.rules.registry import RULES, by_name, sorted_codes
 def _rule(code_or_name: str) -> Any:
     cls = RULES.get(code_or_name) or by_name().get(code_or_name)
     if cls is None:
-        import difflib
+        from archspec.diagnostics import did_you_mean
 
-        near = difflib.get_close_matches(code_or_name, [*RULES, *by_name()], n=1)
-        hint = f"; did you mean {near[0]}?" if near else ""
+        near = did_you_mean(code_or_name, [*RULES, *by_name()])
+        hint = f"; did you mean {near}?" if near else ""
         raise KeyError(f"no rule {code_or_name!r}{hint}")
     return cls
 

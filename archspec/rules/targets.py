@@ -20,7 +20,14 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from archspec.blocks.base import ActName
-from archspec.diagnostics import UNKNOWN_SPAN, Diagnostic, SpecError, error, show_text
+from archspec.diagnostics import (
+    UNKNOWN_SPAN,
+    Diagnostic,
+    SpecError,
+    did_you_mean,
+    error,
+    show_text,
+)
 
 if TYPE_CHECKING:
     from archspec.rules.base import RuleOptions
@@ -105,7 +112,7 @@ class Target:
                     if source is not None else f"{where}: `rules.{show_text(key)}`: unknown rule",
                     source.key_span_of(at) if source is not None else UNKNOWN_SPAN,
                     key_path=at, expected="a rule code such as G1, S101, H101",
-                    fix=_did_you_mean(key, list(RULES)) or "see `archspec rule --list`"))
+                    fix=suggestion(key, list(RULES)) or "see `archspec rule --list`"))
                 continue
             merged = {**self.options(cls.code).model_dump(exclude_unset=True), **values}
             try:
@@ -164,7 +171,7 @@ def load_target(name_or_path: str | os.PathLike[str] | None = None) -> Target:
                 return Target()
             raise SpecError([error(
                 "E170", f"no target named `{show_text(text)}`", expected=", ".join(list_targets()),
-                fix=_did_you_mean(text, list_targets()) or "pass the path of a target file")])
+                fix=suggestion(text, list_targets()) or "pass the path of a target file")])
     from archspec.spec.source import read_source
 
     return parse_target(read_source(path, what="target file"), name)
@@ -190,7 +197,7 @@ def parse_target(source: Source, name: str) -> Target:
             problems.append(error(
                 "E171", f"`rules.{key}`: unknown rule", source.key_span_of(("rules", key)),
                 expected="a rule code such as G1, S101, H101",
-                fix=_did_you_mean(key, list(RULES)) or "see `archspec rule --list`"))
+                fix=suggestion(key, list(RULES)) or "see `archspec rule --list`"))
             continue
         try:
             rules[cls.code] = cls.Options.model_validate(values)
@@ -221,11 +228,10 @@ def _target_keys(path: tuple[Any, ...], data: Any) -> list[str]:
     return []
 
 
-def _did_you_mean(word: str, choices: list[str]) -> str | None:
-    import difflib
-
-    near = difflib.get_close_matches(word, choices, n=1)
-    return f"did you mean `{near[0]}`?" if near else None
+def suggestion(word: str, choices: list[str]) -> str | None:
+    """``did you mean `x`?`` for a misspelt target, key or selector, or None."""
+    near = did_you_mean(word, choices)
+    return f"did you mean `{near}`?" if near else None
 
 
 # ------------------------------------------------------------------------------ selection
@@ -250,7 +256,7 @@ def unknown_selector(selector: str) -> str | None:
         return None
     if any(matches(selector, code) for code in RULES):
         return None
-    near = _did_you_mean(selector, [*RULES, *by_name()])
+    near = suggestion(selector, [*RULES, *by_name()])
     return f"`{show_text(selector)}` selects no rule" + (f" ({near})" if near else "")
 
 

@@ -14,7 +14,15 @@ from typing import Any
 from pydantic import ValidationError
 
 from archspec.blocks import FAMILIES
-from archspec.diagnostics import Diagnostic, SpecError, dedupe, error, show_text, show_value
+from archspec.diagnostics import (
+    Diagnostic,
+    SpecError,
+    dedupe,
+    did_you_mean,
+    error,
+    show_text,
+    show_value,
+)
 from archspec.spec.errors import translate
 from archspec.spec.limits import check_total, check_variant_count
 from archspec.spec.located import Located, Path, graft, overlay
@@ -93,12 +101,10 @@ class Document:
 
 
 def unknown_variant(doc: Document, variant: str) -> Diagnostic:
-    import difflib
-
-    near = difflib.get_close_matches(variant, doc.variants, n=1)
+    near = did_you_mean(variant, doc.variants)
     return error("E131", f"no variant {variant!r} in {doc.file}", doc.source.span_of(("variants",)),
                  expected=", ".join(doc.variants) or "no variants are defined",
-                 fix=f"did you mean `{near[0]}`?" if near else "run `archspec list FILE`")
+                 fix=f"did you mean `{near}`?" if near else "run `archspec list FILE`")
 
 
 def _without_variants(data: dict[str, Any]) -> dict[str, Any]:
@@ -223,9 +229,7 @@ def merge_variant(base: Located, override: Located, source: Source,
     merged = base
     for key in data:
         if key not in VARIANT_KEYS:
-            import difflib
-
-            near = difflib.get_close_matches(str(key), VARIANT_KEYS, n=1)
+            near = did_you_mean(str(key), VARIANT_KEYS)
             elsewhere = misplaced_note(str(key), "a variant")  # `archspec`, or a block's key
             problems.append(error(
                 "E120", f"`variants.{variant}`: unknown key `{show_text(str(key))}`"
@@ -233,7 +237,7 @@ def merge_variant(base: Located, override: Located, source: Source,
                 source.key_span_of((*override.root, key)), variant=variant,
                 expected=", ".join(VARIANT_KEYS),
                 fix=elsewhere[1] if elsewhere else (
-                    f"did you mean `{near[0]}`?" if near else None)))
+                    f"did you mean `{near}`?" if near else None)))
     plain = {k: v for k, v in data.items() if k in VARIANT_KEYS and k != "stages"}
     if plain:
         top = Located({k: v for k, v in plain.items()},
@@ -256,14 +260,12 @@ def merge_variant(base: Located, override: Located, source: Source,
                              merged.root)
         for name, change in stages.items():
             if name not in names:
-                import difflib
-
-                near = difflib.get_close_matches(str(name), [n for n in names if n], n=1)
+                near = did_you_mean(str(name), [n for n in names if n])
                 problems.append(error(
                     "E130", f"`variants.{variant}.stages`: no stage named `{name}` in the base",
                     source.key_span_of((*override.root, "stages", name)), variant=variant,
                     expected=", ".join(n for n in names if n) or "no stages",
-                    fix=f"did you mean `{near[0]}`?" if near else None))
+                    fix=f"did you mean `{near}`?" if near else None))
                 continue
             index = index_of[name]
             if not isinstance(change, dict):
@@ -351,7 +353,7 @@ def _validate_variant(merged: Located, source: Source, variant: str) -> list[Dia
     conflicts = _override_conflicts(merged, source, variant)
     stages = {d.key_path[:2] for d in conflicts}
     return [*conflicts, *(d for d in _validate(merged, source, variant)
-                          if not (d.code == "E122" and d.key_path in stages))]
+                          if not (d.code == "E127" and d.key_path in stages))]
 
 
 def _override_conflicts(net: Located, source: Source, variant: str) -> list[Diagnostic]:
@@ -365,14 +367,14 @@ def _override_conflicts(net: Located, source: Source, variant: str) -> list[Diag
         name, at = stage.get("name"), f"`variants.{variant}.stages.{stage.get('name')}"
         if "blocks" in mine and set(keys) - mine:
             problems.append(error(
-                "E122", f"{at}.blocks`: stage `{name}` is a template stage; an override merges "
+                "E127", f"{at}.blocks`: stage `{name}` is a template stage; an override merges "
                 f"into it and cannot remove its {', '.join(f'`{k}`' for k in keys)}",
                 source.key_span_of(net.source_path(("stages", i, "blocks"))), variant=variant,
                 key_path=("stages", i, "blocks"),
                 fix="give the variant's `stages:` as a whole list to change a stage's kind"))
         elif "blocks" not in mine:
             problems.extend(error(
-                "E122", f"{at}.{k}`: stage `{name}` lists its blocks, so a template's `{k}` "
+                "E127", f"{at}.{k}`: stage `{name}` lists its blocks, so a template's `{k}` "
                 "would not apply", source.key_span_of(net.source_path(("stages", i, k))),
                 variant=variant, key_path=("stages", i, k),
                 fix="override the stage's `blocks:` list instead (a list replaces the base's)")
@@ -397,7 +399,7 @@ def _ignored_stage_fields(net: Located, source: Source, variant: str | None) -> 
             "replaces the list)")
         if stage.get("blocks") is not None:
             problems.append(error(
-                "E122", f"{where} would be ignored: `out` sets the width of a template stage's "
+                "E129", f"{where} would be ignored: `out` sets the width of a template stage's "
                 "blocks, and this stage lists its blocks", span, variant=variant,
                 key_path=("stages", i, "out"),
                 expected="`out` only on a stage with `depth` and `block`",
@@ -406,14 +408,14 @@ def _ignored_stage_fields(net: Located, source: Source, variant: str | None) -> 
             continue
         template = stage["block"].get("block")
         first = (stage.get("first") or {}).get("block", template)
-        if not isinstance(first, str):  # `first: {block: [conv]}`: E122 when `first` composes
+        if not isinstance(first, str):  # `first: {block: [conv]}`: E124 when `first` composes
             continue
         tags = {first} | ({template} if stage["depth"] > 1 or first == template else set())
-        if not tags <= FAMILIES.keys():  # an unknown block type is its own error (E122)
+        if not tags <= FAMILIES.keys():  # an unknown block type is its own error (E124)
             continue
         if not any(has_out(tag) for tag in tags):
             problems.append(error(
-                "E122", f"{where} would be ignored: `{'`, `'.join(sorted(map(str, tags)))}` "
+                "E129", f"{where} would be ignored: `{'`, `'.join(sorted(map(str, tags)))}` "
                 "blocks have no output width", span, variant=variant,
                 key_path=("stages", i, "out"), expected="`out` on a stage of blocks that have it",
                 fix="remove `out`"))
@@ -428,7 +430,7 @@ def _duplicate_stage_names(spec: Any, source: Source) -> list[Diagnostic]:
         if stage.name in seen:
             first = source.span_of(("stages", seen[stage.name], "name"))
             problems.append(error(
-                "E122", f"`stages[{i}].name`: stage name `{stage.name}` is already used by "
+                "E128", f"`stages[{i}].name`: stage name `{stage.name}` is already used by "
                 f"stages[{seen[stage.name]}] (line {first.line})",
                 source.span_of(("stages", i, "name")), key_path=("stages", i, "name"),
                 fix="give every stage a unique name"))

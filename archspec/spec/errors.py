@@ -8,7 +8,6 @@ value into one, and adds "did you mean" from the fields valid at that place.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import replace
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from archspec.diagnostics import (
     MAX_DIAGNOSTICS,
     Diagnostic,
+    did_you_mean,
     error,
     format_key_path,
     show_number,
@@ -37,6 +37,13 @@ TYPE_NAMES = {
     "tuple_type": "a list", "finite_number": "a finite number",
     # lax models (rule options) name the parse that failed
     "int_parsing": "an integer", "float_parsing": "a number", "bool_parsing": "true or false",
+}
+#: pydantic's error type → the code of a value that has the right type but is not allowed
+#: (anything else with a type is E121, a wrong type).
+VALUE_CODES = {
+    "literal_error": "E122", "enum": "E122",  # not one of the allowed values
+    "too_short": "E126", "too_long": "E126",  # a list with the wrong number of items
+    "string_pattern_mismatch": "E125",  # a malformed name
 }
 RANGE_WORDS = {
     "greater_than": ">", "greater_than_equal": "≥", "less_than": "<", "less_than_equal": "≤",
@@ -134,7 +141,7 @@ def translate(
             path = (*path, "block")  # point at the tag the user wrote, not the whole mapping
         if kind == "union_tag_not_found":  # a block mapping without `block:`
             key = ((*path, "block"), "missing")
-            grouped.setdefault(key, []).append(err)
+            grouped.setdefault(key, []).append(dict(err))
             continue
         if kind == "missing" or not exists:
             key = (path, "missing")
@@ -144,7 +151,7 @@ def translate(
             key = (path, "extra")
         else:
             key = (path, "value")
-        grouped.setdefault(key, []).append(err)
+        grouped.setdefault(key, []).append(dict(err))
     _drop_union_noise(grouped)
     out = []
     written: list[tuple[Path, str | None]] = []  # per diagnostic: document path, block path
@@ -174,9 +181,8 @@ def translate(
             choices = allowed(path[:-1], located.data) if allowed and shown_at_all else []
             elsewhere = misplaced(path[:-1], located.data, name) if misplaced and shown_at_all \
                 else None
-            near = [n for n in difflib.get_close_matches(name, choices, n=2, cutoff=0.6)
-                    if n != name]  # the key itself is never a suggestion
-            fix = f"did you mean `{near[0]}`?" if near else (
+            near = did_you_mean(name, choices)
+            fix = f"did you mean `{near}`?" if near else (
                 f"valid keys here: {', '.join(sorted(choices))}" if choices else "remove it")
             note = ""
             if elsewhere:
@@ -256,19 +262,18 @@ def _value_error(errs: list[dict[str, Any]], shown: str, value: Any, span: Any,
     if kind == "union_tag_invalid":
         from archspec.blocks import FAMILIES
 
-        near = difflib.get_close_matches(value if isinstance(value, str) else "",
-                                         list(FAMILIES), n=1, cutoff=0.5)
-        return error("E122", f"`{shown}`: unknown block type {show_value(value)}", span,
+        near = did_you_mean(value, FAMILIES) if isinstance(value, str) else None
+        return error("E124", f"`{shown}`: unknown block type {show_value(value)}", span,
                      key_path=key_path, variant=variant, expected=_tags_hint(),
-                     fix=f"did you mean `{near[0]}`?" if near else None)
+                     fix=f"did you mean `{near}`?" if near else None)
     if kind in RANGE_WORDS:
         limit = next(iter(first["ctx"].values()))
         return error("E122", f"`{shown}`: {show_value(value)} is out of range", span,
                      key_path=key_path, variant=variant,
                      expected=f"a value {RANGE_WORDS[kind]} {_bound(limit)}")
-    if kind in ("value_error", "assertion_error"):
+    if kind in ("value_error", "assertion_error"):  # a model's rule between its fields
         msg = str(first["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
-        return error("E122", f"`{shown}`: {msg}", span, key_path=key_path, variant=variant)
+        return error("E127", f"`{shown}`: {msg}", span, key_path=key_path, variant=variant)
     expectations = []
     for e in errs:
         if e["type"] == "literal_error":
@@ -284,14 +289,13 @@ def _value_error(errs: list[dict[str, Any]], shown: str, value: Any, span: Any,
         else:
             expectations.append(str(e["msg"]))
     expected = " or ".join(dict.fromkeys(expectations))
-    code = "E122" if kind in ("literal_error", "too_short", "too_long", "string_pattern_mismatch",
-                              "enum") else "E121"
+    code = VALUE_CODES.get(kind, "E121")
     fix = None
     if kind == "literal_error" and isinstance(value, str):
         options = [o.strip() for o in first["ctx"]["expected"].replace("'", "").replace(" or ", ",")
                    .split(",")]
-        near = difflib.get_close_matches(value, options, n=1, cutoff=0.5)
-        fix = f"did you mean `{near[0]}`?" if near else None
+        near = did_you_mean(value, options)
+        fix = f"did you mean `{near}`?" if near else None
     elif kind in ("int_type", "int_from_float") and isinstance(value, float):
         fix = "write a whole number"
     return error(code, f"`{shown}`: expected {expected}, {got}", span, key_path=key_path,

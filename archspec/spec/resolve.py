@@ -25,6 +25,7 @@ from archspec.diagnostics import (
     Severity,
     SpecError,
     dedupe,
+    did_you_mean,
     error,
     merge_repeats,
     merge_variants,
@@ -177,14 +178,12 @@ class _Resolver:
             for code, reason in raw.data.items():
                 span = self.source.key_span_of(raw.source_path((code,)))
                 if code not in known:
-                    import difflib
-
-                    near = difflib.get_close_matches(str(code), sorted(known), n=1)
+                    near = did_you_mean(str(code), sorted(known))
                     self.diagnostics.append(error(
                         "E160", f"noqa names unknown rule `{show_text(str(code))}`", span,
                         variant=self.variant,
                         expected="a rule code such as G1, S101, H101",
-                        fix=f"did you mean `{near[0]}`?" if near else "see `archspec rule --list`"))
+                        fix=f"did you mean `{near}`?" if near else "see `archspec rule --list`"))
                 elif not isinstance(reason, str) or not reason.strip():
                     self.diagnostics.append(error(
                         "E160", f"noqa `{code}` needs a reason", span, variant=self.variant,
@@ -211,7 +210,7 @@ class _Resolver:
             if not isinstance(child_raw.data.get("block"), str) or \
                     child_raw.data["block"] not in FAMILIES:
                 self.diagnostics.append(error(
-                    "E122", f"{path}: branch block needs a known `block:` type",
+                    "E124", f"{path}: branch block needs a known `block:` type",
                     self.span(raw, rel), variant=self.variant,
                     expected=", ".join(sorted(FAMILIES))))
                 return None
@@ -350,14 +349,12 @@ def _resolve(document: Document, variant: str | None, num_classes: int | None,
     for i, pos in enumerate(positions):
         tag = pos.block.data.get("block")
         if not isinstance(tag, str) or tag not in FAMILIES:  # only `first:` reaches here unchecked
-            import difflib
-
-            near = difflib.get_close_matches(str(tag), list(FAMILIES), n=1)
+            near = did_you_mean(str(tag), FAMILIES)
             r.diagnostics.append(error(
-                "E122", f"`{pos.path}`: unknown block type {tag!r}",
+                "E124", f"`{pos.path}`: unknown block type {tag!r}",
                 r.span(pos.block, ("block",)), variant=variant,
                 expected=", ".join(sorted(FAMILIES)),
-                fix=f"did you mean `{near[0]}`?" if near else None))
+                fix=f"did you mean `{near}`?" if near else None))
             if i + 1 < len(positions):
                 r.diagnostics.append(r.unchecked(pos.path, r.span(pos.block, ("block",))))
             break

@@ -1083,13 +1083,13 @@ def _stage_resolved(spec: GeneratedSpec, i: int) -> bool:
 def _break_top(g: _Gen, spec: GeneratedSpec) -> NearMiss | None:
     doc = copy.deepcopy(spec.document)
     choices: list[tuple[KeyPath, Any, str]] = [
-        (("name",), 7, "E121"), (("name",), "9lives", "E122"), (("name",), "a b", "E122"),
+        (("name",), 7, "E121"), (("name",), "9lives", "E125"), (("name",), "a b", "E125"),
         (("archspec",), 2, "E122"), (("archspec",), True, "E121"),
         (("archspec",), 1.0, "E121"), (("drop_path",), 1.0, "E122"),
         (("drop_path",), "0.1", "E121"),
         (("init",), "xavier", "E122"), (("input", "channels"), 0, "E122"),
-        (("input", "channels"), "3", "E121"), (("input", "size"), [8], "E122"),
-        (("input", "size"), [8, 8, 8], "E122"), (("input", "size"), 0, "E122"),
+        (("input", "channels"), "3", "E121"), (("input", "size"), [8], "E126"),
+        (("input", "size"), [8, 8, 8], "E126"), (("input", "size"), 0, "E122"),
         (("width", "mult"), 0.0, "E122"), (("width", "mult"), 17.0, "E122"),
         (("width", "divisor"), 0, "E122"), (("width", "mult"), "1", "E121"),
     ]
@@ -1137,7 +1137,7 @@ def _break_stage(g: _Gen, spec: GeneratedSpec) -> NearMiss | None:
     here: KeyPath = ("stages", i)
     if kind == "duplicate_name":
         stage["name"] = stages[g.int(0, i - 1)]["name"]
-        return _miss(doc, (*here, "name"), "E122", "duplicate stage name")
+        return _miss(doc, (*here, "name"), "E128", "duplicate stage name")
     if kind == "out_zero":
         stage["out"] = 0
         return _miss(doc, (*here, "out"), "E122", "stage out 0")
@@ -1149,7 +1149,7 @@ def _break_stage(g: _Gen, spec: GeneratedSpec) -> NearMiss | None:
         return _miss(doc, (*here, "dpeth"), "E120", "unknown stage key", "key")
     if kind == "name_pattern":
         stage["name"] = "2nd stage"
-        return _miss(doc, (*here, "name"), "E122", "stage name with a space")
+        return _miss(doc, (*here, "name"), "E125", "stage name with a space")
     if kind == "missing_name":
         del stage["name"]
         return _miss(doc, (*here, "name"), "E123", "stage without a name")
@@ -1163,9 +1163,9 @@ def _break_stage(g: _Gen, spec: GeneratedSpec) -> NearMiss | None:
         if overridden:
             return None  # a variant's `depth:` would complete the stage there
         del stage["depth"]
-        return _miss(doc, here, "E122", "template stage without depth")
+        return _miss(doc, here, "E127", "template stage without depth")
     stage["blocks"] = [{"block": "act", "act": "relu"}]
-    return _miss(doc, here, "E122", "stage with both blocks and a template")
+    return _miss(doc, here, "E127", "stage with both blocks and a template")
 
 
 def _break_block_type(g: _Gen, spec: GeneratedSpec) -> NearMiss | None:
@@ -1191,7 +1191,7 @@ def _break_block_type(g: _Gen, spec: GeneratedSpec) -> NearMiss | None:
         return _miss(doc, (*path, key, sub), code, f"{key}: {value!r}", anchor)
     if kind == "tag":
         block["block"] = g.pick(["convv", "mmbb", "Conv"])
-        return _miss(doc, (*path, "block"), "E122", "unknown block type")
+        return _miss(doc, (*path, "block"), "E124", "unknown block type")
     if kind == "unknown" or not keys:
         block["strid"] = 2
         return _miss(doc, (*path, "strid"), "E120", "unknown block key", "key")
@@ -1286,7 +1286,7 @@ def _break_resolved(g: _Gen, spec: GeneratedSpec) -> NearMiss | None:
         return _miss(doc, (*path, required), "E123", f"{block['block']} without {required}")
     elif kind == "exp_and_mid":
         new = {"block": "mmb", "out": 4, "exp": 2, "mid": 8}
-        return _miss(_replace(doc, path, new), path, "E122", "both exp and mid")
+        return _miss(_replace(doc, path, new), path, "E127", "both exp and mid")
     else:  # noqa
         block["noqa"] = {_BAD_CODE: "a reason"}
         return _miss(doc, (*path, "noqa", _BAD_CODE), "E160", "noqa of an unknown rule", "key")
@@ -1312,7 +1312,7 @@ def _break_first_or_child(g: _Gen, spec: GeneratedSpec) -> NearMiss | None:
     keys = [k for k in block if k != "block" and k in _TYPED_FIELDS]
     if path[-1] == "first" and g.coin():
         block["block"] = "convv"  # first naming an unknown family
-        return _miss(doc, (*path, "block"), "E122", "first: unknown block type")
+        return _miss(doc, (*path, "block"), "E124", "first: unknown block type")
     if not keys or g.coin():
         block["strid"] = 2
         return _miss(doc, (*path, "strid"), "E120", "unknown key", "key")

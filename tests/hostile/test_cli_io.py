@@ -268,7 +268,7 @@ def test_a_variant_name_has_a_pattern(capsys: pytest.CaptureFixture[str], tmp_pa
 
     [d] = json.loads(out)["diagnostics"]
     assert rc == 2
-    assert (d["code"], d["line"], d["col"]) == ("E122", 7, 3)  # the key itself
+    assert (d["code"], d["line"], d["col"]) == ("E125", 7, 3)  # the key itself
     assert NAME in d["expected"]
 
 

@@ -16,7 +16,8 @@ import pytest
 
 from archspec.cli import main
 from archspec.diagnostics import Span, SpecError
-from archspec.rules.config import ConfigTable, find_config, read_config, toml_source
+from archspec.rules.config import ConfigTable, find_config, read_config
+from archspec.rules.toml_positions import toml_source
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = """\

@@ -3,7 +3,7 @@
 Each pass reports all of its problems in one run: resolution carries on after a failed block with
 the output shape the block's own fields fix (or stops that network with an E149 note), an error the
 variants share is reported once naming them, and pass-1 errors in one variant no longer hide the
-resolution errors of the others. A stage's ``out`` that no block would read is an E122.
+resolution errors of the others. A stage's ``out`` that no block would read is an E129.
 The CLI side (exit codes, positions) is in tests/cli/bad_specs/EXPECTED.yaml.
 """
 
@@ -191,14 +191,14 @@ def _load_errors(text: str) -> list[tuple[str, int, int, str | None, str]]:
 
 def test_out_on_an_explicit_stage_is_an_error_in_the_base() -> None:
     found = _load_errors(EXPLICIT.format(out="out: 32\n    ", override="noqa: {}"))
-    assert [f[:4] for f in found] == [("E122", 6, 10, None)]
+    assert [f[:4] for f in found] == [("E129", 6, 10, None)]
     assert "`out: 32` would be ignored" in found[0][4]
 
 
 def test_out_on_an_explicit_stage_is_an_error_in_a_variant_override() -> None:
     # `variants: {wide: {stages: {s1: {out: 96}}}}` used to change nothing, lint clean
     found = _load_errors(EXPLICIT.format(out="", override="out: 96"))
-    assert [f[:4] for f in found] == [("E122", 9, 29, "wide")]
+    assert [f[:4] for f in found] == [("E129", 9, 29, "wide")]
     with pytest.raises(SpecError) as exc:
         loads(EXPLICIT.format(out="", override="out: 96"), "t.yaml")
     assert "`blocks:`" in (exc.value.diagnostics[0].fix or "")
@@ -212,7 +212,7 @@ def test_out_on_a_template_of_blocks_without_out_is_an_error() -> None:
         stages:
           - {name: s1, out: 8, depth: 2, block: {block: pool, k: 2}}
         """))
-    assert [f[:3] for f in found] == [("E122", 5, 21)]
+    assert [f[:3] for f in found] == [("E129", 5, 21)]
 
 
 def test_out_on_a_template_whose_first_block_uses_it_is_fine() -> None:
@@ -260,7 +260,7 @@ def test_family_shape_agrees_with_resolution_on_every_shipped_block(path: Path) 
 def test_a_template_key_in_an_override_of_an_explicit_stage_is_located_there(
         override: str, where: tuple[int, int], says: str) -> None:
     found = _load_errors(EXPLICIT.format(out="", override=override[1:-1]))
-    assert [(f[0], f[1], f[2], f[3]) for f in found] == [("E122", *where, "wide")]
+    assert [(f[0], f[1], f[2], f[3]) for f in found] == [("E127", *where, "wide")]
     assert says in found[0][4]
 
 
@@ -275,7 +275,7 @@ def test_blocks_in_an_override_of_a_template_stage_is_located_there() -> None:
           a: {}
           b: {stages: {s1: {blocks: [{block: conv, out: 8}]}}}
         """))
-    assert [f[:4] for f in found] == [("E122", 8, 21, "b")]
+    assert [f[:4] for f in found] == [("E127", 8, 21, "b")]
     assert "cannot remove" in found[0][4]
 
 
@@ -291,4 +291,4 @@ def test_stage_out_with_an_unknown_first_type_is_only_the_unknown_type() -> None
             depth: 1
             block: {block: conv}
             first: {block: convv, stride: 2}
-        """) == [("E122", 9, 20)]
+        """) == [("E124", 9, 20)]

@@ -17,7 +17,7 @@ import pytest
 import archspec
 from archspec.diagnostics import Diagnostic, SpecError
 from archspec.spec.document import loads
-from archspec.spec.source import MAX_NODES
+from archspec.spec.yaml_nodes import MAX_NODES
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAD = """\

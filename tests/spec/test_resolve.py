@@ -233,4 +233,4 @@ def test_all_problems_are_reported_at_once() -> None:
           - {block: conv, out: 8, k: 2.5}
           - {block: mbb, out: 8}
         """)
-    assert [c[0] for c in codes] == ["E120", "E121", "E122"]
+    assert [c[0] for c in codes] == ["E120", "E121", "E124"]

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from archspec.diagnostics import Span, SpecError
-from archspec.spec import source as source_module
+from archspec.spec import yaml_nodes
 from archspec.spec.source import MAX_BYTES, Source, parse_source, read_source
 
 MALFORMED = Path(__file__).parent / "malformed"
@@ -25,8 +25,8 @@ LOADERS = ["libyaml", "python"]
 def loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Run a test with the libyaml composer and again with PyYAML's pure-Python one."""
     if request.param == "python":
-        monkeypatch.setattr(source_module, "_LOADER", source_module._PyLoader)
-    elif source_module._CParser is None:
+        monkeypatch.setattr(yaml_nodes, "_LOADER", yaml_nodes._PyLoader)
+    elif yaml_nodes._CParser is None:
         pytest.skip("PyYAML built without libyaml")
     return request.param
 

@@ -30,10 +30,19 @@ def miss(doc: dict[str, Any], path: KeyPath, code: str, what: str,
     return NearMiss(doc, path, code, anchor, what)
 
 
-def _type_break(g: Gen, tag: str, key: str) -> tuple[Any, str]:
-    """A wrong-typed value for field ``key`` of a ``tag`` block and the code it must raise."""
+def _unknown_key_or_wrong_type(g: Gen, doc: dict[str, Any], path: KeyPath, tag: str,
+                               unknown: bool, what: str) -> NearMiss:
+    """An unknown key in the ``tag`` block at ``path`` (also when it writes no typed field), or a
+    wrong-typed value for one of its fields (the value and code derived from the model)."""
+    block = get(doc, path)
+    keys = _typed_keys(tag, block)
+    if unknown or not keys:
+        block["strid"] = 2
+        return miss(doc, (*path, "strid"), "E120", what, "key")
+    key = g.pick(keys)
     value, code = g.pick(FIELDS[tag][key].type_breaks)
-    return value, code
+    block[key] = value
+    return miss(doc, (*path, key), code, f"{key}: {value!r}")
 
 
 def _typed_keys(tag: str, block: Block) -> list[str]:
@@ -108,13 +117,7 @@ def break_block_type(g: Gen, spec: GeneratedSpec) -> NearMiss | None:
     if kind == "tag":
         block["block"] = g.pick(["convv", "mmbb", "Conv"])
         return miss(doc, (*path, "block"), "E122", "unknown block type")
-    if kind == "unknown" or not keys:
-        block["strid"] = 2
-        return miss(doc, (*path, "strid"), "E120", "unknown block key", "key")
-    key = g.pick(keys)
-    value, code = _type_break(g, tag, key)
-    block[key] = value
-    return miss(doc, (*path, key), code, f"{key}: {value!r}")
+    return _unknown_key_or_wrong_type(g, doc, path, tag, kind == "unknown", "unknown block key")
 
 
 def break_resolved(g: Gen, spec: GeneratedSpec) -> NearMiss | None:
@@ -164,14 +167,7 @@ def break_first_or_child(g: Gen, spec: GeneratedSpec) -> NearMiss | None:
     path = g.pick(paths)
     block = get(doc, path)
     tag = block.get("block") or get(doc, path[:-1])["block"]["block"]  # first: the template's
-    keys = _typed_keys(tag, block)
     if path[-1] == "first" and g.coin():
         block["block"] = "convv"  # first naming an unknown family
         return miss(doc, (*path, "block"), "E122", "first: unknown block type")
-    if not keys or g.coin():
-        block["strid"] = 2
-        return miss(doc, (*path, "strid"), "E120", "unknown key", "key")
-    key = g.pick(keys)
-    value, code = _type_break(g, tag, key)
-    block[key] = value
-    return miss(doc, (*path, key), code, f"{key}: {value!r}")
+    return _unknown_key_or_wrong_type(g, doc, path, tag, g.coin(), "unknown key")

@@ -82,7 +82,7 @@ class MissingGenerator(LookupError):
 
 
 def registry_tags() -> tuple[str, ...]:
-    """The block families archspec registers, in registration order."""
+    """The block families archspec registers, in registration order (the registry's keys)."""
     from archspec.blocks import FAMILIES
 
     return tuple(FAMILIES)

@@ -1,0 +1,2 @@
+"""One generator module per block family, named by the family's tag and found by it
+(:mod:`archspec.testing.strategies.registry`); each defines ``GENERATOR``."""

@@ -31,17 +31,16 @@ from archspec.blocks.base import (
     BlockModel,
     Family,
     Groups,
-    Norm,
     NormField,
     PosInt,
     ResolveContext,
     ResolvedBlock,
     Width,
-    conv_out,
-    make_divisible,
     register,
     resolve_norm,
 )
+from archspec.core.norm import Norm
+from archspec.core.shapes import conv_out, make_divisible
 from archspec.diagnostics import show_figure
 
 if TYPE_CHECKING:

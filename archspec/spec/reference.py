@@ -15,7 +15,7 @@ import sys
 from typing import Any
 
 from archspec.blocks import FAMILIES
-from archspec.blocks.base import DEFAULT_EPS, DEFAULT_MOMENTUM
+from archspec.core.norm import DEFAULT_EPS, DEFAULT_MOMENTUM
 
 #: code → (where it is raised, title, what it means and what to do)
 ERROR_CODES: dict[str, tuple[str, str, str]] = {

@@ -3,8 +3,9 @@
 A family lives in one file under ``archspec/blocks/`` and registers a :class:`Family`: the
 pydantic model users write (``block: <tag>``), a ``resolve`` that turns the validated model into a
 frozen, fully explicit resolved dataclass (every number decided, shapes known), and a ``trace``
-that emits primitive ops. Torch modules live in ``archspec/nn/<tag>.py`` and read only the
-resolved dataclass. Adding a family touches those two files and nothing central.
+that emits primitive ops (or, for a container, a ``trace_nested`` that traces its children
+through the callback it is given). Torch modules live in ``archspec/nn/<tag>.py`` and read only
+the resolved dataclass. Adding a family is its modules plus its tag in ``archspec.blocks.TAGS``.
 """
 
 from __future__ import annotations
@@ -245,7 +246,8 @@ class ResolveContext:
                exact: float | None = None, scaled: bool = False) -> None:
         if written != value or (exact is not None and exact != value):
             wrote = self.origin.by_variant
-            by = "value" if name in wrote else "width" if scaled and "width" in wrote else None
+            by: Literal["value", "width"] | None = (
+                "value" if name in wrote else "width" if scaled and "width" in wrote else None)
             self.roundings.append(Rounding(name, written, value, rule, self.origin.span_of(name),
                                            exact, by_variant=by))
 

@@ -158,6 +158,8 @@ def check_total(networks: list[tuple[str | None, Mapping[str, Any], Any]], sourc
             continue
         total += count
         if total > MAX_TOTAL_BLOCKS:
+            # only variants add up: one network alone stays within MAX_BLOCKS < MAX_TOTAL_BLOCKS
+            assert variant is not None
             problems.append(error(
                 "E150", f"variant `{variant}` takes the file past {MAX_TOTAL_BLOCKS:,} blocks in "
                 f"all ({total - count:,} in the variants before it, {count:,} in it): every "

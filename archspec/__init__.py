@@ -159,7 +159,7 @@ def resolve(document: Document, variant: str | None = None, *, num_classes: int 
 
 def trace(resolved: ResolvedNet) -> OpGraph:
     """The OpGraph of primitive ops with shapes, costs and provenance."""
-    from archspec.graph.trace import trace as _trace
+    from archspec.blocks.trace import trace as _trace
     from archspec.spec.resolved import ResolvedNet
 
     if not isinstance(resolved, ResolvedNet):

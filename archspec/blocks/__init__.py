@@ -1,16 +1,19 @@
-"""Block families. Importing this package registers every family in :data:`FAMILIES`."""
+"""Block families. :data:`TAGS` is the one registration every side reads.
 
-from archspec.blocks import (  # noqa: F401  (imported for registration)
-    act,
-    conv,
-    dropout,
-    linear,
-    mmb,
-    norm,
-    parallel,
-    pool,
-    shuffle,
-)
+A family is the tag users write (``block: <tag>``) and one module per side, each named by the tag:
+``archspec.blocks.<tag>`` (spec model, resolve, trace; it registers in :data:`FAMILIES`),
+``archspec.nn.<tag>`` (its torch module) and its generator under ``archspec.testing``. Adding a
+family is one line in :data:`TAGS`; importing this package imports every family module.
+"""
+
+from importlib import import_module
+
 from archspec.blocks.base import FAMILIES, Family, ResolvedBlock
 
-__all__ = ["FAMILIES", "Family", "ResolvedBlock"]
+#: Every block family, in the order the schema and the spec reference list them.
+TAGS = ("act", "conv", "dropout", "linear", "mmb", "norm", "parallel", "pool", "shuffle")
+
+for _tag in TAGS:
+    import_module(f"archspec.blocks.{_tag}")
+
+__all__ = ["FAMILIES", "TAGS", "Family", "ResolvedBlock"]

@@ -3,21 +3,22 @@
 A family lives in one file under ``archspec/blocks/`` and registers a :class:`Family`: the
 pydantic model users write (``block: <tag>``), a ``resolve`` that turns the validated model into a
 frozen, fully explicit resolved dataclass (every number decided, shapes known), and a ``trace``
-that emits primitive ops. Torch modules live in ``archspec/nn/<tag>.py`` and read only the
-resolved dataclass. Adding a family touches those two files and nothing central.
+that emits primitive ops (or, for a container, a ``trace_nested`` that traces its children
+through the callback it is given). Torch modules live in ``archspec/nn/<tag>.py`` and read only
+the resolved dataclass. Adding a family is its modules plus its tag in ``archspec.blocks.TAGS``.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from archspec.core.norm import DEFAULT_EPS, DEFAULT_MOMENTUM, NO_NORM, Norm
+from archspec.core.shapes import make_divisible
 from archspec.diagnostics import UNKNOWN_SPAN, Diagnostic, Span, show_figure
 
 if TYPE_CHECKING:
@@ -56,11 +57,6 @@ def _exact_int(value: Any) -> Any:
 #: a wrong type is E121 like every other integer field, and a wrong integer stays E122.
 EXACT_INT = BeforeValidator(_exact_int)
 
-#: PyTorch's own defaults, used when a spec writes a norm type without eps/momentum.
-DEFAULT_EPS: Mapping[str, float] = MappingProxyType({"bn": 1e-5, "ln": 1e-5, "none": 0.0})
-DEFAULT_MOMENTUM = 0.1
-
-
 class SpecModel(BaseModel):
     """Base for every model users write: unknown keys and loose types are errors."""
 
@@ -96,22 +92,6 @@ class BlockModel(SpecModel):
 
 
 # --------------------------------------------------------------------------- resolved forms
-
-
-@dataclass(frozen=True)
-class Norm:
-    """A resolved norm: type with its eps and momentum decided."""
-
-    type: str
-    eps: float = 0.0
-    momentum: float = DEFAULT_MOMENTUM
-
-    @property
-    def present(self) -> bool:
-        return self.type != "none"
-
-
-NO_NORM = Norm("none")
 
 
 def resolve_norm(value: NormType | NormSpec | None) -> Norm:
@@ -202,20 +182,6 @@ class ResolvedBlock:
 # --------------------------------------------------------------------------- resolution context
 
 
-def make_divisible(value: float, divisor: int = 8, min_value: int | None = None) -> int:
-    """Round ``value`` to a multiple of ``divisor`` exactly as torchvision's ``_make_divisible``.
-
-    Never goes down by more than 10 %: that is the rule MobileNetV2/V3 widths were built with, so
-    width-multiplied specs reproduce torchvision's channel counts bit for bit.
-    """
-    if min_value is None:
-        min_value = divisor
-    new_value = max(min_value, int(value + divisor / 2) // divisor * divisor)
-    if new_value < 0.9 * value:
-        new_value += divisor
-    return new_value
-
-
 @dataclass
 class ResolveContext:
     """What a family's ``resolve`` needs besides its own model: input shape, width policy, origin.
@@ -280,7 +246,8 @@ class ResolveContext:
                exact: float | None = None, scaled: bool = False) -> None:
         if written != value or (exact is not None and exact != value):
             wrote = self.origin.by_variant
-            by = "value" if name in wrote else "width" if scaled and "width" in wrote else None
+            by: Literal["value", "width"] | None = (
+                "value" if name in wrote else "width" if scaled and "width" in wrote else None)
             self.roundings.append(Rounding(name, written, value, rule, self.origin.span_of(name),
                                            exact, by_variant=by))
 
@@ -307,19 +274,10 @@ class ResolveContext:
         return hw
 
 
-def conv_out(size: int, k: int, stride: int, padding: int, dilation: int = 1,
-             ceil_mode: bool = False) -> int:
-    """Output length of a convolution or pooling window, as PyTorch computes it."""
-    span = size + 2 * padding - dilation * (k - 1) - 1
-    if ceil_mode:
-        out = math.ceil(span / stride) + 1
-        if (out - 1) * stride >= size + padding:  # PyTorch drops a last window starting in padding
-            out -= 1
-        return out
-    return span // stride + 1
-
-
 # --------------------------------------------------------------------------- registry
+
+#: How a container family traces one nested block: the tracer's own per-family dispatch.
+TraceChild = Callable[[ResolvedBlock, "GraphBuilder", "Tensor"], "Tensor"]
 
 
 @dataclass(frozen=True)
@@ -329,7 +287,8 @@ class Family:
     tag: str
     model: type[BlockModel]
     resolve: Callable[[Any, ResolveContext], ResolvedBlock | None]
-    trace: Callable[[Any, GraphBuilder, Tensor], Tensor]
+    #: Emits a leaf block's ops; None for a container family, which sets ``trace_nested``.
+    trace: Callable[[Any, GraphBuilder, Tensor], Tensor] | None
     resolved: type[ResolvedBlock]
     summary: str = ""
     #: The output shape a block's own fields fix, for resolution to carry on past a block that
@@ -337,6 +296,14 @@ class Family:
     #: on their own (family defaults filled in; a field that failed validation is absent) and the
     #: block's context; None when those fields do not determine the shape.
     shape: Callable[[Mapping[str, Any], ResolveContext], tuple[int, ...] | None] | None = None
+    #: A container family's tracer (parallel): it traces its children through the ``TraceChild``
+    #: callback the tracer gives it, as its ``resolve`` resolves them through
+    #: ``ResolveContext.resolve_child``, so families never import the tracer that dispatches them.
+    trace_nested: Callable[[Any, GraphBuilder, Tensor, TraceChild], Tensor] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.trace is None) == (self.trace_nested is None):
+            raise ValueError(f"block family {self.tag!r} needs one of trace and trace_nested")
 
 
 def same_shape(fields: Mapping[str, Any], ctx: ResolveContext) -> tuple[int, ...]:

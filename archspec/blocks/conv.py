@@ -13,16 +13,16 @@ from archspec.blocks.base import (
     BlockModel,
     Family,
     Groups,
-    Norm,
     NormField,
     PosInt,
     ResolveContext,
     ResolvedBlock,
     Width,
-    conv_out,
     register,
     resolve_norm,
 )
+from archspec.core.norm import Norm
+from archspec.core.shapes import conv_out
 
 if TYPE_CHECKING:
     from archspec.graph.builder import GraphBuilder, Tensor

@@ -20,7 +20,7 @@ Data flow (per image, C = in, M = mid, O = out)::
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -31,17 +31,16 @@ from archspec.blocks.base import (
     BlockModel,
     Family,
     Groups,
-    Norm,
     NormField,
     PosInt,
     ResolveContext,
     ResolvedBlock,
     Width,
-    conv_out,
-    make_divisible,
     register,
     resolve_norm,
 )
+from archspec.core.norm import Norm
+from archspec.core.shapes import conv_out, make_divisible
 from archspec.diagnostics import show_figure
 
 if TYPE_CHECKING:
@@ -157,8 +156,9 @@ class MMB(ResolvedBlock):
 def _mid(spec: MMBSpec, ctx: ResolveContext) -> int:
     if spec.mid is not None:
         return ctx.width("mid", spec.mid, spec.scaling)
-    raw = ctx.in_ch * (spec.exp or 0)
-    rounders = {"floor": (int, "floor(in·exp)"), "round": (round, "round(in·exp)"),
+    assert spec.exp is not None  # the model requires exactly one of exp and mid
+    raw = ctx.in_ch * spec.exp
+    rounders: dict[str, tuple[Callable[[float], int], str]] = {"floor": (int, "floor(in·exp)"), "round": (round, "round(in·exp)"),
                 "divisible": (make_divisible, "make_divisible(in·exp, 8)")}
     fn, rule = rounders[spec.mid_round]
     mid = int(fn(raw))
@@ -183,7 +183,8 @@ def resolve(spec: MMBSpec, ctx: ResolveContext) -> MMB | None:
     in_ch = ctx.in_ch
     out = ctx.width("out", spec.out, spec.scaling)
     mid = _mid(spec, ctx)
-    if mid < 1:
+    if mid < 1:  # only an expansion ratio rounds below 1: a written mid is at least 1
+        assert spec.exp is not None
         ctx.fail("E122", f"the expanded width rounds to {mid} ({in_ch}×{show_figure(spec.exp)})", "exp",
                  expected="exp · in ≥ 1", fix="raise `exp`, or give `mid`")
         return None
@@ -218,6 +219,7 @@ def resolve(spec: MMBSpec, ctx: ResolveContext) -> MMB | None:
                  f"{spec.stride}", "stride", fix="use f: dwconv for a downsampling block")
         ok = False
     padding = spec.dw_k // 2 * spec.dilation
+    out_hw: tuple[int, ...]
     if spec.f == "ffn":
         out_hw = hw
     else:

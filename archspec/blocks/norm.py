@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Literal
 from archspec.blocks.base import (
     BlockModel,
     Family,
-    Norm,
     NormField,
     ResolveContext,
     ResolvedBlock,
@@ -16,6 +15,7 @@ from archspec.blocks.base import (
     resolve_norm,
     same_shape,
 )
+from archspec.core.norm import Norm
 
 if TYPE_CHECKING:
     from archspec.graph.builder import GraphBuilder, Tensor

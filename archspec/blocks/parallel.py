@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from archspec.blocks.base import BlockModel, Family, ResolveContext, ResolvedBlock, register
+from archspec.blocks.base import (
+    BlockModel,
+    Family,
+    ResolveContext,
+    ResolvedBlock,
+    TraceChild,
+    register,
+)
 
 if TYPE_CHECKING:
     from archspec.graph.builder import GraphBuilder, Tensor
@@ -66,14 +73,13 @@ def resolve(spec: ParallelSpec, ctx: ResolveContext) -> Parallel | None:
                     branches=tuple(branches), merge=spec.merge)
 
 
-def trace(b: Parallel, g: GraphBuilder, x: Tensor) -> Tensor:
-    from archspec.graph.trace import trace_block
-
+def trace(b: Parallel, g: GraphBuilder, x: Tensor, trace_child: TraceChild) -> Tensor:
+    """Each branch's blocks traced in turn through ``trace_child``, then the merge."""
     outs = []
     for branch in b.branches:
         y = x
         for child in branch:
-            y = trace_block(child, g, y)
+            y = trace_child(child, g, y)
         outs.append(y)
     if b.merge == "add":
         y = outs[0]
@@ -83,4 +89,5 @@ def trace(b: Parallel, g: GraphBuilder, x: Tensor) -> Tensor:
     return g.concat(outs, "merge")
 
 
-FAMILY = register(Family("parallel", ParallelSpec, resolve, trace, Parallel, "parallel branches"))
+FAMILY = register(Family("parallel", ParallelSpec, resolve, None, Parallel, "parallel branches",
+                         trace_nested=trace))

@@ -15,9 +15,9 @@ from archspec.blocks.base import (
     PosInt,
     ResolveContext,
     ResolvedBlock,
-    conv_out,
     register,
 )
+from archspec.core.shapes import conv_out
 
 if TYPE_CHECKING:
     from archspec.graph.builder import GraphBuilder, Tensor

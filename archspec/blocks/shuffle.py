@@ -19,16 +19,16 @@ from archspec.blocks.base import (
     ActName,
     BlockModel,
     Family,
-    Norm,
     NormField,
     PosInt,
     ResolveContext,
     ResolvedBlock,
     Width,
-    conv_out,
     register,
     resolve_norm,
 )
+from archspec.core.norm import Norm
+from archspec.core.shapes import conv_out
 from archspec.diagnostics import show_figure
 
 if TYPE_CHECKING:

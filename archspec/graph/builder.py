@@ -11,13 +11,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from archspec.blocks.base import Norm, conv_out
+from archspec.core.norm import Norm
+from archspec.core.shapes import conv_out
 from archspec.diagnostics import UNKNOWN_SPAN, Span
 from archspec.graph.cost import cost_of
 from archspec.graph.op import Op, OpKind, numel
 
 if TYPE_CHECKING:
-    from archspec.blocks.base import ResolvedBlock
     from archspec.graph.opgraph import OpGraph
 
 
@@ -54,10 +54,10 @@ class GraphBuilder:
     # ------------------------------------------------------------------ plumbing
 
     @contextmanager
-    def scope(self, block: ResolvedBlock) -> Iterator[None]:
-        """Stamp every op emitted inside with ``block``'s path and YAML span."""
+    def scope(self, block: str, span: Span) -> Iterator[None]:
+        """Stamp every op emitted inside with a block's path and YAML span."""
         saved = (self._block, self._span)
-        self._block, self._span = block.path, block.origin.span
+        self._block, self._span = block, span
         try:
             yield
         finally:

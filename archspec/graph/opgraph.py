@@ -51,7 +51,8 @@ class OpGraph:
             yield op_of[node]
 
     def op(self, node: int) -> Op:
-        return self.graph.nodes[node]["op"]
+        op: Op = self.graph.nodes[node]["op"]
+        return op
 
     @property
     def output_shape(self) -> tuple[int, ...]:

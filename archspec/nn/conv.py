@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from torch import nn
 
-from archspec.blocks.base import Norm
 from archspec.blocks.conv import Conv
+from archspec.core.norm import Norm
 from archspec.nn.layers import make_act, make_norm, parts
 from archspec.nn.registry import register
 

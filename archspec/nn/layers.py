@@ -11,7 +11,7 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
-from archspec.blocks.base import Norm
+from archspec.core.norm import Norm
 
 
 class LayerNorm2d(nn.Module):

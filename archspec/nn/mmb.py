@@ -28,8 +28,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from archspec.blocks.base import Norm
 from archspec.blocks.mmb import MMB
+from archspec.core.norm import Norm
 from archspec.nn.conv import ConvNormAct
 from archspec.nn.layers import DropPath, make_act, make_norm
 from archspec.nn.registry import register

@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from archspec.blocks.base import Norm
 from archspec.blocks.norm import NormBlock
+from archspec.core.norm import Norm
 from archspec.nn.layers import make_norm
 from archspec.nn.registry import register
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from archspec.blocks.base import Norm
 from archspec.blocks.shuffle import Shuffle
+from archspec.core.norm import Norm
 from archspec.nn.layers import make_act, make_norm, parts
 from archspec.nn.registry import register
 

@@ -81,7 +81,7 @@ def lint_document(document: Document, *, variant: str | None = None,
     ``target`` (else the configuration's, else ``default``) decides rules, thresholds and
     fusions; the configuration's per-rule options apply over it. Spec errors raise SpecError.
     """
-    from archspec.graph.trace import trace
+    from archspec.blocks.trace import trace
     from archspec.spec.resolve import resolve_variants
 
     if config is not None and target is None:

@@ -730,7 +730,7 @@ class ElementwiseOperations(Rule):
 
 def shipped_figures_table() -> str:
     """G4's figures for every shipped spec and variant under every shipped target (markdown)."""
-    from archspec.graph.trace import trace
+    from archspec.blocks.trace import trace
     from archspec.rules.context import LintContext
     from archspec.rules.targets import DATA_DIR, list_targets, load_target
     from archspec.spec.document import load

@@ -80,7 +80,8 @@ def _entries(data: Mapping[str, Any]) -> Iterator[tuple[Path, str, list[tuple[An
                 continue
             depth = item.get("depth")
             depth = depth if isinstance(depth, int) and depth > 0 else 1
-            template = item.get("block") if isinstance(item.get("block"), Mapping) else {}
+            block = item.get("block")
+            template: Mapping[str, Any] = block if isinstance(block, Mapping) else {}
             first = item.get("first")
             if isinstance(first, Mapping):
                 replaces = first.get("block") not in (None, template.get("block"))
@@ -101,7 +102,8 @@ def count_blocks(data: Mapping[str, Any], source: Source, located: Any = None, *
     def span(path: Path) -> Any:
         return source.span_of(located.source_path(path) if located is not None else path)
 
-    defaults = data.get("defaults") if isinstance(data.get("defaults"), Mapping) else {}
+    written = data.get("defaults")
+    defaults: Mapping[str, Any] = written if isinstance(written, Mapping) else {}
     total = 0
     for path, what, parts in _entries(data):
         before = total
@@ -156,6 +158,8 @@ def check_total(networks: list[tuple[str | None, Mapping[str, Any], Any]], sourc
             continue
         total += count
         if total > MAX_TOTAL_BLOCKS:
+            # only variants add up: one network alone stays within MAX_BLOCKS < MAX_TOTAL_BLOCKS
+            assert variant is not None
             problems.append(error(
                 "E150", f"variant `{variant}` takes the file past {MAX_TOTAL_BLOCKS:,} blocks in "
                 f"all ({total - count:,} in the variants before it, {count:,} in it): every "

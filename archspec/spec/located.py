@@ -119,7 +119,7 @@ def overlay(base: Located, top: Located) -> Located:
     return Located(data, prov, top.root if not base.prov else base.root)
 
 
-def _overlay_into(dst: dict, src: Any, path: Path, top: Located, prov: dict[Path, Path]) -> None:
+def _overlay_into(dst: dict[Any, Any], src: Any, path: Path, top: Located, prov: dict[Path, Path]) -> None:
     for key, value in src.items():
         here = (*path, key)
         if isinstance(value, dict) and isinstance(dst.get(key), dict):

@@ -6,7 +6,7 @@ Written here by hand (the field tables beside it are generated from the models, 
 
 from __future__ import annotations
 
-from archspec.blocks.base import DEFAULT_EPS, DEFAULT_MOMENTUM
+from archspec.core.norm import DEFAULT_EPS, DEFAULT_MOMENTUM
 
 INTRO = """\
 # The spec format

@@ -404,7 +404,7 @@ def _too_large(what: str, shape: tuple[int, ...], span: Any, variant: str | None
 def _check_sizes(net: ResolvedNet) -> None:
     """Refuse absurd networks before anything is allocated, pointing at the block that is too
     large (its ``out`` where it has one)."""
-    from archspec.graph.trace import trace
+    from archspec.blocks.trace import trace
 
     graph = trace(net)
     blocks = {b.path: b for b in net.walk()}

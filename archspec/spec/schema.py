@@ -205,16 +205,3 @@ def _hoist(schema: Any, union: dict[str, Any]) -> Any:
 def _without_type(schema: dict[str, Any]) -> dict[str, Any]:
     """Title, description and default of a property, without what it says about the type."""
     return {k: v for k, v in schema.items() if k in ("title", "description", "default")}
-
-
-def main() -> None:
-    """``python -m archspec.spec.schema > docs/archspec.schema.json``"""
-    import sys
-
-    from archspec.report.json import dumps
-
-    sys.stdout.write(dumps(json_schema()))
-
-
-if __name__ == "__main__":
-    main()

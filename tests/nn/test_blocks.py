@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-# via graph.trace: importing archspec.graph.builder first is a circular import today
-from archspec.graph.trace import GraphBuilder, trace_block
+from archspec.blocks.trace import trace_block
+from archspec.graph.builder import GraphBuilder
 from archspec.nn import build_block, set_attention_impl
 
 from ._factory import resolve_block

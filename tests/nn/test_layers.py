@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from archspec.blocks.base import Norm
+from archspec.core.norm import Norm
 from archspec.nn import DropPath, LayerNorm2d, make_act, make_norm
 
 

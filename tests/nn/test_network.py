@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from archspec.graph.trace import trace
+from archspec.blocks.trace import trace
 from archspec.nn import Network, build_module, init_weights
 
 from ._factory import make_net

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 from torchvision.models import mobilenetv2, mobilenetv3, shufflenetv2
 
-from archspec.graph.trace import trace
+from archspec.blocks.trace import trace
 from archspec.nn import build_block, build_module, set_attention_impl, transfer_weights
 
 from ._factory import BN6, LN6, emo_irmb, emo_net, emo_reference, resolve_block

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 import archspec
-from archspec.blocks.base import make_divisible
+from archspec.core.shapes import make_divisible
 from archspec.diagnostics import SpecError
 
 BASE = """\

@@ -22,19 +22,10 @@ def trace_block(block: ResolvedBlock, g: GraphBuilder, x: Tensor) -> Tensor:
 
 
 def trace(net: ResolvedNet) -> OpGraph:
-    """The network as a DAG of primitive ops with shapes, costs and provenance.
-
-    A ResolvedNet is frozen, so its graph is computed once and kept with it (resolution traces to
-    refuse absurd sizes; lint and profile reuse that graph). Treat the graph as read-only.
-    """
-    if net.graph_cache:
-        graph = net.graph_cache[0]
-        assert isinstance(graph, OpGraph)
-        return graph
+    """The network as a DAG of primitive ops with shapes, costs and provenance: traced on every
+    call (nothing is cached; :mod:`archspec.pipeline` traces each variant once per run)."""
     g = GraphBuilder(net.input_shape, net.span)
     x = g.input
     for block in net.blocks:
         x = trace_block(block, g, x)
-    graph = g.finish(x)
-    net.graph_cache.append(graph)
-    return graph
+    return g.finish(x)

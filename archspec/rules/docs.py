@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from archspec.rules.appendices import APPENDICES
 from archspec.rules.base import FAMILY_NAMES
 from archspec.rules.registry import RULES, by_name, sorted_codes
 
@@ -95,7 +96,7 @@ def rule_page(code: str) -> str:
         "",
         body.strip(),
     ]
-    appendix = getattr(cls, "page_appendix", None)
+    appendix = APPENDICES.get(cls.code)
     if appendix is not None:
         parts += ["", appendix().strip()]
     parts += ["", "## Options", "", options_table(cls), "",

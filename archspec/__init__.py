@@ -90,7 +90,7 @@ def _check_codes(name: str, value: object) -> list[str] | None:
         raise TypeError(f"{name}: expected a list of rule codes, prefixes or names such as "
                         f"[{_show(value)}], got the str {_show(value)}")
     try:
-        codes = list(value)  # type: ignore[call-overload]
+        codes: list[object] = list(value)  # type: ignore[call-overload]
     except TypeError:
         raise TypeError(f"{name}: expected a list of rule codes, prefixes or names, got "
                         f"{_type_name(value)}") from None
@@ -98,7 +98,7 @@ def _check_codes(name: str, value: object) -> list[str] | None:
     if bad:
         raise TypeError(f"{name}: expected rule codes as str (such as 'G1'), got "
                         f"{_type_name(bad[0])} {_show(bad[0])}")
-    return codes
+    return [c for c in codes if isinstance(c, str)]  # every one, as checked above
 
 
 def load(path: str | os.PathLike[str]) -> Document:

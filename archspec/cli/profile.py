@@ -4,7 +4,7 @@ when ``--input`` does not fit the network."""
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, IO
+from typing import IO, TYPE_CHECKING
 
 from archspec.cli.output import Outcome, UsageError
 from archspec.diagnostics import SpecError

@@ -27,7 +27,6 @@ from archspec.diagnostics import (
     dedupe,
     error,
     merge_repeats,
-    merge_variants,
     show_number,
     show_text,
 )
@@ -129,7 +128,7 @@ class _Resolver:
         self.net = net
         self.num_classes = num_classes
         self.diagnostics: list[Diagnostic] = []
-        spec = network_model().model_validate(net.data)
+        spec: Any = network_model().model_validate(net.data)  # the variant's NetworkSpec
         self.spec = spec
         self.width_mult = spec.width.mult if spec.width else None
         self.width_divisor = spec.width.divisor if spec.width else 8
@@ -167,11 +166,11 @@ class _Resolver:
     def noqa(self, raws: list[Located | None]) -> tuple[dict[str, str], dict[str, Any]]:
         codes: dict[str, str] = {}
         spans: dict[str, Any] = {}
-        raws = [raw for raw in raws if raw is not None and isinstance(raw.data, dict)]
-        if not raws:
+        present = [raw for raw in raws if raw is not None and isinstance(raw.data, dict)]
+        if not present:
             return codes, spans
         known = self.known_codes
-        for raw in raws:
+        for raw in present:
             for code, reason in raw.data.items():
                 span = self.source.key_span_of(raw.source_path((code,)))
                 if known is not None and code not in known:
@@ -285,7 +284,7 @@ def _field_adapter(tag: str, name: str) -> TypeAdapter[Any]:
     info = FAMILIES[tag].model.model_fields[name]
     annotation = Annotated[(info.annotation, *info.metadata)] if info.metadata \
         else info.annotation
-    return TypeAdapter(annotation, config=ConfigDict(strict=True))
+    return TypeAdapter(annotation, config=ConfigDict(strict=True))  # type: ignore[arg-type]
 
 
 def resolve(document: Document, variant: str | None = None, *, num_classes: int | None = None,

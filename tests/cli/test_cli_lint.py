@@ -27,8 +27,8 @@ def test_shipped_spec_exits_0_with_a_summary_per_variant(cli) -> None:  # noqa: 
 
 def test_json_equals_the_analysis_and_the_engine(cli) -> None:  # noqa: ANN001
     """The figures are analyze's; the diagnostics are the engine's, with the same configuration."""
-    from archspec.report.model import diagnostic_dict
     from archspec.pipeline import LintRequest, lint
+    from archspec.report.model import diagnostic_dict
 
     result = cli("lint", EMO, "--format", "json")
     report = json.loads(result.out)

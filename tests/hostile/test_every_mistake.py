@@ -17,8 +17,8 @@ import pytest
 import archspec
 from archspec.blocks import FAMILIES
 from archspec.diagnostics import Severity, SpecError
-from archspec.spec.document import check, loads
 from archspec.pipeline import run
+from archspec.spec.document import check, loads
 from archspec.spec.resolve import _positions, _Resolver
 from archspec.spec.source import parse_source
 

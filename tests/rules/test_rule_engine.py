@@ -13,11 +13,11 @@ import pytest
 
 import archspec
 from archspec.diagnostics import Severity, SpecError
+from archspec.pipeline import LintRequest, lint
 from archspec.rules import registry
 from archspec.rules.base import Rule
 from archspec.rules.codes import known_codes
 from archspec.rules.config import find_config
-from archspec.pipeline import LintRequest, lint
 from archspec.rules.engine import UnknownSelector, lint_net, prepare, select_codes
 from archspec.rules.registry import RULES, register
 from archspec.rules.targets import list_targets, load_target

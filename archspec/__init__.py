@@ -12,7 +12,7 @@ itself raises :class:`SpecError` with its location (docs/api.md lists every case
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal
 
 from archspec.diagnostics import (
     Diagnostic,
@@ -24,10 +24,19 @@ from archspec.diagnostics import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    import torch
+    from torch import nn
+
     from archspec.graph.analysis import Analysis
     from archspec.graph.opgraph import OpGraph
+    from archspec.nn.network import Network
     from archspec.spec.document import Document
     from archspec.spec.resolved import ResolvedNet
+
+    #: what the functions that read a spec take: a loaded Document, or a spec file's path
+    SpecOrPath = Document | str | os.PathLike[str]
 
 __version__ = "0.1.0"
 
@@ -37,14 +46,12 @@ __all__ = [
     "__version__",
 ]
 
-SpecOrPath = "str | os.PathLike[str] | Document"
 
-
-def _type_name(value: Any) -> str:
+def _type_name(value: object) -> str:
     return "None" if value is None else type(value).__name__
 
 
-def _show(value: Any) -> str:
+def _show(value: object) -> str:
     """A caller's value in a message, bounded (a 5,000-digit int, a megabyte of text)."""
     if isinstance(value, bool) or value is None:
         return repr(value)
@@ -53,19 +60,19 @@ def _show(value: Any) -> str:
     return show_value(value)
 
 
-def _check_path(name: str, value: Any) -> None:
+def _check_path(name: str, value: object) -> None:
     if not isinstance(value, str | os.PathLike):
         raise TypeError(f"{name}: expected a file path (str or os.PathLike), got "
                         f"{_type_name(value)}")
 
 
-def _check_optional_str(name: str, value: Any, what: str) -> None:
+def _check_optional_str(name: str, value: object, what: str) -> None:
     if value is not None and not isinstance(value, str):
         raise TypeError(f"{name}: expected {what} (a str) or None, got {_type_name(value)} "
                         f"{_show(value)}")
 
 
-def _check_count(name: str, value: Any, *, optional: bool = True) -> None:
+def _check_count(name: str, value: object, *, optional: bool = True) -> None:
     """A positive int (bool is not an int here); None when ``optional``."""
     if value is None and optional:
         return
@@ -76,14 +83,14 @@ def _check_count(name: str, value: Any, *, optional: bool = True) -> None:
         raise ValueError(f"{name}: expected a positive int, got {_show(value)}")
 
 
-def _check_codes(name: str, value: Any) -> list[str] | None:
+def _check_codes(name: str, value: object) -> list[str] | None:
     if value is None:
         return None
     if isinstance(value, str):
         raise TypeError(f"{name}: expected a list of rule codes, prefixes or names such as "
                         f"[{_show(value)}], got the str {_show(value)}")
     try:
-        codes = list(value)
+        codes: list[object] = list(value)  # type: ignore[call-overload]
     except TypeError:
         raise TypeError(f"{name}: expected a list of rule codes, prefixes or names, got "
                         f"{_type_name(value)}") from None
@@ -91,7 +98,7 @@ def _check_codes(name: str, value: Any) -> list[str] | None:
     if bad:
         raise TypeError(f"{name}: expected rule codes as str (such as 'G1'), got "
                         f"{_type_name(bad[0])} {_show(bad[0])}")
-    return codes
+    return [c for c in codes if isinstance(c, str)]  # every one, as checked above
 
 
 def load(path: str | os.PathLike[str]) -> Document:
@@ -117,7 +124,7 @@ def loads(text: str | bytes, name: str = "<string>") -> Document:
     return _loads(text, name)
 
 
-def dump(document: Document | dict[str, Any]) -> str:
+def dump(document: Document | dict[str, object]) -> str:
     """YAML text that loads back to an equal document. ``document`` is a Document or the plain
     data of one (a dict, as ``Document.data`` or a hypothesis strategy gives it); TypeError for
     anything else."""
@@ -130,7 +137,7 @@ def dump(document: Document | dict[str, Any]) -> str:
     return _dump(document)
 
 
-def _document(spec_or_path: Any, name: str = "spec_or_path") -> Document:
+def _document(spec_or_path: object, name: str = "spec_or_path") -> Document:
     from archspec.spec.document import Document
 
     if isinstance(spec_or_path, Document):
@@ -144,17 +151,21 @@ def _document(spec_or_path: Any, name: str = "spec_or_path") -> Document:
                     "(use archspec.loads() for YAML text)")
 
 
-def resolve(document: Document, variant: str | None = None, *, num_classes: int | None = None,
-            in_channels: int | None = None) -> ResolvedNet:
+def resolve(document: SpecOrPath, variant: str | None = None, *,
+            num_classes: int | None = None, in_channels: int | None = None,
+            input_size: int | tuple[int, int] | None = None) -> ResolvedNet:
     """One variant with every block explicit (defaults, templates, width multiplier applied).
-    ``document`` may also be a path. An unknown ``variant`` is a SpecError (E131)."""
-    from archspec.spec.resolve import resolve as _resolve
+    ``document`` may also be a path. An unknown ``variant`` is a SpecError (E131), and so is a
+    network too large to build (E150, E151: its graph is traced to check)."""
+    from archspec.pipeline import run
 
     _check_optional_str("variant", variant, "a variant name")
     _check_count("num_classes", num_classes)
     _check_count("in_channels", in_channels)
-    return _resolve(_document(document, "document"), variant, num_classes=num_classes,
-                    in_channels=in_channels)
+    _check_input_size(input_size)
+    result = run(_document(document, "document"), [variant], num_classes=num_classes,
+                 in_channels=in_channels, input_size=input_size)
+    return result.variants[0].require()[0]
 
 
 def trace(resolved: ResolvedNet) -> OpGraph:
@@ -168,14 +179,16 @@ def trace(resolved: ResolvedNet) -> OpGraph:
     return _trace(resolved)
 
 
-def analyze(spec_or_path: Any, *, variant: str | None = None,
+def analyze(spec_or_path: SpecOrPath, *, variant: str | None = None,
             input_size: int | tuple[int, int] | None = None, batch: int = 1,
-            dtype: str = "fp32", convention: str = "torch", num_classes: int | None = None,
+            dtype: Literal["fp32", "fp16", "bf16", "int8"] = "fp32",
+            convention: Literal["torch", "fvcore"] = "torch", num_classes: int | None = None,
             in_channels: int | None = None) -> Analysis:
     """Params, multiply-accumulates, FLOPs, memory access and activation memory, per block and in
     total. ``input_size`` overrides the spec's input size; ``convention="fvcore"`` counts FLOPs
     as fvcore does (so EMO's published numbers can be reproduced)."""
     from archspec.graph.analysis import DTYPE_BYTES, analyze_net
+    from archspec.pipeline import run
 
     for name, value, allowed in (("dtype", dtype, tuple(DTYPE_BYTES)),
                                  ("convention", convention, ("torch", "fvcore"))):
@@ -189,15 +202,13 @@ def analyze(spec_or_path: Any, *, variant: str | None = None,
     _check_count("num_classes", num_classes)
     _check_count("in_channels", in_channels)
     _check_input_size(input_size)
-    doc = _document(spec_or_path)
-    if input_size is not None:
-        doc = with_input_size(doc, input_size)
-    net = resolve(doc, variant, num_classes=num_classes, in_channels=in_channels)
-    return analyze_net(net, trace(net), batch=batch, dtype=dtype,
-                       convention=convention)  # type: ignore[arg-type]
+    result = run(_document(spec_or_path), [variant], num_classes=num_classes,
+                 in_channels=in_channels, input_size=input_size)
+    net, graph = result.variants[0].require()
+    return analyze_net(net, graph, batch=batch, dtype=dtype, convention=convention)
 
 
-def _check_input_size(size: Any) -> None:
+def _check_input_size(size: object) -> None:
     """An int or an (H, W) pair of ints; their range is the spec's (E122 at `input.size`)."""
     if size is None:
         return
@@ -208,44 +219,27 @@ def _check_input_size(size: Any) -> None:
                         f"{_type_name(size)} {_show(size)}")
 
 
-def with_input_size(doc: Document, size: int | tuple[int, int]) -> Document:
-    """The same document analysed at another input size (the spec's text is unchanged)."""
-    import copy
-
-    from archspec.spec.document import Document
-
-    data = copy.deepcopy(doc.source.data)
-    data.setdefault("input", {})["size"] = size if isinstance(size, int) else list(size)
-    for override in (data.get("variants") or {}).values():
-        if isinstance(override, dict) and isinstance(override.get("input"), dict):
-            override["input"].pop("size", None)
-    from dataclasses import replace
-
-    from archspec.spec.document import from_source
-
-    new = from_source(replace(doc.source, data=data))
-    assert isinstance(new, Document)
-    return new
-
-
-def lint(spec_or_path: Any, *, variant: str | None = None, target: str | None = None,
-         select: list[str] | None = None, ignore: list[str] | None = None) -> list[Diagnostic]:
-    """Findings of the design rules (torch-free). Every variant unless ``variant`` is given."""
-    from archspec.rules.engine import lint_document
+def lint(spec_or_path: SpecOrPath, *, variant: str | None = None,
+         target: str | os.PathLike[str] | None = None, select: Iterable[str] | None = None,
+         ignore: Iterable[str] | None = None) -> list[Diagnostic]:
+    """Findings of the design rules (torch-free). Every variant unless ``variant`` is given; a
+    variant with spec errors raises SpecError with every variant's (each error once)."""
+    from archspec.pipeline import LintRequest
+    from archspec.pipeline import lint as _lint
 
     _check_optional_str("variant", variant, "a variant name")
     if target is not None and not isinstance(target, str | os.PathLike):
         raise TypeError(f"target: expected a shipped target's name or a target file's path, "
                         f"got {_type_name(target)}")
-    return lint_document(_document(spec_or_path), variant=variant, target=target,
-                         select=_check_codes("select", select),
-                         ignore=_check_codes("ignore", ignore))
+    document = _document(spec_or_path)
+    request = LintRequest(target, _check_codes("select", select), _check_codes("ignore", ignore))
+    return _lint(document, request, variant)
 
 
-def build(spec_or_path: Any, *, variant: str | None = None, num_classes: int | None = None,
-          in_channels: int | None = None, features_only: bool = False,
-          out_indices: tuple[int, ...] | None = None,
-          max_memory: int | str | None = None) -> Any:
+def build(spec_or_path: SpecOrPath, *, variant: str | None = None,
+          num_classes: int | None = None, in_channels: int | None = None,
+          features_only: bool = False, out_indices: tuple[int, ...] | None = None,
+          max_memory: int | str | None = None) -> Network:
     """A ``torch.nn.Module`` for one variant, initialised by the spec's ``init`` scheme.
 
     Before torch allocates anything, the memory the module and one forward of one image at the
@@ -254,6 +248,7 @@ def build(spec_or_path: Any, *, variant: str | None = None, num_classes: int | N
     available; past it, a SpecError (E190) gives the figures. A bad size raises ValueError.
     """
     from archspec.graph import memory
+    from archspec.pipeline import run
 
     if not isinstance(features_only, bool):
         raise TypeError(f"features_only: expected a bool, got {_type_name(features_only)}")
@@ -263,9 +258,13 @@ def build(spec_or_path: Any, *, variant: str | None = None, num_classes: int | N
         raise TypeError(f"out_indices: expected a tuple of stage indices (ints) or None, got "
                         f"{_type_name(out_indices)} {_show(out_indices)}")
     within = memory.budget(max_memory, option="max_memory=")  # SizeError is a ValueError
-    net = resolve(_document(spec_or_path), variant, num_classes=num_classes,
-                  in_channels=in_channels)
-    memory.check(memory.estimate(trace(net), batch=1), within, net=net, action="build",
+    _check_optional_str("variant", variant, "a variant name")
+    _check_count("num_classes", num_classes)
+    _check_count("in_channels", in_channels)
+    result = run(_document(spec_or_path), [variant], num_classes=num_classes,
+                 in_channels=in_channels)
+    net, graph = result.variants[0].require()
+    memory.check(memory.estimate(graph, batch=1), within, net=net, action="build",
                  override=f"max_memory= (bytes or a size such as '8G', or ${memory.ENV_VAR}); "
                           "max_memory='none' turns the check off")
     from archspec.nn.build import build_module
@@ -273,7 +272,8 @@ def build(spec_or_path: Any, *, variant: str | None = None, num_classes: int | N
     return build_module(net, features_only=features_only, out_indices=out_indices)
 
 
-def transfer_weights(source: Any, model: Any, *, verify: bool = True) -> Any:
+def transfer_weights(source: Mapping[str, torch.Tensor] | nn.Module, model: nn.Module, *,
+                     verify: bool = True) -> nn.Module:
     """Copy a reference model's weights into a built model by position, checking every shape.
 
     ``source`` is a state_dict or an ``nn.Module``. Given a module (and ``verify``), both then
@@ -286,7 +286,7 @@ def transfer_weights(source: Any, model: Any, *, verify: bool = True) -> Any:
     return _transfer(source, model, verify=verify)
 
 
-def load_model(path: str | os.PathLike[str]) -> Any:
+def load_model(path: str | os.PathLike[str]) -> nn.Module:
     """Rebuild a model from an ``archspec build -o model.pt`` checkpoint.
 
     TypeError when ``path`` is not a path; SpecError (E100) when the file is missing or not a

@@ -727,36 +727,3 @@ class ElementwiseOperations(Rule):
                     "fuses them (see the target's `fusion`)",
                 block=net["worst_block"], span=ctx.block_span(net["worst_block"]), data=net)
 
-
-def shipped_figures_table() -> str:
-    """G4's figures for every shipped spec and variant under every shipped target (markdown)."""
-    from archspec.blocks.trace import trace
-    from archspec.rules.context import LintContext
-    from archspec.rules.targets import DATA_DIR, list_targets, load_target
-    from archspec.spec.document import load
-    from archspec.spec.resolve import resolve
-
-    targets = [load_target(name) for name in list_targets()]
-    rule = ElementwiseOperations()
-    head = "| spec | variant | " + " | ".join(f"`{t.name}`" for t in targets) + " |"
-    rows = [head, "|---|---|" + "---|" * len(targets)]
-    for path in sorted((DATA_DIR.parent / "specs").glob("*.yaml")):
-        doc = load(path)
-        variants: list[str | None] = list(doc.variants) or [None]
-        for variant in variants:
-            net = resolve(doc, variant)
-            graph = trace(net)
-            cells = []
-            for target in targets:
-                options: Any = target.options(rule.code)
-                fig = rule.network(LintContext(net, graph, target), options)
-                cell = f"{fig['elementwise_share'] * 100:.1f} / {fig['depthwise_share'] * 100:.1f}"
-                cells.append(f"**{cell}**" if fig["value"] > options.network_share else cell)
-            rows.append(f"| {path.stem} | {variant or '—'} | " + " | ".join(cells) + " |")
-    legend = ("Each cell: memory access in element-wise ops / in depthwise convs, % of the "
-              "network's, after the target's fusions; **bold**: over the target's "
-              "`network_share`, a G4 warning.")
-    return "\n".join(["### Figures on the shipped specs", "", legend, "", *rows])
-
-
-ElementwiseOperations.page_appendix = staticmethod(shipped_figures_table)  # type: ignore[attr-defined]

@@ -60,9 +60,16 @@ class UnusedNoqa(Rule):
     Options = UnusedOptions
 
     def check(self, ctx: LintContext, options: Any) -> Iterator[Diagnostic]:
-        """Run last, by the engine: reads which suppressions the other rules used."""
+        """Nothing on its own: what it reports depends on what every other rule excused, so
+        the engine runs :meth:`unused` after them (a post-pass, not a rule run last)."""
+        return iter(())
+
+    def unused(self, ctx: LintContext, options: Any, *, ran: frozenset[str]
+               ) -> Iterator[Diagnostic]:
+        """The entries of the codes that ``ran`` that excused no finding and no contribution to
+        a figure (``ctx.used``: what :meth:`LintContext.excused` granted while they ran)."""
         for s in ctx.all_suppressions():
-            if s.code not in ctx.ran or (s.code, s.span) in ctx.used or s.code == self.code:
+            if s.code not in ran or (s.code, s.span) in ctx.used or s.code == self.code:
                 continue
             yield self.report(
                 ctx, options,

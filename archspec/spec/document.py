@@ -42,9 +42,6 @@ class Document:
     #: the networks that failed pass 1 (None: the base), in a document :func:`check` returns
     #: with problems; empty for a loaded document
     failed: frozenset[str | None] = field(default=frozenset(), repr=False)
-    #: resolve() results by (variant, num_classes, in_channels): a document never changes, and
-    #: lint and the CLI summary ask for the same networks
-    resolved: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
 
     def __repr__(self) -> str:
         """Bounded whatever the spec holds (a 5,000-digit width, 30,000 variants)."""

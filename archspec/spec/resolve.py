@@ -11,7 +11,7 @@ block that fails, resolution carries on with the output shape its own fields fix
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any
@@ -28,7 +28,6 @@ from archspec.diagnostics import (
     did_you_mean,
     error,
     merge_repeats,
-    merge_variants,
     show_number,
     show_text,
 )
@@ -37,13 +36,12 @@ from archspec.spec.document import field_names, misplaced_note
 from archspec.spec.errors import translate
 from archspec.spec.limits import count_blocks
 from archspec.spec.located import Located, Path, overlay
-from archspec.spec.models import has_out, network_model
+from archspec.spec.models import MAX_INPUT_SIZE, has_out, network_model
 from archspec.spec.resolved import ResolvedNet
 
 if TYPE_CHECKING:
     from archspec.spec.document import Document
 
-MAX_PARAMS = 1_000_000_000
 MAX_TENSOR_ELEMS = 2**31
 
 
@@ -123,14 +121,15 @@ def _stage_positions(net: Located, spec: Any) -> Iterator[Position]:
 
 class _Resolver:
     def __init__(self, doc: Document, variant: str | None, net: Located,
-                 num_classes: int | None):
+                 num_classes: int | None, known_codes: Collection[str] | None = None):
         self.doc = doc
+        self.known_codes = known_codes
         self.source = doc.source
         self.variant = variant
         self.net = net
         self.num_classes = num_classes
         self.diagnostics: list[Diagnostic] = []
-        spec = network_model().model_validate(net.data)
+        spec: Any = network_model().model_validate(net.data)  # the variant's NetworkSpec
         self.spec = spec
         self.width_mult = spec.width.mult if spec.width else None
         self.width_divisor = spec.width.divisor if spec.width else 8
@@ -168,16 +167,14 @@ class _Resolver:
     def noqa(self, raws: list[Located | None]) -> tuple[dict[str, str], dict[str, Any]]:
         codes: dict[str, str] = {}
         spans: dict[str, Any] = {}
-        raws = [raw for raw in raws if raw is not None and isinstance(raw.data, dict)]
-        if not raws:
+        present = [raw for raw in raws if raw is not None and isinstance(raw.data, dict)]
+        if not present:
             return codes, spans
-        from archspec.rules.codes import known_codes
-
-        known = known_codes()
-        for raw in raws:
+        known = self.known_codes
+        for raw in present:
             for code, reason in raw.data.items():
                 span = self.source.key_span_of(raw.source_path((code,)))
-                if code not in known:
+                if known is not None and code not in known:
                     near = did_you_mean(str(code), sorted(known))
                     self.diagnostics.append(error(
                         "E160", f"noqa names unknown rule `{show_text(str(code))}`", span,
@@ -286,45 +283,32 @@ def _field_adapter(tag: str, name: str) -> TypeAdapter[Any]:
     info = FAMILIES[tag].model.model_fields[name]
     annotation = Annotated[(info.annotation, *info.metadata)] if info.metadata \
         else info.annotation
-    return TypeAdapter(annotation, config=ConfigDict(strict=True))
+    return TypeAdapter(annotation, config=ConfigDict(strict=True))  # type: ignore[arg-type]
 
 
 def resolve(document: Document, variant: str | None = None, *, num_classes: int | None = None,
-            in_channels: int | None = None) -> ResolvedNet:
+            in_channels: int | None = None, input_size: int | tuple[int, int] | None = None,
+            known_codes: Collection[str] | None = None) -> ResolvedNet:
     """One network of ``document`` with every block explicit.
 
     ``variant`` defaults to the file's ``default_variant`` (or its first variant). ``num_classes``
-    replaces the classifier's width (the head's last ``linear``) and ``in_channels`` the input
-    channels, here, so the analysis always describes the module that gets built.
+    replaces the classifier's width (the head's last ``linear``), ``in_channels`` the input
+    channels and ``input_size`` the input's height and width (an int for a square), here, so the
+    analysis always describes the module that gets built. ``known_codes``: the rule codes a
+    ``noqa`` may name (E160 for another); None checks only that each entry has a reason (the
+    caller, :mod:`archspec.pipeline`, passes the rule registry's codes: resolution does not
+    import the rules). Sizes (E150, E151 past the input) are the pipeline's check, on the graph.
     """
     if variant is None:
         variant = document.default_variant
-    key = (variant, num_classes, in_channels)
-    if key not in document.resolved:
-        document.resolved[key] = _resolve(document, variant, num_classes, in_channels)
-    return document.resolved[key]  # type: ignore[no-any-return]
-
-
-def resolve_variants(document: Document, variants: list[str | None]
-                     ) -> tuple[list[ResolvedNet], list[Diagnostic]]:
-    """Every one of ``variants`` that resolves, and the spec errors of those that do not; an
-    error several variants share (one in the base network) is reported once, naming them in
-    ``data["variants"]`` (see :func:`~archspec.diagnostics.merge_variants`)."""
-    nets: list[ResolvedNet] = []
-    problems: list[Diagnostic] = []
-    for variant in variants:
-        try:
-            nets.append(resolve(document, variant))
-        except SpecError as exc:
-            problems.extend(d if d.variant else replace(d, variant=variant)
-                            for d in exc.diagnostics)
-    return nets, merge_variants(problems)
+    return _resolve(document, variant, num_classes, in_channels, input_size, known_codes)
 
 
 def _resolve(document: Document, variant: str | None, num_classes: int | None,
-             in_channels: int | None) -> ResolvedNet:
+             in_channels: int | None, input_size: int | tuple[int, int] | None,
+             known_codes: Collection[str] | None) -> ResolvedNet:
     net = document.located(variant)
-    r = _Resolver(document, variant, net, num_classes)
+    r = _Resolver(document, variant, net, num_classes, known_codes)
     spec = r.spec
     for name, value in (("num_classes", num_classes), ("in_channels", in_channels)):
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)
@@ -332,13 +316,14 @@ def _resolve(document: Document, variant: str | None, num_classes: int | None,
             raise SpecError([error("E122", f"{name} must be a positive integer, got {value!r}",
                                    document.source.span_of(()))])
     channels = in_channels or spec.input.channels
-    shape: tuple[int, ...] = (channels, *spec.input.hw)
+    hw = spec.input.hw if input_size is None else _input_hw(input_size, document)
+    shape: tuple[int, ...] = (channels, *hw)
     # limits before the work: blocks counted from the raw document, the input's size (0008)
     too_many = count_blocks(net.data, document.source, net, variant=variant)[1]
     if too_many is not None:
         raise SpecError([too_many])
     if numel(shape) > MAX_TENSOR_ELEMS:
-        raise SpecError([_too_large("the input", shape, r.span(net, ("input", "size")), variant)])
+        raise SpecError([too_large("the input", shape, r.span(net, ("input", "size")), variant)])
     positions = list(_positions(net, spec))
     stage_total = sum(1 for p in positions if p.section == "stages")
     head_linears = [i for i, p in enumerate(positions)
@@ -384,52 +369,38 @@ def _resolve(document: Document, variant: str | None, num_classes: int | None,
                  if v is not None}
     resolved = ResolvedNet(
         name=str(spec.name), variant=variant, file=document.file,
-        input_shape=(channels, *spec.input.hw), blocks=tuple(blocks), init=spec.init,
+        input_shape=(channels, *hw), blocks=tuple(blocks), init=spec.init,
         drop_path=spec.drop_path, span=document.source.span_of(()), overrides=overrides,
         text=document.source.text,
     )
-    _check_sizes(resolved)
     return resolved
 
 
-def _too_large(what: str, shape: tuple[int, ...], span: Any, variant: str | None,
+def _input_hw(size: int | tuple[int, int], document: Document) -> tuple[int, int]:
+    """A caller's input size as (H, W), within the bounds of a spec's ``input.size`` (E122 at
+    the file's `input.size`, as if the spec had written it)."""
+    pair = (size, size) if isinstance(size, int) else (size[0], size[1])
+    written: tuple[tuple[tuple[str | int, ...], int], ...] = \
+        ((("input", "size"), size),) if isinstance(size, int) else \
+        tuple((("input", "size", i), v) for i, v in enumerate(pair))
+    span = document.source.span_of(("input", "size"))
+    problems = []
+    for key_path, value in written:
+        if not 1 <= value <= MAX_INPUT_SIZE:
+            where = "input.size" + "".join(f"[{p}]" for p in key_path[2:])
+            problems.append(error(
+                "E122", f"`{where}`: {show_number(value)} is out of range", span,
+                key_path=key_path,
+                expected="a value ≥ 1" if value < 1 else f"a value ≤ {MAX_INPUT_SIZE}"))
+    if problems:
+        raise SpecError(problems)
+    return pair
+
+
+def too_large(what: str, shape: tuple[int, ...], span: Any, variant: str | None,
                block: str | None = None) -> Diagnostic:
     dims = "×".join(show_number(d) for d in shape)
     return error("E151", f"{what}: a tensor of {dims} = {show_number(numel(shape), grouped=True)} "
                  "elements (per image) exceeds 2^31", span, variant=variant, block=block,
                  expected=f"at most {MAX_TENSOR_ELEMS:,} elements per tensor",
                  fix="lower the input size or the widths")
-
-
-def _check_sizes(net: ResolvedNet) -> None:
-    """Refuse absurd networks before anything is allocated, pointing at the block that is too
-    large (its ``out`` where it has one)."""
-    from archspec.blocks.trace import trace
-
-    graph = trace(net)
-    blocks = {b.path: b for b in net.walk()}
-
-    def where(path: str) -> Any:
-        block = blocks.get(path)
-        return block.origin.span_of("out") if block is not None else net.span
-
-    problems = []
-    params = graph.totals().params
-    if params > MAX_PARAMS:
-        per_block = graph.ops_by_block(b.path for b in net.blocks)
-        largest = max(per_block, key=lambda p: sum(o.params for o in per_block[p]))
-        held = sum(o.params for o in per_block[largest])
-        problems.append(error("E150", f"{show_number(params, grouped=True)} parameters exceeds "
-                              f"the limit of {MAX_PARAMS:,}; the largest block, `{largest}`, "
-                              f"holds {show_number(held, grouped=True)}",
-                              where(largest), variant=net.variant, block=largest,
-                              fix="check the widths and depths for a typo"))
-    for op in graph.ops():
-        if numel(op.out_shape) > MAX_TENSOR_ELEMS:
-            problems.append(_too_large(op.name, op.out_shape,
-                                       where(op.block) if op.block else op.span, net.variant,
-                                       op.block or None))
-            break
-    if problems:
-        raise SpecError(problems)
-

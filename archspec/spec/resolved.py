@@ -23,7 +23,6 @@ class ResolvedNet:
     span: Span = UNKNOWN_SPAN
     overrides: dict[str, int] = field(default_factory=dict)  # num_classes / in_channels given by caller
     text: str = field(default="", repr=False, compare=False)  # the spec document it came from
-    graph_cache: list[object] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def output_shape(self) -> tuple[int, ...]:

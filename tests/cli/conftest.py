@@ -36,20 +36,26 @@ def cli(capsys: pytest.CaptureFixture[str]):  # noqa: ANN201
 def stub_rules(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """Register one rule and make the engine return one finding per variant linted.
 
-    Returns a dict whose ``calls`` lists the keyword arguments of every engine call and whose
+    Returns a dict whose ``calls`` lists, for every variant the engine lints, its variant and the
+    keyword arguments the run was prepared with (target, select, ignore, config), and whose
     ``severity`` sets the findings' severity.
     """
     import archspec.rules.engine as engine
     from archspec.rules.registry import RULES
 
     state: dict[str, Any] = {"calls": [], "severity": Severity.WARNING}
+    prepare = engine.prepare
 
-    def lint_document(document: Any, *, variant: str | None = None, **kwargs: Any
-                      ) -> list[Diagnostic]:
-        state["calls"].append({"variant": variant, **kwargs})
-        variants = [variant] if variant else (document.variants or [None])
-        return [finding(v, severity=state["severity"], file=document.file) for v in variants]
+    def prepared(**kwargs: Any) -> Any:
+        setup = prepare(**kwargs)
+        state["prepared"] = kwargs
+        return setup
+
+    def lint_net(net: Any, graph: Any, setup: Any) -> list[Diagnostic]:
+        state["calls"].append({"variant": net.variant, **state["prepared"]})
+        return [finding(net.variant, severity=state["severity"], file=net.file)]
 
     monkeypatch.setitem(RULES, "G1", StubRule)
-    monkeypatch.setattr(engine, "lint_document", lint_document)
+    monkeypatch.setattr(engine, "prepare", prepared)
+    monkeypatch.setattr(engine, "lint_net", lint_net)
     return state

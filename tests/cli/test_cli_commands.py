@@ -11,6 +11,7 @@ import pytest
 
 import archspec
 import archspec.cli
+import archspec.cli.info
 from archspec.spec.schema import json_schema
 from archspec.spec.source import parse_source, read_source
 
@@ -123,7 +124,7 @@ def test_list_shipped_specs(cli) -> None:  # noqa: ANN001
     assert result.rc == 0
     listing = json.loads(result.out)
     assert listing["schema_version"] == 1
-    shipped = archspec.cli.shipped_specs()
+    shipped = archspec.cli.info.shipped_specs()
     assert [Path(s["file"]).name for s in listing["specs"]] == [p.name for p in shipped]
     emo = next(s for s in listing["specs"] if s["name"] == "emo")
     assert emo["variants"] == ["emo_1m", "emo_2m", "emo_5m", "emo_6m"]
@@ -208,7 +209,7 @@ def test_a_bug_is_a_short_message_and_exit_3(cli, monkeypatch) -> None:  # noqa:
     def broken(args):  # noqa: ANN001, ANN202
         raise RuntimeError("the invariant broke")
 
-    monkeypatch.setattr(archspec.cli, "cmd_list", broken)
+    monkeypatch.setattr(archspec.cli.info, "cmd_list", broken)
     result = cli("list")
     assert result.rc == 3
     assert "internal error: RuntimeError: the invariant broke" in result.err
@@ -219,7 +220,7 @@ def test_a_bug_shows_its_traceback_on_request(cli, monkeypatch) -> None:  # noqa
     def broken(args):  # noqa: ANN001, ANN202
         raise RuntimeError("the invariant broke")
 
-    monkeypatch.setattr(archspec.cli, "cmd_list", broken)
+    monkeypatch.setattr(archspec.cli.info, "cmd_list", broken)
     monkeypatch.setenv("ARCHSPEC_TRACEBACK", "1")
     with pytest.raises(RuntimeError):
         cli("list")

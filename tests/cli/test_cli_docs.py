@@ -9,7 +9,7 @@ import re
 import pytest
 
 import archspec
-from archspec.cli import build_parser
+from archspec.cli.parser import build_parser
 from archspec.spec.reference import reference
 
 from .helpers import EMO, ROOT

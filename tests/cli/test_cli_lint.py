@@ -27,14 +27,13 @@ def test_shipped_spec_exits_0_with_a_summary_per_variant(cli) -> None:  # noqa: 
 
 def test_json_equals_the_analysis_and_the_engine(cli) -> None:  # noqa: ANN001
     """The figures are analyze's; the diagnostics are the engine's, with the same configuration."""
+    from archspec.pipeline import LintRequest, lint
     from archspec.report.model import diagnostic_dict
-    from archspec.rules.config import find_config
-    from archspec.rules.engine import lint_document
 
     result = cli("lint", EMO, "--format", "json")
     report = json.loads(result.out)
     assert report["schema_version"] == 1
-    findings = lint_document(archspec.load(EMO), config=find_config(EMO))
+    findings = lint(archspec.load(EMO), LintRequest(config_dir=(ROOT / EMO).parent))
     assert report["diagnostics"] == json.loads(json.dumps(
         [diagnostic_dict(d) for d in findings]))
     [entry] = report["files"]
@@ -63,8 +62,9 @@ def test_unknown_variant_is_a_spec_error(cli) -> None:  # noqa: ANN001
 def test_options_reach_the_engine(cli, stub_rules) -> None:  # noqa: ANN001
     cli("lint", EMO, "--select", "G1,g2", "--select", "S101", "--ignore", "H", "--target",
         "mobile-cpu")
-    [call] = stub_rules["calls"]
-    assert call["variant"] is None  # one run over every variant
+    calls = stub_rules["calls"]  # the engine lints each variant's graph, prepared once
+    assert [c["variant"] for c in calls] == ["emo_1m", "emo_2m", "emo_5m", "emo_6m"]
+    call = calls[0]
     assert call["select"] == ["G1", "G2", "S101"]
     assert call["ignore"] == ["H"]
     assert call["target"].name == "mobile-cpu"  # loaded once, before the files

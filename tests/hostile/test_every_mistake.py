@@ -17,8 +17,9 @@ import pytest
 import archspec
 from archspec.blocks import FAMILIES
 from archspec.diagnostics import Severity, SpecError
+from archspec.pipeline import run
 from archspec.spec.document import check, loads
-from archspec.spec.resolve import _positions, _Resolver, resolve_variants
+from archspec.spec.resolve import _positions, _Resolver
 from archspec.spec.source import parse_source
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,7 +132,8 @@ variants:
 
 def test_an_error_of_the_base_is_reported_once_with_its_variants() -> None:
     document = loads(BASE_ERROR, "t.yaml")
-    nets, problems = resolve_variants(document, document.variants)
+    result = run(document, document.variants)
+    nets, problems = result.nets(), result.errors
     assert nets == []
     # `own` writes its own stem: the same mistake at another place is its own error
     base, own = problems
@@ -160,7 +162,8 @@ def test_pass_1_errors_no_longer_hide_the_other_variants_resolution_errors() -> 
     document, problems = check(parse_source(text, "t.yaml"))
     assert [(d.code, d.variant) for d in problems] == [("E121", "typo")]
     assert document is not None and document.resolvable == ["ok", "odd"]
-    nets, errors = resolve_variants(document, document.resolvable)
+    result = run(document, document.resolvable)
+    nets, errors = result.nets(), result.errors
     assert [n.variant for n in nets] == ["ok"]
     assert [(d.code, d.variant) for d in errors] == [("E140", "odd")]
     with pytest.raises(SpecError) as exc:  # load still raises one error carrying pass 1's

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 import archspec
-from archspec.rules.engine import lint_document
+from archspec.pipeline import LintRequest, lint
 from archspec.rules.registry import RULES
 from archspec.rules.targets import load_target
 
@@ -47,7 +47,7 @@ def test_case(code: str, case: dict[str, Any]) -> None:
     target = load_target(case.get("target", "default"))
     if case.get("options"):
         target = target.with_options(case["options"], "case")
-    findings = lint_document(doc, target=target, select=case.get("select", [code]))
+    findings = lint(doc, LintRequest(target, case.get("select", [code])))
     got = [(d.code, d.severity.value, d.span.line) for d in findings]
     want = [(e["code"], e["severity"], e["line"]) for e in case["expect"]]
     assert sorted(got) == sorted(want), "\n".join(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from archspec.rules.base import SECTIONS
-from archspec.rules.docs import index_page, rule_page, stale
+from archspec.report.rule_pages import index_page, rule_page, stale
 from archspec.rules.registry import RULES
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "rules"
@@ -36,6 +36,6 @@ def test_rule_page_by_name_and_unknown() -> None:
 
 def test_checked_in_pages_equal_the_generated_ones() -> None:
     assert not stale(DOCS), ("docs/rules is out of date: run "
-                             "`python -m archspec.rules.docs --write docs/rules`")
+                             "`python -m archspec.report.rule_pages --write docs/rules`")
     for code in RULES:
         assert f"]({code}.md)" in index_page()

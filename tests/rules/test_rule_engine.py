@@ -13,16 +13,12 @@ import pytest
 
 import archspec
 from archspec.diagnostics import Severity, SpecError
+from archspec.pipeline import LintRequest, lint
 from archspec.rules import registry
 from archspec.rules.base import Rule
 from archspec.rules.codes import known_codes
 from archspec.rules.config import find_config
-from archspec.rules.engine import (
-    UnknownSelector,
-    lint_document,
-    lint_resolved,
-    select_codes,
-)
+from archspec.rules.engine import UnknownSelector, lint_net, prepare, select_codes
 from archspec.rules.registry import RULES, register
 from archspec.rules.targets import list_targets, load_target
 
@@ -104,10 +100,11 @@ def test_findings_are_diagnostics_with_figures_and_places() -> None:
     assert d.variant is None
 
 
-def test_lint_resolved_matches_lint_document() -> None:
+def test_lint_net_matches_the_pipeline() -> None:
     doc = archspec.load(SPECS / "emo.yaml")
     net = archspec.resolve(doc, "emo_2m")
-    assert lint_resolved(net, archspec.trace(net)) == lint_document(doc, variant="emo_2m")
+    assert lint_net(net, archspec.trace(net), prepare()) == \
+        lint(doc, LintRequest(), "emo_2m")
 
 
 def test_every_variant_is_linted_and_labelled() -> None:
@@ -209,15 +206,16 @@ def test_find_config_reads_the_nearest_tool_archspec(tmp_path: Path) -> None:
     nested.mkdir(parents=True)
     (nested.parent / "pyproject.toml").write_text("[project]\nname = 'no archspec table'\n")
     config = find_config(nested / "net.yaml")
+    here = config.path.parent
     assert config.path == tmp_path / "pyproject.toml"
     assert (config.target, config.select, config.ignore) == ("mobile-cpu", ("G", "H101"),
                                                             ("G3",))
     doc = archspec.loads(WIDENING, "w.yaml")
-    findings = lint_document(doc, config=config)
+    findings = lint(doc, LintRequest(config_dir=here))
     # mobile-cpu: ReLU fused (no G4), vector width 4 (12 is fine); network_share 0.5: notes only
     assert {(d.code, d.severity) for d in findings} == {("G1", Severity.INFO)}
-    assert lint_document(doc, config=config, select=["H101"]) == []
-    assert lint_document(doc, config=config, target="default", select=["H101"])
+    assert lint(doc, LintRequest(select=["H101"], config_dir=here)) == []
+    assert lint(doc, LintRequest("default", ["H101"], config_dir=here))
 
 
 def test_config_errors_are_located(tmp_path: Path) -> None:
@@ -239,5 +237,5 @@ def test_repository_config_is_valid() -> None:
 
 def test_lint_does_not_import_torch() -> None:
     code = ("import sys, archspec; archspec.lint('specs/emo.yaml', target='npu-int8'); "
-            "import archspec.rules.docs; assert 'torch' not in sys.modules, 'torch imported'")
+            "import archspec.report.rule_pages; assert 'torch' not in sys.modules, 'torch imported'")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)

@@ -3,7 +3,7 @@
 A page is the rule's docstring (ruff's sections) with a header of its metadata, its Options table
 (names, types, defaults and descriptions from the pydantic model), and what each shipped target
 sets for it. ``archspec rule CODE`` prints :func:`rule_page`; ``docs/rules/`` holds the same pages,
-written by ``python -m archspec.rules.docs --write docs/rules`` and checked by a test.
+written by ``python -m archspec.report.rule_pages --write docs/rules`` and checked by a test.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from archspec.report.rule_appendices import APPENDICES
 from archspec.rules.base import FAMILY_NAMES
 from archspec.rules.registry import RULES, by_name, sorted_codes
 
@@ -95,7 +96,7 @@ def rule_page(code: str) -> str:
         "",
         body.strip(),
     ]
-    appendix = getattr(cls, "page_appendix", None)
+    appendix = APPENDICES.get(cls.code)
     if appendix is not None:
         parts += ["", appendix().strip()]
     parts += ["", "## Options", "", options_table(cls), "",
@@ -249,7 +250,7 @@ def stale(directory: Path) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m archspec.rules.docs",
+    parser = argparse.ArgumentParser(prog="python -m archspec.report.rule_pages",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--write", metavar="DIR", type=Path, help="write the pages into DIR")
     parser.add_argument("--check", metavar="DIR", type=Path,

@@ -1,0 +1,55 @@
+"""``archspec lint``: the pipeline over each file (every variant, or ``--variant``), with the
+``[tool.archspec]`` configuration of the pyproject.toml nearest the spec, rendered together."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from archspec.cli.output import Outcome, UsageError
+
+if TYPE_CHECKING:
+    from archspec.report.model import FileReport
+
+
+def codes(values: list[str] | None) -> list[str] | None:
+    """``--select G1,G2 --select S101`` → ``['G1', 'G2', 'S101']`` (None when not given)."""
+    if values is None:
+        return None
+    return [c.strip().upper() for v in values for c in v.split(",") if c.strip()]
+
+
+def lint_file(path: str, args: argparse.Namespace) -> FileReport:
+    """One file's report from :func:`archspec.pipeline.run_file`. Every mistake at once:
+    variants that passed pass 1 are resolved even when others did not, and an error several
+    variants share is reported once."""
+    from archspec.pipeline import LintRequest, run_file
+    from archspec.report.model import FileReport, VariantSummary
+    from archspec.rules.engine import UnknownSelector
+
+    request = LintRequest(args.target, codes(args.select), codes(args.ignore),
+                          config_dir=Path(path).resolve().parent)
+    try:
+        result = run_file(path, variant=args.variant, lint=request)
+    except UnknownSelector as exc:
+        raise UsageError(f"--select/--ignore: {exc}") from None
+    report = FileReport(path)
+    report.diagnostics.extend(result.spec_errors)
+    report.variants.extend(VariantSummary(v.net.variant, v.totals.params, v.totals.macs)
+                           for v in result.variants if v.net is not None and v.totals)
+    report.diagnostics.extend(result.lint_errors)
+    report.diagnostics.extend(result.findings)
+    return report
+
+
+def cmd_lint(args: argparse.Namespace) -> Outcome:
+    from archspec.report import render_lint
+    from archspec.report.model import LintReport
+
+    if args.target is not None:  # once, before any file: a bad target is nobody's spec error
+        from archspec.rules.targets import load_target
+
+        args.target = load_target(args.target)
+    report = LintReport([lint_file(path, args) for path in args.specs])
+    return Outcome(report.exit_code, lambda out: render_lint(report, args.format, out))

@@ -1,0 +1,176 @@
+"""The command line's grammar: every command, its arguments, and the checks of values argparse
+cannot judge alone (``--input``, ``--num-classes``, ``--max-memory``, ``--select``)."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from typing import NoReturn
+
+from archspec.cli import build, info, lint, profile
+from archspec.cli.output import PROG
+from archspec.report.escape import escape
+
+_DIGITS = re.compile("[0-9]{1,9}")  # ASCII digits only (int() also takes "1_0", "٣", " 3 ")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with the user's text in its messages escaped (an unknown argument is echoed)."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(escape(message))
+
+
+def parse_input(text: str) -> tuple[int, int, int, int]:
+    """``1x3x224x224`` (N×C×H×W) or ``3x224x224`` (C×H×W, batch 1) → (N, C, H, W), within the
+    bounds of a spec's ``input`` (so a bad value is blamed on the flag, not on the file)."""
+    from archspec.spec.models import MAX_INPUT_CHANNELS, MAX_INPUT_SIZE
+
+    parts = text.lower().replace("×", "x").replace(",", "x").split("x")
+    dims = [int(p) for p in parts] if all(_DIGITS.fullmatch(p) for p in parts) else []
+    if len(dims) == 3:
+        dims = [1, *dims]
+    if len(dims) != 4 or min(dims) < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected N×C×H×W such as 1x3x224x224 (or C×H×W), got {text!r}")
+    if dims[1] > MAX_INPUT_CHANNELS or max(dims[2:]) > MAX_INPUT_SIZE:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is out of range: C must be at most {MAX_INPUT_CHANNELS:,} and H, W at most "
+            f"{MAX_INPUT_SIZE:,} (the bounds of a spec's `input`)")
+    return dims[0], dims[1], dims[2], dims[3]
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=30)
+
+
+EXIT_CODES = """\
+exit codes:
+  0  success (lint: no error-severity finding)
+  1  lint: at least one error-severity finding
+  2  a spec error (bad YAML, unknown key, unbuildable network), or bad command-line input
+  3  a bug in archspec: please report it
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from archspec import __version__
+
+    parser = _Parser(
+        prog=PROG, formatter_class=_Formatter, epilog=EXIT_CODES + "\nsee docs/cli.md",
+        description="YAML specs of mobile vision networks: validate, lint against the "
+                    "ShuffleNet V2 guidelines, profile without torch, build torch modules.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name: str, help: str, description: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=description, epilog=EXIT_CODES,
+                           formatter_class=_Formatter)
+        return p
+
+    p = command("lint", "validate specs and check them against the design rules",
+                "Load, resolve and trace every variant of each SPEC (or --variant), run the "
+                "design rules, and report spec errors and findings with their YAML location.")
+    p.add_argument("specs", nargs="+", metavar="SPEC", help="spec files (YAML)")
+    p.add_argument("--variant", metavar="V", help="lint only this variant (default: all)")
+    p.add_argument("--target", metavar="NAME|PATH",
+                   help="target device: a shipped name (see docs/rules) or a target YAML file")
+    p.add_argument("--select", action="append", type=_selectors, metavar="CODES",
+                   help="only these rule codes or prefixes, comma-separated (repeatable)")
+    p.add_argument("--ignore", action="append", type=_selectors, metavar="CODES",
+                   help="skip these rule codes or prefixes, comma-separated (repeatable)")
+    p.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text",
+                   help="output format (default: text)")
+    p.set_defaults(func=lint.cmd_lint)
+
+    p = command("profile", "per-block shapes, params, MACs, memory access (no torch)",
+                "Analyse one variant of SPEC without torch: per-block table and totals, and every "
+                "rounding that changed a number written in the spec.")
+    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("--variant", metavar="V", help="variant (default: the spec's default)")
+    p.add_argument("--input", type=parse_input, metavar="NxCxHxW",
+                   help="input shape, e.g. 1x3x224x224: N sets the batch, H×W override the "
+                        "spec's size, C must equal the spec's input channels")
+    p.add_argument("--num-classes", type=_positive, metavar="N",
+                   help="classifier width (replaces the head's last linear)")
+    p.add_argument("--dtype", choices=("fp32", "fp16", "bf16", "int8"), default="fp32",
+                   help="element type for activation bytes (default: fp32)")
+    p.add_argument("--convention", choices=("torch", "fvcore"), default="torch",
+                   help="FLOPs: torch = 2×MACs; fvcore = MACs + norm elements (default: torch)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=profile.cmd_profile)
+
+    p = command("build", "build the torch module (needs torch) and optionally export it",
+                "Build one variant of SPEC as a torch module, run a dummy input through it, print "
+                "a summary, and write it to FILE: .pt2 (torch.export), .onnx (checked in "
+                "onnxruntime) or .pt (checkpoint with the spec text; archspec.load_model reads "
+                "it).")
+    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("--variant", metavar="V", help="variant (default: the spec's default)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write FILE (.pt2, .onnx or .pt)")
+    p.add_argument("--num-classes", type=_positive, metavar="N",
+                   help="classifier width (replaces the head's last linear)")
+    p.add_argument("--input", type=parse_input, metavar="NxCxHxW",
+                   help="dummy/example input shape (default: 1×C×H×W of the spec)")
+    p.add_argument("--max-memory", type=_size, metavar="SIZE|none",
+                   help="refuse (exit 2) a build or export estimated to need more than SIZE "
+                        "(2G, 512M, 1.5GiB); none: no check (default: $ARCHSPEC_MAX_MEMORY, "
+                        "else the memory available)")
+    p.set_defaults(func=build.cmd_build)
+
+    p = command("schema", "print the JSON Schema of the spec format",
+                "The JSON Schema of archspec specs, generated from the pydantic models; point "
+                "an editor at it for completion and hover docs "
+                "(`# yaml-language-server: $schema=...`).")
+    p.add_argument("-o", "--output", metavar="FILE", help="write FILE instead of stdout")
+    p.set_defaults(func=info.cmd_schema)
+
+    p = command("list", "list shipped specs (or the given ones) and their variants",
+                "List the specs shipped with archspec, or the SPEC files given, with their "
+                "variants; the default variant is starred.")
+    p.add_argument("specs", nargs="*", metavar="SPEC")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=info.cmd_list)
+
+    p = command("rule", "show a rule's documentation, or list the rules",
+                "Print the documentation page of a rule (G1, S101, …) or a spec error code "
+                "(E120, …); --list lists them all.")
+    p.add_argument("code", nargs="?", metavar="CODE")
+    p.add_argument("--list", action="store_true", help="list every rule and error code")
+    p.set_defaults(func=info.cmd_rule)
+    return parser
+
+
+def _size(text: str) -> str:
+    """A ``--max-memory`` value, checked here and read by :func:`archspec.graph.memory.budget`."""
+    from archspec.graph.memory import SizeError, parse_size
+
+    try:
+        parse_size(text)
+    except SizeError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+MAX_NUM_CLASSES = 1_000_000  # the bound of every width in a spec
+
+
+def _positive(text: str) -> int:
+    """``--num-classes``: a positive integer no wider than any width a spec may write."""
+    value = int(text) if _DIGITS.fullmatch(text) else 0
+    if not 1 <= value <= MAX_NUM_CLASSES:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer up to {MAX_NUM_CLASSES:,}, got {text!r}")
+    return value
+
+
+def _selectors(text: str) -> str:
+    """A ``--select``/``--ignore`` value: at least one code, prefix or name (an empty value
+    would silently select or ignore nothing)."""
+    if not any(part.strip() for part in text.split(",")):
+        raise argparse.ArgumentTypeError(
+            f"expected rule codes, prefixes or names such as G1,S101, got {text!r}")
+    return text
+
+

@@ -10,6 +10,7 @@ from archspec.blocks import (  # noqa: F401  (imported for registration)
     parallel,
     pool,
     shuffle,
+    uib,
 )
 from archspec.blocks.base import FAMILIES, Family, ResolvedBlock
 

@@ -2,16 +2,13 @@
 
 An inverted bottleneck with two optional depthwise convs around the expansion: one before it
 (on the input width) and one after it (on the expanded width), plus an optional one after the
-projection, as timm's ``UniversalInvertedResidual`` builds it. Which ones exist picks the form:
+projection, as timm's ``UniversalInvertedResidual`` builds it. Which ones exist picks the form
+(the paper's Fig. 4)::
 
-============  ==============  =========  ===============================================
-form          ``start_dw_k``  ``dw_k``   what it is
-============  ==============  =========  ===============================================
-IB            unset           k          MobileNetV2's inverted bottleneck
-ConvNeXt      k               unset      spatial mixing before the expansion
-ExtraDW       k               k'         both: a larger receptive field for little cost
-FFN           unset           unset      two 1×1 convs
-============  ==============  =========  ===============================================
+    IB        dw_k               MobileNetV2's inverted bottleneck
+    ConvNeXt  start_dw_k         spatial mixing before the expansion, on the narrow input
+    ExtraDW   start_dw_k + dw_k  both: a larger receptive field for little cost
+    FFN       neither            two 1×1 convs
 
 The stride sits on the middle depthwise conv, else on the start one, else on the end one.
 Data flow (per image, C = in, M = mid, O = out)::

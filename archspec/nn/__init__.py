@@ -14,6 +14,7 @@ from archspec.nn import (  # noqa: F401  (imported for registration)
     parallel,
     pool,
     shuffle,
+    uib,
 )
 from archspec.nn.build import build_module, init_weights
 from archspec.nn.export import ExportError, export, load_model

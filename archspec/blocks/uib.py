@@ -193,8 +193,7 @@ def trace(b: UIB, g: GraphBuilder, x: Tensor) -> Tensor:
     if b.end_dw_k is not None:
         x = _dw(g, x, "end_dw", b.end_dw_k, b.end_stride, b.norm)
     if b.layer_scale is not None:
-        # γ's out_ch parameters are not counted: the cost table's `mul` has no learnable operand
-        x = g.scale(x, "layer_scale", b.layer_scale)
+        x = g.scale(x, "layer_scale", b.layer_scale, learnable=b.out_ch)  # γ: out_ch params
     if b.skip:
         x = g.add(shortcut, x, "skip")
     return x

@@ -129,8 +129,11 @@ class GraphBuilder:
         assert k == k2 and batch == batch_b, f"matmul {a.shape} @ {b.shape} in {self._block}"
         return self.op(OpKind.MATMUL, name, [a, b], (*batch, m, n))
 
-    def scale(self, x: Tensor, name: str, factor: float) -> Tensor:
-        """Multiply by a constant (attention's dim_head^-0.5): an element-wise pass."""
+    def scale(self, x: Tensor, name: str, factor: float, *, learnable: int = 0) -> Tensor:
+        """Multiply by a constant (attention's dim_head^-0.5), or by ``learnable`` parameters
+        initialised to ``factor`` (layer scale's per-channel γ): an element-wise pass."""
+        if learnable:
+            return self.op(OpKind.MUL, name, [x], x.shape, scalar=factor, params=learnable)
         return self.op(OpKind.MUL, name, [x], x.shape, scalar=factor)
 
     def softmax(self, x: Tensor, name: str) -> Tensor:

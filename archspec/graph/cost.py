@@ -70,6 +70,13 @@ def _copy(op: Op) -> Cost:
     return Cost(0, 0, _io(op))
 
 
+def _mul(op: Op) -> Cost:
+    """An element-wise product; a learnable operand (layer scale's γ: ``attrs["params"]``
+    elements) is the op's parameters, read once as weights."""
+    params = int(op.attrs.get("params", 0))
+    return Cost(params, 0, _io(op) + params)
+
+
 def _reshape(op: Op) -> Cost:
     return _copy(op) if op.attrs.get("copy", False) else Cost()
 
@@ -84,7 +91,7 @@ COST_TABLE: dict[OpKind, Callable[[Op], Cost]] = {
     OpKind.ACT: _copy,
     OpKind.SOFTMAX: _copy,
     OpKind.ADD: _copy,
-    OpKind.MUL: _copy,
+    OpKind.MUL: _mul,
     OpKind.PAD: _copy,
     OpKind.CROP: _copy,
     OpKind.CONCAT: _copy,

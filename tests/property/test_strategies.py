@@ -132,6 +132,24 @@ REACHABLE: dict[str, Callable[[dict[str, Any]], bool]] = {
     "attn_pre": _has(lambda b: b.get("attn_pre") is True),
     "expand: false": _has(lambda b: b.get("expand") is False),
     "mid_round divisible": _has(lambda b: b.get("mid_round") == "divisible"),
+    **{f"uib {k}": _has(lambda b, k=k: b["block"] == "uib" and b.get(k) is not None)
+       for k in ("start_dw_k", "dw_k", "end_dw_k", "layer_scale", "se_gate")},
+    **{f"uib {form}": _has(lambda b, keys=keys: b["block"] == "uib" and {
+        k for k in ("start_dw_k", "dw_k", "end_dw_k") if b.get(k) is not None} == keys)
+       for form, keys in (("IB", {"dw_k"}), ("ConvNeXt", {"start_dw_k"}),
+                          ("ExtraDW", {"start_dw_k", "dw_k"}), ("FFN", set()))},
+    "uib stride on start_dw": _has(lambda b: b["block"] == "uib" and b.get("stride") == 2
+                                   and b.get("start_dw_k") and b.get("dw_k") is None),
+    "uib stride on end_dw": _has(lambda b: b["block"] == "uib" and b.get("stride") == 2
+                                 and b.get("end_dw_k") and b.get("start_dw_k") is None
+                                 and b.get("dw_k") is None),
+    "uib even kernel": _has(lambda b: b["block"] == "uib" and any(
+        (b.get(k) or 1) % 2 == 0 for k in ("start_dw_k", "dw_k", "end_dw_k"))),
+    "uib se": _has(lambda b: b["block"] == "uib" and b.get("se", 0) > 0),
+    "uib skip: true": _has(lambda b: b["block"] == "uib" and b.get("skip") is True),
+    "uib norm": _has(lambda b: b["block"] == "uib" and "norm" in b),
+    "uib act": _has(lambda b: b["block"] == "uib" and "act" in b),
+    "uib in defaults": lambda d: "uib" in (d.get("defaults") or {}),
     "merge add": _has(lambda b: b.get("merge") == "add"),
     "empty branch": _has(lambda b: any(br == [] for br in b.get("branches", [[0]]))),
     "nested parallel": _has(lambda b: b["block"] == "parallel" and any(

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from archspec.rules.base import SECTIONS
 from archspec.report.rule_pages import index_page, rule_page, stale
+from archspec.rules.base import SECTIONS
 from archspec.rules.registry import RULES
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "rules"

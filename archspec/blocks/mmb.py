@@ -277,65 +277,95 @@ def attention_geometry(b: MMB, hw: tuple[int, int]) -> tuple[tuple[int, int], tu
 def _expand(b: MMB, g: GraphBuilder, x: Tensor) -> Tensor:
     if not b.expand:
         return x
-    x = g.conv(x, "expand", out=b.mid, bias=b.expand_bias,
-               groups=b.heads if (b.v_group and b.f == "attn") else 1)
-    x = g.norm(x, "expand_norm", b.expand_norm)
-    return g.act(x, "expand_act", b.expand_act)
+    with g.part("exp", "mid"):
+        x = g.conv(x, "expand", out=b.mid, bias=b.expand_bias,
+                   groups=b.heads if (b.v_group and b.f == "attn") else 1)
+    with g.part("expand_norm"):
+        x = g.norm(x, "expand_norm", b.expand_norm)
+    with g.part("expand_act"):
+        return g.act(x, "expand_act", b.expand_act)
 
 
 def _attention(b: MMB, g: GraphBuilder, x: Tensor) -> Tensor:
-    """Windowed MHSA as the official EMO code computes it (explicit matmuls, layout copies)."""
+    """Windowed MHSA as the official EMO code computes it (explicit matmuls, layout copies).
+
+    Its matmuls carry the attention's geometry as attributes, so rules read it from the graph:
+    ``window`` (h, w), or None for a global partition (one window, the whole map); ``map`` the
+    H×W it attends over, ``padding`` (bottom, right), ``windows`` (n1, n2), ``heads``,
+    ``dim_head``."""
     c, h, w = x.shape
     (wh, ww), (pb, pr), (n1, n2) = attention_geometry(b, (h, w))
     nw, tokens = n1 * n2, wh * ww
-    if pb or pr:
-        x = g.pad(x, "attn.pad", bottom=pb, right=pr)
-    x = g.reshape(x, "attn.partition", (nw, c, wh, ww), copy=nw > 1, pattern=b.partition)
-    qk = g.conv(x, "qk", out=2 * c, bias=b.qkv_bias)
-    qk = g.reshape(qk, "attn.qk_heads", (2 * nw * b.heads, tokens, b.dim_head), copy=True)
-    q, k = g.split(qk, "attn.qk_split", [nw * b.heads, nw * b.heads])
-    kt = g.reshape(k, "attn.k_t", (nw * b.heads, b.dim_head, tokens), copy=False)
-    scores = g.scale(g.matmul(q, kt, "attn.scores"), "attn.scale", b.dim_head**-0.5)
-    attn = g.softmax(scores, "attn.softmax")
-    if b.attn_pre:
-        v = g.reshape(x, "attn.x_heads", (nw * b.heads, tokens, c // b.heads), copy=True)
-        y = g.matmul(attn, v, "attn.apply")
-        y = g.reshape(y, "attn.merge_heads", (nw, c, wh, ww), copy=True)
-        y = _expand(b, g, y)
-    else:
-        v = _expand(b, g, x)
-        mid = v.shape[1]
-        v = g.reshape(v, "attn.v_heads", (nw * b.heads, tokens, mid // b.heads), copy=True)
-        y = g.matmul(attn, v, "attn.apply")
-        y = g.reshape(y, "attn.merge_heads", (nw, mid, wh, ww), copy=True)
-    y = g.reshape(y, "attn.reverse", (y.shape[1], h + pb, w + pr), copy=nw > 1,
-                  pattern=b.partition)
-    if pb or pr:
-        y = g.crop(y, "attn.crop", (h, w))
+    geometry = {"window": None if b.partition == "global" else (wh, ww), "map": (h, w),
+                "padding": (pb, pr), "windows": (n1, n2), "heads": b.heads,
+                "dim_head": b.dim_head}
+    with g.part("attn", window="window", partition=("window", "partition")):
+        if pb or pr:
+            x = g.pad(x, "attn.pad", bottom=pb, right=pr)
+        x = g.reshape(x, "attn.partition", (nw, c, wh, ww), copy=nw > 1, pattern=b.partition)
+        with g.part("dim_head"):
+            qk = g.conv(x, "qk", out=2 * c, bias=b.qkv_bias)
+        qk = g.reshape(qk, "attn.qk_heads", (2 * nw * b.heads, tokens, b.dim_head), copy=True)
+        q, k = g.split(qk, "attn.qk_split", [nw * b.heads, nw * b.heads])
+        kt = g.reshape(k, "attn.k_t", (nw * b.heads, b.dim_head, tokens), copy=False)
+        scores = g.scale(g.matmul(q, kt, "attn.scores", **geometry), "attn.scale",
+                         b.dim_head**-0.5)
+        attn = g.softmax(scores, "attn.softmax")
+        if b.attn_pre:
+            v = g.reshape(x, "attn.x_heads", (nw * b.heads, tokens, c // b.heads), copy=True)
+            y = g.matmul(attn, v, "attn.apply", **geometry)
+            y = g.reshape(y, "attn.merge_heads", (nw, c, wh, ww), copy=True)
+            y = _expand(b, g, y)
+        else:
+            v = _expand(b, g, x)
+            mid = v.shape[1]
+            v = g.reshape(v, "attn.v_heads", (nw * b.heads, tokens, mid // b.heads), copy=True)
+            y = g.matmul(attn, v, "attn.apply", **geometry)
+            y = g.reshape(y, "attn.merge_heads", (nw, mid, wh, ww), copy=True)
+        y = g.reshape(y, "attn.reverse", (y.shape[1], h + pb, w + pr), copy=nw > 1,
+                      pattern=b.partition)
+        if pb or pr:
+            y = g.crop(y, "attn.crop", (h, w))
     return y
 
 
 def trace(b: MMB, g: GraphBuilder, x: Tensor) -> Tensor:
     shortcut = x
-    x = g.norm(x, "pre_norm", b.pre_norm)
+    with g.part("pre_norm"):
+        x = g.norm(x, "pre_norm", b.pre_norm)
     x = _attention(b, g, x) if b.f == "attn" else _expand(b, g, x)
     if b.has_dw:
-        y = g.conv(x, "dw", out=b.mid, k=b.dw_k, stride=b.stride, padding=b.padding,
-                   dilation=b.dilation, groups=b.groups)
-        y = g.act(g.norm(y, "dw_norm", b.dw_norm), "dw_act", b.dw_act)
+        with g.part("dw_k", width="out"):
+            y = g.conv(x, "dw", out=b.mid, k=b.dw_k, stride=b.stride, padding=b.padding,
+                       dilation=b.dilation, groups=b.groups)
+        with g.part("dw_norm"):
+            y = g.norm(y, "dw_norm", b.dw_norm)
+        with g.part("dw_act"):
+            y = g.act(y, "dw_act", b.dw_act)
     else:
         y = x
     if b.se_ch:
-        s = g.pool(y, "se.pool", kind="avg", global_=True)
-        s = g.act(g.conv(s, "se.reduce", out=b.se_ch, bias=True), "se.act", b.se_act)
-        s = g.act(g.conv(s, "se.expand", out=b.mid, bias=True), "se.gate", b.se_gate)
-        y = g.mul(y, s, "se.scale")
-    x = g.add(x, y, "dw_skip") if b.dw_skip else y
-    x = g.conv(x, "proj", out=b.out_ch, bias=b.proj_bias)
-    x = g.act(g.norm(x, "proj_norm", b.proj_norm), "proj_act", b.proj_act)
+        with g.part("se", width="out", act="se_act", gate="se_gate"):
+            s = g.pool(y, "se.pool", mode="avg", global_pool=True)
+            s = g.act(g.conv(s, "se.reduce", out=b.se_ch, bias=True), "se.act", b.se_act)
+            s = g.act(g.conv(s, "se.expand", out=b.mid, bias=True), "se.gate", b.se_gate)
+            y = g.mul(y, s, "se.scale")
+    if b.dw_skip:
+        with g.part("dw_skip"):
+            x = g.add(x, y, "dw_skip")
+    else:
+        x = y
+    with g.part("out"):
+        x = g.conv(x, "proj", out=b.out_ch, bias=b.proj_bias)
+    with g.part("proj_norm"):
+        x = g.norm(x, "proj_norm", b.proj_norm)
+    with g.part("proj_act"):
+        x = g.act(x, "proj_act", b.proj_act)
     if b.skip:
-        x = g.add(shortcut, x, "skip")
-    return g.act(x, "post_act", b.post_act)
+        with g.part("skip"):
+            x = g.add(shortcut, x, "skip")
+    with g.part("post_act"):
+        return g.act(x, "post_act", b.post_act)
 
 
 def shape(f: Mapping[str, Any], ctx: ResolveContext) -> tuple[int, ...] | None:

@@ -106,23 +106,40 @@ def resolve(spec: ShuffleSpec, ctx: ResolveContext) -> Shuffle | None:
 def trace(b: Shuffle, g: GraphBuilder, x: Tensor) -> Tensor:
     pad = b.dw_k // 2
     if b.stride == 1:
-        left, right = g.split(x, "split", [b.keep, b.branch_in])
+        with g.part("split"):
+            left, right = g.split(x, "split", [b.keep, b.branch_in])
     else:
-        y = g.conv(x, "branch1.dw", out=b.in_ch, k=b.dw_k, stride=2, padding=pad,
-                   groups=b.in_ch)
-        y = g.norm(y, "branch1.dw_norm", b.norm)
-        y = g.conv(y, "branch1.pw", out=b.keep)
-        left = g.act(g.norm(y, "branch1.pw_norm", b.norm), "branch1.pw_act", b.act)
+        with g.part("dw_k", width="out"):
+            y = g.conv(x, "branch1.dw", out=b.in_ch, k=b.dw_k, stride=2, padding=pad,
+                       groups=b.in_ch)
+        with g.part("norm"):
+            y = g.norm(y, "branch1.dw_norm", b.norm)
+        with g.part("out"):
+            y = g.conv(y, "branch1.pw", out=b.keep)
+        left = _norm_act(b, g, y, "branch1.pw")
         right = x
-    y = g.conv(right, "branch2.pw1", out=b.branch_out)
-    y = g.act(g.norm(y, "branch2.pw1_norm", b.norm), "branch2.pw1_act", b.act)
-    y = g.conv(y, "branch2.dw", out=b.branch_out, k=b.dw_k, stride=b.stride, padding=pad,
-               groups=b.branch_out)
-    y = g.norm(y, "branch2.dw_norm", b.norm)
-    y = g.conv(y, "branch2.pw2", out=b.branch_out)
-    y = g.act(g.norm(y, "branch2.pw2_norm", b.norm), "branch2.pw2_act", b.act)
-    x = g.concat([left, y], "concat")
-    return g.shuffle(x, "shuffle", b.groups)
+    with g.part("out"):
+        y = g.conv(right, "branch2.pw1", out=b.branch_out)
+    y = _norm_act(b, g, y, "branch2.pw1")
+    with g.part("dw_k", width="out"):
+        y = g.conv(y, "branch2.dw", out=b.branch_out, k=b.dw_k, stride=b.stride, padding=pad,
+                   groups=b.branch_out)
+    with g.part("norm"):
+        y = g.norm(y, "branch2.dw_norm", b.norm)
+    with g.part("out"):
+        y = g.conv(y, "branch2.pw2", out=b.branch_out)
+    y = _norm_act(b, g, y, "branch2.pw2")
+    with g.part("out"):
+        x = g.concat([left, y], "concat")
+    with g.part("groups"):
+        return g.shuffle(x, "shuffle", b.groups)
+
+
+def _norm_act(b: Shuffle, g: GraphBuilder, x: Tensor, conv: str) -> Tensor:
+    with g.part("norm"):
+        x = g.norm(x, f"{conv}_norm", b.norm)
+    with g.part("act"):
+        return g.act(x, f"{conv}_act", b.act)
 
 
 def shape(f: Mapping[str, Any], ctx: ResolveContext) -> tuple[int, ...] | None:

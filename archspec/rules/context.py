@@ -50,14 +50,19 @@ class LintContext:
 
     @cached_property
     def top_of(self) -> dict[str, str]:
-        """Leaf block path → the top-level block it belongs to."""
-        out: dict[str, str] = {}
-        for top in self.net.blocks:
-            stack = [top]
-            while stack:
-                b = stack.pop()
-                out[b.path] = top.path
-                stack.extend(b.children())
+        """Block path → the top-level block it belongs to (itself when not nested)."""
+        return {path: (lineage[0] if lineage else path)
+                for path, lineage in self.lineage.items()}
+
+    @cached_property
+    def lineage(self) -> dict[str, tuple[str, ...]]:
+        """Block path → the blocks enclosing it, outermost first (from the block tree itself)."""
+        out: dict[str, tuple[str, ...]] = {}
+        stack = [(top, ()) for top in reversed(self.net.blocks)]
+        while stack:
+            b, outer = stack.pop()
+            out[b.path] = outer
+            stack.extend((c, (*outer, b.path)) for c in reversed(b.children()))
         return out
 
     @cached_property
@@ -65,15 +70,23 @@ class LintContext:
         """Top-level block path → its op nodes (children's included), in topological order."""
         out: dict[str, list[int]] = {b.path: [] for b in self.net.blocks}
         for node, op in self.ops():
-            top = self.top_of.get(op.block)
-            if top is not None:
-                out[top].append(node)
+            nodes = out.get(op.origin.top)
+            if nodes is not None:
+                nodes.append(node)
+        return out
+
+    @cached_property
+    def own_ops(self) -> dict[str, list[Op]]:
+        """Block path → the ops it emitted itself (not its children's), in topological order."""
+        out: dict[str, list[Op]] = {}
+        for _, op in self.ops():
+            out.setdefault(op.block, []).append(op)
         return out
 
     @cached_property
     def op_of(self) -> dict[int, Op]:
         """Node → its op (a plain dict: rules look ops up hundreds of thousands of times)."""
-        return dict(self.graph.graph.nodes(data="op"))
+        return self.graph.op_of
 
     def op(self, node: int) -> Op:
         return self.op_of[node]
@@ -118,13 +131,9 @@ class LintContext:
         for path, block in self.blocks.items():
             own = [Suppression(code, reason, block.origin.noqa_spans.get(code, block.origin.span),
                                path) for code, reason in block.noqa.items()]
-            parent = self._parent(path)
-            out[path] = own + (out.get(parent, []) if parent else [])
+            outer = self.lineage.get(path, ())
+            out[path] = own + (out.get(outer[-1], []) if outer else [])
         return out
-
-    def _parent(self, path: str) -> str | None:
-        cut = path.rfind(".branches[")
-        return path[:cut] if cut > 0 else None
 
     def excused(self, code: str, block: str | None) -> bool:
         """Whether a ``noqa`` on ``block`` (or an enclosing block) excuses ``code``; an entry that

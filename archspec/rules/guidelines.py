@@ -112,14 +112,6 @@ def _excess_share(ctx: LintContext, code: str, figs: list[ConvFigure]) -> dict[s
             "worst_block": worst}
 
 
-_EXPAND_FIELDS = {"expand": ("exp", "mid"), "proj": ("out",), "qk": ("dim_head",),
-                  "conv": ("out",)}
-
-
-def _span_fields(op_local: str) -> tuple[str, ...]:
-    return _EXPAND_FIELDS.get(op_local.split(".")[-1], ("out",))
-
-
 class _ExcessRule(Rule):
     """Shared by G1 and G2: per-conv notes, network excess share."""
 
@@ -136,15 +128,15 @@ class _ExcessRule(Rule):
         for block, (f, n) in worst.items():
             if f.ratio > options.op_ratio:
                 yield self.note(ctx, message=self.op_message(ctx, f, n), fix=self.op_fix,
-                                block=block, span=ctx.block_span(block, *_span_fields(
-                                    ctx.local_name(f.op))), data=self.op_data(ctx, f, n, options))
+                                block=block, span=f.op.origin.span_of("width"),
+                                data=self.op_data(ctx, f, n, options))
         net = {**_excess_share(ctx, self.code, figs), "threshold": options.network_share}
         if net["value"] > options.network_share and net["worst_block"] is not None:
             block = net["worst_block"]
             f, _ = worst[block]
             yield self.report(ctx, options, message=self.network_message(ctx, net, f),
                               fix=self.network_fix, block=block,
-                              span=ctx.block_span(block, *_span_fields(ctx.local_name(f.op))),
+                              span=f.op.origin.span_of("width"),
                               data={**net, "worst_op": f.op.name, "worst_ratio": sig(f.ratio)})
 
     op_fix = ""

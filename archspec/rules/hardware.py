@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from pydantic import Field
 
-from archspec.blocks.mmb import MMB, attention_geometry
 from archspec.diagnostics import Diagnostic, Severity
 from archspec.graph.op import Op, OpKind
 from archspec.rules.base import Rule, RuleOptions
 from archspec.rules.figures import pct, sig
 from archspec.rules.kernels import is_depthwise
 from archspec.rules.registry import register
+from archspec.rules.structure import windowed
 
 if TYPE_CHECKING:
     from archspec.rules.context import LintContext
@@ -101,8 +101,7 @@ class ChannelMultiple(Rule):
                                                     "own": set()})
             entry["macs"] += op.macs
             if op.kind == OpKind.MATMUL:
-                b = ctx.blocks.get(op.block)
-                d = b.dim_head if isinstance(b, MMB) else op.in_shapes[0][-1]
+                d = op.attrs.get("dim_head", op.in_shapes[0][-1])  # attention's: its head dim
                 factor = _pad_factor(d, v)
                 if factor > 1:
                     entry["heads"].add(d)
@@ -237,7 +236,7 @@ class DepthwiseKernelLimit(Rule):
                          f"largest depthwise kernel ({options.max_dw_kernel}×"
                          f"{options.max_dw_kernel})"),
                 fix=f"use dw_k ≤ {options.max_dw_kernel}, or stack smaller kernels",
-                block=op.block, span=ctx.block_span(op.block, "dw_k", "k"),
+                block=op.block, span=op.origin.span_of("k"),
                 data={"value": k, "threshold": options.max_dw_kernel, "op": op.name})
 
 
@@ -289,11 +288,7 @@ class DynamicWindowShapes(Rule):
     Options = DynamicOptions
 
     def check(self, ctx: LintContext, options: Any) -> Iterator[Diagnostic]:
-        for b in ctx.blocks.values():
-            if not (isinstance(b, MMB) and b.f == "attn" and b.partition != "global"):
-                continue
-            hw = b.in_hw
-            (wh, ww), pad, n = attention_geometry(b, hw)
+        for op, hw, (wh, ww), pad, n in windowed(ctx):
             if pad == (0, 0) and not options.dynamic_shapes:
                 continue
             what = (f"pads {hw[0]}×{hw[1]} by {pad[0]}×{pad[1]} to fit {wh}×{ww} windows"
@@ -305,7 +300,7 @@ class DynamicWindowShapes(Rule):
                          "input shape at run time (an ONNX/TensorRT export hazard)"),
                 fix="choose a window dividing the map at every deployed size, or export with a "
                     "fixed input size",
-                block=b.path, span=ctx.block_span(b.path, "window", "partition"),
+                block=op.block, span=op.origin.span_of("partition"),
                 data={"value": list(pad), "map": list(hw), "window": [wh, ww],
                       "windows": list(n), "dynamic_shapes": options.dynamic_shapes})
 
@@ -339,9 +334,9 @@ def operator_of(op: Op) -> str | None:
     if kind == OpKind.ACT:
         return str(op.attrs.get("type"))
     if kind == OpKind.POOL:
-        if op.attrs.get("global_"):
-            return "global_avgpool" if op.attrs.get("kind") == "avg" else "maxpool"
-        return "avgpool" if op.attrs.get("kind") == "avg" else "maxpool"
+        if op.attrs.get("global_pool"):
+            return "global_avgpool" if op.attrs.get("mode") == "avg" else "maxpool"
+        return "avgpool" if op.attrs.get("mode") == "avg" else "maxpool"
     if kind == OpKind.RESHAPE:
         return "transpose" if op.attrs.get("copy") else None
     simple = {OpKind.LINEAR: "linear", OpKind.MATMUL: "matmul", OpKind.SOFTMAX: "softmax",
@@ -420,7 +415,7 @@ class UnsupportedOperator(Rule):
                          f" in {len(blocks)} block{'s' if len(blocks) > 1 else ''} need it "
                          f"(first `{ctx.local_name(first)}` in `{first.block}`)"),
                 fix=_operator_fix(name),
-                block=first.block, span=ctx.block_span(first.block, ctx.local_name(first)),
+                block=first.block, span=first.span,
                 data={"value": len(ops), "operator": name, "blocks": blocks,
                       "ops": [op.name for op in ops]})
 

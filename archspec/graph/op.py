@@ -132,8 +132,8 @@ class Op:
 
     @property
     def span(self) -> Span:
-        """The YAML span of the field that produced the op, else of its block."""
-        return self.origin.span
+        """The YAML span of the op's block (``origin.span`` is the span of its field)."""
+        return self.origin.block_span
 
     @property
     def out_elems(self) -> int:

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from archspec.diagnostics import Span
+from archspec.graph.op import Op, OpKind
 
 if TYPE_CHECKING:
     from archspec.blocks.base import ResolvedBlock
-    from archspec.graph.op import Op
     from archspec.graph.opgraph import OpGraph
     from archspec.rules.kernels import KernelMap
     from archspec.rules.targets import Target
@@ -31,6 +31,24 @@ class Suppression:
     reason: str
     span: Span
     block: str  # the block (or the first block of the stage) it was found on
+
+
+Pair = tuple[int, int]
+
+
+def _pair(value: Any) -> Pair:
+    return (int(value[0]), int(value[1]))
+
+
+class WindowedAttention(NamedTuple):
+    """One window attention as its ops record it: map H×W, window, padding (bottom, right) and
+    windows (n1, n2); ``op`` is its first matmul (block, origin and spans)."""
+
+    op: Op
+    map: Pair
+    window: Pair
+    padding: Pair
+    windows: Pair
 
 
 @dataclass
@@ -95,6 +113,21 @@ class LintContext:
         op_of = self.op_of
         for node in self.graph.order:
             yield node, op_of[node]
+
+    @cached_property
+    def windowed_attention(self) -> list[WindowedAttention]:
+        """Window attentions, one per block, from the graph: an attention's matmuls carry its
+        geometry (``window`` None when the partition is global: one window, never padded)."""
+        out: list[WindowedAttention] = []
+        seen: set[str] = set()
+        for _, op in self.ops():
+            if op.kind != OpKind.MATMUL or op.attrs.get("window") is None or op.block in seen:
+                continue
+            seen.add(op.block)
+            a = op.attrs
+            out.append(WindowedAttention(op, _pair(a["map"]), _pair(a["window"]),
+                                         _pair(a["padding"]), _pair(a["windows"])))
+        return out
 
     @cached_property
     def kernels(self) -> KernelMap:

@@ -22,23 +22,6 @@ if TYPE_CHECKING:
     from archspec.blocks.base import Rounding
     from archspec.rules.context import LintContext
 
-Pair = tuple[int, int]
-
-
-def windowed(ctx: LintContext) -> Iterator[tuple[Op, Pair, Pair, Pair, Pair]]:
-    """Window attentions, one per block: (its first matmul, map, window, padding, windows).
-
-    Read from the graph: an attention's matmuls carry its geometry, ``window`` None when the
-    partition is global (one window, the whole map, never padded)."""
-    seen: set[str] = set()
-    for _, op in ctx.ops():
-        if op.kind != OpKind.MATMUL or op.attrs.get("window") is None or op.block in seen:
-            continue
-        seen.add(op.block)
-        a = op.attrs
-        yield op, tuple(a["map"]), tuple(a["window"]), tuple(a["padding"]), tuple(a["windows"])
-
-
 def _padded_share(hw: tuple[int, int], pad: tuple[int, int]) -> float:
     """Extra tokens attention processes: H′W′/(HW) − 1."""
     return (hw[0] + pad[0]) * (hw[1] + pad[1]) / (hw[0] * hw[1]) - 1
@@ -101,7 +84,7 @@ class WindowPadding(Rule):
     Options = PaddingOptions
 
     def check(self, ctx: LintContext, options: Any) -> Iterator[Diagnostic]:
-        for op, hw, (wh, ww), pad, n in windowed(ctx):
+        for op, hw, (wh, ww), pad, n in ctx.windowed_attention:
             if wh > hw[0] or ww > hw[1] or pad == (0, 0):
                 continue
             share = _padded_share(hw, pad)
@@ -173,7 +156,7 @@ class WindowLargerThanMap(Rule):
     Options = LargerOptions
 
     def check(self, ctx: LintContext, options: Any) -> Iterator[Diagnostic]:
-        for op, hw, (wh, ww), pad, n in windowed(ctx):
+        for op, hw, (wh, ww), pad, n in ctx.windowed_attention:
             if wh <= hw[0] and ww <= hw[1]:
                 continue
             share = _padded_share(hw, pad)

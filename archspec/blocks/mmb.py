@@ -20,7 +20,7 @@ Data flow (per image, C = in, M = mid, O = out)::
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -157,12 +157,14 @@ class MMB(ResolvedBlock):
 def _mid(spec: MMBSpec, ctx: ResolveContext) -> int:
     if spec.mid is not None:
         return ctx.width("mid", spec.mid, spec.scaling)
-    raw = ctx.in_ch * (spec.exp or 0)
-    rounders = {"floor": (int, "floor(in·exp)"), "round": (round, "round(in·exp)"),
-                "divisible": (make_divisible, "make_divisible(in·exp, 8)")}
+    exp = spec.exp or 0.0
+    raw = ctx.in_ch * exp
+    rounders: dict[str, tuple[Callable[[float], int], str]] = {
+        "floor": (int, "floor(in·exp)"), "round": (round, "round(in·exp)"),
+        "divisible": (make_divisible, "make_divisible(in·exp, 8)")}
     fn, rule = rounders[spec.mid_round]
     mid = int(fn(raw))
-    ctx.record("exp", raw, mid, f"{rule}: {ctx.in_ch}×{show_figure(spec.exp)} = {show_figure(raw)}")
+    ctx.record("exp", raw, mid, f"{rule}: {ctx.in_ch}×{show_figure(exp)} = {show_figure(raw)}")
     return mid
 
 
@@ -218,9 +220,8 @@ def resolve(spec: MMBSpec, ctx: ResolveContext) -> MMB | None:
                  f"{spec.stride}", "stride", fix="use f: dwconv for a downsampling block")
         ok = False
     padding = spec.dw_k // 2 * spec.dilation
-    if spec.f == "ffn":
-        out_hw = hw
-    else:
+    out_hw: tuple[int, ...] = hw
+    if spec.f != "ffn":
         out_hw = tuple(conv_out(s, spec.dw_k, spec.stride, padding, spec.dilation) for s in hw)
     if min(out_hw) < 1:
         ctx.fail("E143", f"feature map {hw[0]}×{hw[1]} collapses below 1×1 at stride "

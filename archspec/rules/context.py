@@ -76,7 +76,8 @@ class LintContext:
     def lineage(self) -> dict[str, tuple[str, ...]]:
         """Block path → the blocks enclosing it, outermost first (from the block tree itself)."""
         out: dict[str, tuple[str, ...]] = {}
-        stack = [(top, ()) for top in reversed(self.net.blocks)]
+        stack: list[tuple[ResolvedBlock, tuple[str, ...]]] = [
+            (top, ()) for top in reversed(self.net.blocks)]
         while stack:
             b, outer = stack.pop()
             out[b.path] = outer

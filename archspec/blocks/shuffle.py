@@ -104,42 +104,37 @@ def resolve(spec: ShuffleSpec, ctx: ResolveContext) -> Shuffle | None:
 
 
 def trace(b: Shuffle, g: GraphBuilder, x: Tensor) -> Tensor:
-    pad = b.dw_k // 2
     if b.stride == 1:
         with g.part("split"):
             left, right = g.split(x, "split", [b.keep, b.branch_in])
     else:
-        with g.part("dw_k", width="out"):
-            y = g.conv(x, "branch1.dw", out=b.in_ch, k=b.dw_k, stride=2, padding=pad,
-                       groups=b.in_ch)
-        with g.part("norm"):
-            y = g.norm(y, "branch1.dw_norm", b.norm)
-        with g.part("out"):
-            y = g.conv(y, "branch1.pw", out=b.keep)
-        left = _norm_act(b, g, y, "branch1.pw")
+        left = _pw(b, g, _dw(b, g, x, "branch1", b.in_ch), "branch1.pw", b.keep)
         right = x
-    with g.part("out"):
-        y = g.conv(right, "branch2.pw1", out=b.branch_out)
-    y = _norm_act(b, g, y, "branch2.pw1")
-    with g.part("dw_k", width="out"):
-        y = g.conv(y, "branch2.dw", out=b.branch_out, k=b.dw_k, stride=b.stride, padding=pad,
-                   groups=b.branch_out)
-    with g.part("norm"):
-        y = g.norm(y, "branch2.dw_norm", b.norm)
-    with g.part("out"):
-        y = g.conv(y, "branch2.pw2", out=b.branch_out)
-    y = _norm_act(b, g, y, "branch2.pw2")
+    y = _pw(b, g, right, "branch2.pw1", b.branch_out)
+    y = _pw(b, g, _dw(b, g, y, "branch2", b.branch_out), "branch2.pw2", b.branch_out)
     with g.part("out"):
         x = g.concat([left, y], "concat")
     with g.part("groups"):
         return g.shuffle(x, "shuffle", b.groups)
 
 
-def _norm_act(b: Shuffle, g: GraphBuilder, x: Tensor, conv: str) -> Tensor:
+def _dw(b: Shuffle, g: GraphBuilder, x: Tensor, branch: str, ch: int) -> Tensor:
+    """A branch's depthwise k×k conv (it carries the unit's stride) and its norm, no activation."""
+    with g.part("dw_k", width="out"):
+        x = g.conv(x, f"{branch}.dw", out=ch, k=b.dw_k, stride=b.stride, padding=b.dw_k // 2,
+                   groups=ch)
     with g.part("norm"):
-        x = g.norm(x, f"{conv}_norm", b.norm)
+        return g.norm(x, f"{branch}.dw_norm", b.norm)
+
+
+def _pw(b: Shuffle, g: GraphBuilder, x: Tensor, name: str, out: int) -> Tensor:
+    """A 1×1 conv with its norm and activation."""
+    with g.part("out"):
+        x = g.conv(x, name, out=out)
+    with g.part("norm"):
+        x = g.norm(x, f"{name}_norm", b.norm)
     with g.part("act"):
-        return g.act(x, f"{conv}_act", b.act)
+        return g.act(x, f"{name}_act", b.act)
 
 
 def shape(f: Mapping[str, Any], ctx: ResolveContext) -> tuple[int, ...] | None:

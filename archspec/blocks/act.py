@@ -38,7 +38,7 @@ def resolve_actblock(spec: ActBlockSpec, ctx: ResolveContext) -> ActBlock:
 
 
 def trace_actblock(b: ActBlock, g: GraphBuilder, x: Tensor) -> Tensor:
-    with g.part("act"):
+    with g.part("act", operator="act"):
         return g.act(x, "act", b.act)
 
 

@@ -89,9 +89,9 @@ def trace(b: Conv, g: GraphBuilder, x: Tensor) -> Tensor:
     with g.part("k", width="out"):
         x = g.conv(x, "conv", out=b.out_ch, k=b.k, stride=b.stride, padding=b.padding,
                    dilation=b.dilation, groups=b.groups, bias=b.bias)
-    with g.part("norm"):
+    with g.part("norm", operator="norm"):
         x = g.norm(x, "norm", b.norm)
-    with g.part("act"):
+    with g.part("act", operator="act"):
         return g.act(x, "act", b.act)
 
 

@@ -58,7 +58,7 @@ def trace_linear(b: Linear, g: GraphBuilder, x: Tensor) -> Tensor:
             x = g.flatten(x, "flatten")
     with g.part("out"):
         x = g.linear(x, "linear", out=b.out_ch, bias=b.bias)
-    with g.part("act"):
+    with g.part("act", operator="act"):
         return g.act(x, "act", b.act)
 
 

@@ -278,12 +278,12 @@ def attention_geometry(b: MMB, hw: tuple[int, int]) -> tuple[tuple[int, int], tu
 def _expand(b: MMB, g: GraphBuilder, x: Tensor) -> Tensor:
     if not b.expand:
         return x
-    with g.part("exp", "mid"):
+    with g.part("exp", "mid", operator="expand"):
         x = g.conv(x, "expand", out=b.mid, bias=b.expand_bias,
                    groups=b.heads if (b.v_group and b.f == "attn") else 1)
-    with g.part("expand_norm"):
+    with g.part("expand_norm", operator="expand_norm"):
         x = g.norm(x, "expand_norm", b.expand_norm)
-    with g.part("expand_act"):
+    with g.part("expand_act", operator="expand_act"):
         return g.act(x, "expand_act", b.expand_act)
 
 
@@ -332,40 +332,44 @@ def _attention(b: MMB, g: GraphBuilder, x: Tensor) -> Tensor:
 
 def trace(b: MMB, g: GraphBuilder, x: Tensor) -> Tensor:
     shortcut = x
-    with g.part("pre_norm"):
+    with g.part("pre_norm", operator="pre_norm"):
         x = g.norm(x, "pre_norm", b.pre_norm)
     x = _attention(b, g, x) if b.f == "attn" else _expand(b, g, x)
     if b.has_dw:
         with g.part("dw_k", width="out"):
             y = g.conv(x, "dw", out=b.mid, k=b.dw_k, stride=b.stride, padding=b.padding,
                        dilation=b.dilation, groups=b.groups)
-        with g.part("dw_norm"):
+        with g.part("dw_norm", operator="dw_norm"):
             y = g.norm(y, "dw_norm", b.dw_norm)
-        with g.part("dw_act"):
+        with g.part("dw_act", operator="dw_act"):
             y = g.act(y, "dw_act", b.dw_act)
     else:
         y = x
     if b.se_ch:
-        with g.part("se", width="out", act="se_act", gate="se_gate"):
+        with g.part("se", width="out"):
             s = g.pool(y, "se.pool", mode="avg", global_pool=True)
-            s = g.act(g.conv(s, "se.reduce", out=b.se_ch, bias=True), "se.act", b.se_act)
-            s = g.act(g.conv(s, "se.expand", out=b.mid, bias=True), "se.gate", b.se_gate)
+            s = g.conv(s, "se.reduce", out=b.se_ch, bias=True)
+            with g.part("se", operator="se_act"):
+                s = g.act(s, "se.act", b.se_act)
+            s = g.conv(s, "se.expand", out=b.mid, bias=True)
+            with g.part("se", operator="se_gate"):
+                s = g.act(s, "se.gate", b.se_gate)
             y = g.mul(y, s, "se.scale")
     if b.dw_skip:
-        with g.part("dw_skip"):
+        with g.part("dw_skip", operator="dw_skip"):
             x = g.add(x, y, "dw_skip")
     else:
         x = y
     with g.part("out"):
         x = g.conv(x, "proj", out=b.out_ch, bias=b.proj_bias)
-    with g.part("proj_norm"):
+    with g.part("proj_norm", operator="proj_norm"):
         x = g.norm(x, "proj_norm", b.proj_norm)
-    with g.part("proj_act"):
+    with g.part("proj_act", operator="proj_act"):
         x = g.act(x, "proj_act", b.proj_act)
     if b.skip:
-        with g.part("skip"):
+        with g.part("skip", operator="skip"):
             x = g.add(shortcut, x, "skip")
-    with g.part("post_act"):
+    with g.part("post_act", operator="post_act"):
         return g.act(x, "post_act", b.post_act)
 
 

@@ -42,7 +42,7 @@ def resolve_normblock(spec: NormBlockSpec, ctx: ResolveContext) -> NormBlock | N
 
 
 def trace_normblock(b: NormBlock, g: GraphBuilder, x: Tensor) -> Tensor:
-    with g.part("norm"):
+    with g.part("norm", operator="norm"):
         return g.norm(x, "norm", b.norm)
 
 

@@ -75,7 +75,7 @@ def trace(b: Parallel, g: GraphBuilder, x: Tensor) -> Tensor:
         for child in branch:
             y = trace_block(child, g, y)
         outs.append(y)
-    with g.part("merge"):
+    with g.part("merge", operator="merge"):
         if b.merge == "add":
             y = outs[0]
             for i, other in enumerate(outs[1:], 1):

@@ -123,7 +123,7 @@ def _dw(b: Shuffle, g: GraphBuilder, x: Tensor, branch: str, ch: int) -> Tensor:
     with g.part("dw_k", width="out"):
         x = g.conv(x, f"{branch}.dw", out=ch, k=b.dw_k, stride=b.stride, padding=b.dw_k // 2,
                    groups=ch)
-    with g.part("norm"):
+    with g.part("norm", operator="norm"):
         return g.norm(x, f"{branch}.dw_norm", b.norm)
 
 
@@ -131,9 +131,9 @@ def _pw(b: Shuffle, g: GraphBuilder, x: Tensor, name: str, out: int) -> Tensor:
     """A 1×1 conv with its norm and activation."""
     with g.part("out"):
         x = g.conv(x, name, out=out)
-    with g.part("norm"):
+    with g.part("norm", operator="norm"):
         x = g.norm(x, f"{name}_norm", b.norm)
-    with g.part("act"):
+    with g.part("act", operator="act"):
         return g.act(x, f"{name}_act", b.act)
 
 

@@ -81,10 +81,10 @@ class OpOrigin:
         """The top-level block the op belongs to (its own block when not nested)."""
         return self.lineage[0] if self.lineage else self.block
 
-    def _candidates(self, aspect: str | None) -> tuple[str, ...]:
+    def _candidates(self, aspect: str | None, or_field: bool = True) -> tuple[str, ...]:
         if aspect is not None and aspect in self.fields:
             return self.fields[aspect]
-        return (self.field,) if self.field else ()
+        return (self.field,) if self.field and or_field else ()
 
     def field_of(self, aspect: str | None = None) -> str | None:
         """The spec field that set ``aspect`` of the op (its ``field`` by default): the first
@@ -92,9 +92,11 @@ class OpOrigin:
         names = self._candidates(aspect)
         return next((n for n in names if n in self.field_spans), names[0] if names else None)
 
-    def span_of(self, aspect: str | None = None) -> Span:
-        """The YAML span of the field that set ``aspect`` if written, else the block's span."""
-        for name in self._candidates(aspect):
+    def span_of(self, aspect: str | None = None, *, or_field: bool = True) -> Span:
+        """The YAML span of the field that set ``aspect`` if written, else the block's span.
+        ``or_field=False``: only a field the tracer named for ``aspect`` (``operator``: the field
+        that chose which operator the op is, as a norm's ``bn``/``ln``) counts."""
+        for name in self._candidates(aspect, or_field):
             span = self.field_spans.get(name)
             if span is not None:
                 return span

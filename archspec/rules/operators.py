@@ -127,7 +127,7 @@ class UnsupportedOperator(Rule):
                          f" in {len(blocks)} block{'s' if len(blocks) > 1 else ''} need it "
                          f"(first `{ctx.local_name(first)}` in `{first.block}`)"),
                 fix=_operator_fix(name),
-                block=first.block, span=first.origin.span,
+                block=first.block, span=first.origin.span_of("operator", or_field=False),
                 data={"value": len(ops), "operator": name, "blocks": blocks,
                       "ops": [op.name for op in ops]})
 

@@ -17,6 +17,7 @@ from archspec.diagnostics import Span
 from archspec.graph.op import OpKind
 from archspec.graph.opgraph import OpGraph
 from archspec.rules.engine import lint_document
+from archspec.rules.targets import load_target
 from archspec.spec.resolved import ResolvedNet
 
 SPECS = sorted((Path(__file__).parents[2] / "specs").glob("*.yaml"))
@@ -184,3 +185,16 @@ def test_a_finding_on_an_op_points_at_its_field() -> None:
     dw = next(op for op in graph.ops() if op.name == "stages.s1[0].dw")
     assert d.span == dw.origin.span_of("k")
     assert _key_at(text, d.span).startswith("dw_k: 9")
+
+
+def test_a_missing_operator_points_at_the_field_that_chose_it() -> None:
+    """H104 anchors at the field that chose the operator (`se_gate: hardsigmoid`), else the block."""
+    text = EVERY_FAMILY.replace("se: 0.25", "se: 0.25\n        se_gate: hardsigmoid")
+    target = load_target("default").with_options(
+        {"H104": {"lacks": ["hardsigmoid", "softmax"]}}, "test")
+    findings = {d.data["operator"]: d for d in lint_document(
+        archspec.loads(text, "origins.yaml"), target=target, select=["H104"])}
+    assert _key_at(text, findings["hardsigmoid"].span).startswith("se_gate: hardsigmoid")
+    net, _ = _graph(text)
+    block = next(b for b in net.walk() if b.path == "stages.s1[0]")
+    assert findings["softmax"].span == block.origin.span  # no field chooses a softmax

@@ -37,6 +37,28 @@ class Tensor:
         return (self.shape[1], self.shape[2])
 
 
+#: the aspects of a part that names none (shared: one dict, never written to)
+_NO_ASPECTS: dict[str, tuple[str, ...]] = {}
+
+
+class _Part:
+    """What :meth:`GraphBuilder.part` returns: stamps ``origin`` on the ops emitted inside
+    (a plain context manager: it runs for every few ops of a trace)."""
+
+    __slots__ = ("builder", "origin", "saved")
+
+    def __init__(self, builder: GraphBuilder, origin: OpOrigin):
+        self.builder = builder
+        self.origin = self.saved = origin
+
+    def __enter__(self) -> None:
+        self.saved = self.builder._origin
+        self.builder._origin = self.origin
+
+    def __exit__(self, *exc: object) -> None:
+        self.builder._origin = self.saved
+
+
 class GraphBuilder:
     """Accumulates ops into a networkx DiGraph (made by :meth:`finish`); one instance traces
     one network."""
@@ -50,9 +72,9 @@ class GraphBuilder:
         self._block = ""
         self._span = span
         self._blocks: list[ResolvedBlock] = []  # the blocks being traced, outermost first
-        self._origin = OpOrigin(block_span=span, span=span)
-        self._origins: dict[tuple[str | None, tuple[tuple[str, tuple[str, ...]], ...]],
-                            OpOrigin] = {}
+        self._origin = self._block_origin = OpOrigin(block_span=span, span=span)
+        #: the origins of the current block's parts, by part() arguments (made once per block)
+        self._origins: dict[object, OpOrigin] = {}
         self.input = self._add(Op(OpKind.INPUT, "input", (), tuple(input_shape)), [])
 
     # ------------------------------------------------------------------ plumbing
@@ -61,22 +83,21 @@ class GraphBuilder:
     def scope(self, block: ResolvedBlock) -> Iterator[None]:
         """Stamp every op emitted inside with ``block``'s origin: its path, family, the blocks
         enclosing it and its YAML span (a block traced inside another has it as parent)."""
-        saved = (self._block, self._span, self._origin, self._origins)
+        saved = (self._block, self._span, self._origin, self._origins, self._block_origin)
         lineage = tuple(b.path for b in self._blocks)
         self._blocks.append(block)
         self._block, self._span = block.path, block.origin.span
-        self._origin = OpOrigin(block.path, block.family, lineage, None, block.origin.span,
-                                block.origin.span, field_spans=block.origin.field_spans)
+        self._origin = self._block_origin = OpOrigin(
+            block.path, block.family, lineage, None, block.origin.span, block.origin.span,
+            _NO_ASPECTS, block.origin.field_spans)
         self._origins = {}
         try:
             yield
         finally:
             self._blocks.pop()
-            self._block, self._span, self._origin, self._origins = saved
+            self._block, self._span, self._origin, self._origins, self._block_origin = saved
 
-    @contextmanager
-    def part(self, field: str, *alternatives: str, **aspects: str | tuple[str, ...]
-             ) -> Iterator[None]:
+    def part(self, field: str, *alternatives: str, **aspects: str | tuple[str, ...]) -> _Part:
         """Name the spec field that produces the ops emitted inside (``with g.part("dw_k"):``).
 
         ``alternatives`` are fields that set the same thing (``part("exp", "mid")``: the first
@@ -84,24 +105,21 @@ class GraphBuilder:
         ops a rule may point at, where it is not ``field`` (``width="out"``, ``window=("window",
         "partition")``). Ops outside any part have no field and point at the block's span.
         """
-        names = (field, *alternatives)
-        written = self._origin.field_spans
-        chosen = next((n for n in names if n in written), field)
-        fields = tuple(sorted((k, (v,) if isinstance(v, str) else v) for k, v in aspects.items()))
-        key = (chosen, fields)
+        key: object = (field, alternatives, *aspects.items()) if alternatives or aspects else field
         origin = self._origins.get(key)
         if origin is None:
-            base = self._origin
+            base = self._block_origin
+            written = base.field_spans
+            chosen = field
+            if alternatives and field not in written:
+                chosen = next((n for n in alternatives if n in written), field)
+            fields = {k: (v,) if isinstance(v, str) else v for k, v in aspects.items()} \
+                if aspects else _NO_ASPECTS
             origin = OpOrigin(base.block, base.family, base.lineage, chosen,
                               written.get(chosen, base.block_span), base.block_span,
-                              dict(fields), written)
+                              fields, written)
             self._origins[key] = origin
-        saved = self._origin
-        self._origin = origin
-        try:
-            yield
-        finally:
-            self._origin = saved
+        return _Part(self, origin)
 
     def _add(self, op: Op, inputs: Sequence[Tensor]) -> Tensor:
         cost = cost_of(op)  # costs depend on kind, shapes and attrs only

@@ -47,7 +47,7 @@ def numel(shape: tuple[int, ...]) -> int:
     return prod(shape) if shape else 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OpOrigin:
     """Where an op came from, as its family's tracer stated it: rules read this, never op names.
 

@@ -6,7 +6,7 @@ costs and stamps it with the current block's provenance. Shapes are per image (n
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -17,7 +17,6 @@ from archspec.graph.cost import cost_of
 from archspec.graph.op import NO_ORIGIN, Op, OpKind, OpOrigin, numel
 
 if TYPE_CHECKING:
-    from archspec.blocks.base import ResolvedBlock
     from archspec.graph.opgraph import OpGraph
 
 
@@ -39,6 +38,7 @@ class Tensor:
 
 #: the aspects of a part that names none (shared: one dict, never written to)
 _NO_ASPECTS: dict[str, tuple[str, ...]] = {}
+_NO_SPANS: dict[str, Span] = {}
 
 
 class _Part:
@@ -71,7 +71,7 @@ class GraphBuilder:
         self._next = 0
         self._block = ""
         self._span = span
-        self._blocks: list[ResolvedBlock] = []  # the blocks being traced, outermost first
+        self._blocks: list[str] = []  # the paths of the blocks being traced, outermost first
         self._origin = self._block_origin = OpOrigin(block_span=span, span=span)
         #: the origins of the current block's parts, by part() arguments (made once per block)
         self._origins: dict[object, OpOrigin] = {}
@@ -80,16 +80,18 @@ class GraphBuilder:
     # ------------------------------------------------------------------ plumbing
 
     @contextmanager
-    def scope(self, block: ResolvedBlock) -> Iterator[None]:
-        """Stamp every op emitted inside with ``block``'s origin: its path, family, the blocks
-        enclosing it and its YAML span (a block traced inside another has it as parent)."""
+    def scope(self, block: str, span: Span, *, family: str = "",
+              field_spans: Mapping[str, Span] | None = None) -> Iterator[None]:
+        """Stamp every op emitted inside with a block's origin: its path, family, the blocks
+        enclosing it (a block traced inside another has it as parent), its YAML span and the
+        spans of the fields it wrote (what :meth:`part` points at)."""
         saved = (self._block, self._span, self._origin, self._origins, self._block_origin)
-        lineage = tuple(b.path for b in self._blocks)
+        lineage = tuple(self._blocks)
         self._blocks.append(block)
-        self._block, self._span = block.path, block.origin.span
+        self._block, self._span = block, span
         self._origin = self._block_origin = OpOrigin(
-            block.path, block.family, lineage, None, block.origin.span, block.origin.span,
-            _NO_ASPECTS, block.origin.field_spans)
+            block, family, lineage, None, span, span, _NO_ASPECTS,
+            field_spans if field_spans is not None else _NO_SPANS)
         self._origins = {}
         try:
             yield

@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 
 
 def trace_block(block: ResolvedBlock, g: GraphBuilder, x: Tensor) -> Tensor:
-    with g.scope(block):
+    with g.scope(block.path, block.origin.span, family=block.family,
+                 field_spans=block.origin.field_spans):
         y = FAMILIES[block.family].trace(block, g, x)
     assert y.shape == block.out_shape, (
         f"{block.path}: traced {y.shape}, resolved {block.out_shape}")

@@ -16,8 +16,6 @@ from archspec.blocks import FAMILIES
 from archspec.diagnostics import Span
 from archspec.graph.op import OpKind
 from archspec.graph.opgraph import OpGraph
-from archspec.rules.engine import lint_document
-from archspec.rules.targets import load_target
 from archspec.spec.resolved import ResolvedNet
 
 SPECS = sorted((Path(__file__).parents[2] / "specs").glob("*.yaml"))
@@ -178,7 +176,7 @@ def test_shipped_specs_every_op_has_a_field(path: Path) -> None:
 def test_a_finding_on_an_op_points_at_its_field() -> None:
     """H102 on a depthwise conv points at the `dw_k` the block wrote, the op's field."""
     text = EVERY_FAMILY.replace("dw_k: 5", "dw_k: 9")
-    findings = lint_document(archspec.loads(text, "origins.yaml"), select=["H102"])
+    findings = archspec.lint(archspec.loads(text, "origins.yaml"), select=["H102"])
     assert findings
     d = findings[0]
     _, graph = _graph(text)
@@ -187,13 +185,13 @@ def test_a_finding_on_an_op_points_at_its_field() -> None:
     assert _key_at(text, d.span).startswith("dw_k: 9")
 
 
-def test_a_missing_operator_points_at_the_field_that_chose_it() -> None:
+def test_a_missing_operator_points_at_the_field_that_chose_it(tmp_path: Path) -> None:
     """H104 anchors at the field that chose the operator (`se_gate: hardsigmoid`), else the block."""
     text = EVERY_FAMILY.replace("se: 0.25", "se: 0.25\n        se_gate: hardsigmoid")
-    target = load_target("default").with_options(
-        {"H104": {"lacks": ["hardsigmoid", "softmax"]}}, "test")
-    findings = {d.data["operator"]: d for d in lint_document(
-        archspec.loads(text, "origins.yaml"), target=target, select=["H104"])}
+    target = tmp_path / "lacks.yaml"
+    target.write_text("select: [ALL]\nrules:\n  H104:\n    lacks: [hardsigmoid, softmax]\n")
+    findings = {d.data["operator"]: d for d in archspec.lint(
+        archspec.loads(text, "origins.yaml"), target=str(target), select=["H104"])}
     assert _key_at(text, findings["hardsigmoid"].span).startswith("se_gate: hardsigmoid")
     net, _ = _graph(text)
     block = next(b for b in net.walk() if b.path == "stages.s1[0]")

@@ -38,7 +38,8 @@ def resolve_actblock(spec: ActBlockSpec, ctx: ResolveContext) -> ActBlock:
 
 
 def trace_actblock(b: ActBlock, g: GraphBuilder, x: Tensor) -> Tensor:
-    return g.act(x, "act", b.act)
+    with g.part("act", operator="act"):
+        return g.act(x, "act", b.act)
 
 
 ACT = register(Family("act", ActBlockSpec, resolve_actblock, trace_actblock, ActBlock,

@@ -120,6 +120,9 @@ class Rounding:
     #: what a variant override contributed: ``value`` (it wrote the number), ``width`` (its
     #: `width:` scaled a number the base wrote), None (the base wrote both)
     by_variant: Literal["value", "width"] | None = None
+    #: the width multiplier a scaled width was multiplied by (``exact = written × factor``);
+    #: None for other roundings. Rules read it instead of parsing ``rule``, which is for people.
+    factor: float | None = None
 
 
 @dataclass(frozen=True)
@@ -223,7 +226,7 @@ class ResolveContext:
         value = make_divisible(written * mult, self.width_divisor)
         self.record(name, written, value,
                     f"make_divisible({written}×{show_figure(mult)}, {self.width_divisor})",
-                    exact=written * mult, scaled=True)
+                    exact=written * mult, scaled=True, factor=mult)
         return value
 
     def groups_note(self, groups: int, width: int, what: str, *, written: int | None = None
@@ -243,13 +246,14 @@ class ResolveContext:
                       if unscaled else None)
 
     def record(self, name: str, written: float, value: int, rule: str, *,
-               exact: float | None = None, scaled: bool = False) -> None:
+               exact: float | None = None, scaled: bool = False,
+               factor: float | None = None) -> None:
         if written != value or (exact is not None and exact != value):
             wrote = self.origin.by_variant
             by: Literal["value", "width"] | None = (
                 "value" if name in wrote else "width" if scaled and "width" in wrote else None)
             self.roundings.append(Rounding(name, written, value, rule, self.origin.span_of(name),
-                                           exact, by_variant=by))
+                                           exact, by_variant=by, factor=factor))
 
     def fail(
         self, code: str, message: str, field_name: str | None = None, *, expected: str | None = None,

@@ -86,10 +86,13 @@ def resolve(spec: ConvSpec, ctx: ResolveContext) -> Conv | None:
 
 
 def trace(b: Conv, g: GraphBuilder, x: Tensor) -> Tensor:
-    x = g.conv(x, "conv", out=b.out_ch, k=b.k, stride=b.stride, padding=b.padding,
-               dilation=b.dilation, groups=b.groups, bias=b.bias)
-    x = g.norm(x, "norm", b.norm)
-    return g.act(x, "act", b.act)
+    with g.part("k", width="out"):
+        x = g.conv(x, "conv", out=b.out_ch, k=b.k, stride=b.stride, padding=b.padding,
+                   dilation=b.dilation, groups=b.groups, bias=b.bias)
+    with g.part("norm", operator="norm"):
+        x = g.norm(x, "norm", b.norm)
+    with g.part("act", operator="act"):
+        return g.act(x, "act", b.act)
 
 
 def shape(f: Mapping[str, Any], ctx: ResolveContext) -> tuple[int, ...] | None:

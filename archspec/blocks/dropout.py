@@ -38,7 +38,8 @@ def resolve_dropout(spec: DropoutSpec, ctx: ResolveContext) -> Dropout:
 
 
 def trace_dropout(b: Dropout, g: GraphBuilder, x: Tensor) -> Tensor:
-    return g.dropout(x, "dropout", b.p)
+    with g.part("p"):
+        return g.dropout(x, "dropout", b.p)
 
 
 DROPOUT = register(Family("dropout", DropoutSpec, resolve_dropout, trace_dropout, Dropout,

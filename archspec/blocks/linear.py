@@ -54,9 +54,12 @@ def resolve_linear(spec: LinearSpec, ctx: ResolveContext) -> Linear | None:
 
 def trace_linear(b: Linear, g: GraphBuilder, x: Tensor) -> Tensor:
     if b.flatten:
-        x = g.flatten(x, "flatten")
-    x = g.linear(x, "linear", out=b.out_ch, bias=b.bias)
-    return g.act(x, "act", b.act)
+        with g.part("flatten"):
+            x = g.flatten(x, "flatten")
+    with g.part("out"):
+        x = g.linear(x, "linear", out=b.out_ch, bias=b.bias)
+    with g.part("act", operator="act"):
+        return g.act(x, "act", b.act)
 
 
 def shape_linear(f: Mapping[str, Any], ctx: ResolveContext) -> tuple[int, ...] | None:

@@ -156,13 +156,14 @@ class MMB(ResolvedBlock):
 def _mid(spec: MMBSpec, ctx: ResolveContext) -> int:
     if spec.mid is not None:
         return ctx.width("mid", spec.mid, spec.scaling)
-    assert spec.exp is not None  # the model requires exactly one of exp and mid
-    raw = ctx.in_ch * spec.exp
-    rounders: dict[str, tuple[Callable[[float], int], str]] = {"floor": (int, "floor(in·exp)"), "round": (round, "round(in·exp)"),
-                "divisible": (make_divisible, "make_divisible(in·exp, 8)")}
+    exp = spec.exp or 0.0
+    raw = ctx.in_ch * exp
+    rounders: dict[str, tuple[Callable[[float], int], str]] = {
+        "floor": (int, "floor(in·exp)"), "round": (round, "round(in·exp)"),
+        "divisible": (make_divisible, "make_divisible(in·exp, 8)")}
     fn, rule = rounders[spec.mid_round]
     mid = int(fn(raw))
-    ctx.record("exp", raw, mid, f"{rule}: {ctx.in_ch}×{show_figure(spec.exp)} = {show_figure(raw)}")
+    ctx.record("exp", raw, mid, f"{rule}: {ctx.in_ch}×{show_figure(exp)} = {show_figure(raw)}")
     return mid
 
 
@@ -219,10 +220,8 @@ def resolve(spec: MMBSpec, ctx: ResolveContext) -> MMB | None:
                  f"{spec.stride}", "stride", fix="use f: dwconv for a downsampling block")
         ok = False
     padding = spec.dw_k // 2 * spec.dilation
-    out_hw: tuple[int, ...]
-    if spec.f == "ffn":
-        out_hw = hw
-    else:
+    out_hw: tuple[int, ...] = hw
+    if spec.f != "ffn":
         out_hw = tuple(conv_out(s, spec.dw_k, spec.stride, padding, spec.dilation) for s in hw)
     if min(out_hw) < 1:
         ctx.fail("E143", f"feature map {hw[0]}×{hw[1]} collapses below 1×1 at stride "
@@ -279,65 +278,99 @@ def attention_geometry(b: MMB, hw: tuple[int, int]) -> tuple[tuple[int, int], tu
 def _expand(b: MMB, g: GraphBuilder, x: Tensor) -> Tensor:
     if not b.expand:
         return x
-    x = g.conv(x, "expand", out=b.mid, bias=b.expand_bias,
-               groups=b.heads if (b.v_group and b.f == "attn") else 1)
-    x = g.norm(x, "expand_norm", b.expand_norm)
-    return g.act(x, "expand_act", b.expand_act)
+    with g.part("exp", "mid", operator="expand"):
+        x = g.conv(x, "expand", out=b.mid, bias=b.expand_bias,
+                   groups=b.heads if (b.v_group and b.f == "attn") else 1)
+    with g.part("expand_norm", operator="expand_norm"):
+        x = g.norm(x, "expand_norm", b.expand_norm)
+    with g.part("expand_act", operator="expand_act"):
+        return g.act(x, "expand_act", b.expand_act)
 
 
 def _attention(b: MMB, g: GraphBuilder, x: Tensor) -> Tensor:
-    """Windowed MHSA as the official EMO code computes it (explicit matmuls, layout copies)."""
+    """Windowed MHSA as the official EMO code computes it (explicit matmuls, layout copies).
+
+    Its matmuls carry the attention's geometry as attributes, so rules read it from the graph:
+    ``window`` (h, w), or None for a global partition (one window, the whole map); ``map`` the
+    H×W it attends over, ``padding`` (bottom, right), ``windows`` (n1, n2), ``heads``,
+    ``dim_head``."""
     c, h, w = x.shape
     (wh, ww), (pb, pr), (n1, n2) = attention_geometry(b, (h, w))
     nw, tokens = n1 * n2, wh * ww
-    if pb or pr:
-        x = g.pad(x, "attn.pad", bottom=pb, right=pr)
-    x = g.reshape(x, "attn.partition", (nw, c, wh, ww), copy=nw > 1, pattern=b.partition)
-    qk = g.conv(x, "qk", out=2 * c, bias=b.qkv_bias)
-    qk = g.reshape(qk, "attn.qk_heads", (2 * nw * b.heads, tokens, b.dim_head), copy=True)
-    q, k = g.split(qk, "attn.qk_split", [nw * b.heads, nw * b.heads])
-    kt = g.reshape(k, "attn.k_t", (nw * b.heads, b.dim_head, tokens), copy=False)
-    scores = g.scale(g.matmul(q, kt, "attn.scores"), "attn.scale", b.dim_head**-0.5)
-    attn = g.softmax(scores, "attn.softmax")
-    if b.attn_pre:
-        v = g.reshape(x, "attn.x_heads", (nw * b.heads, tokens, c // b.heads), copy=True)
-        y = g.matmul(attn, v, "attn.apply")
-        y = g.reshape(y, "attn.merge_heads", (nw, c, wh, ww), copy=True)
-        y = _expand(b, g, y)
-    else:
-        v = _expand(b, g, x)
-        mid = v.shape[1]
-        v = g.reshape(v, "attn.v_heads", (nw * b.heads, tokens, mid // b.heads), copy=True)
-        y = g.matmul(attn, v, "attn.apply")
-        y = g.reshape(y, "attn.merge_heads", (nw, mid, wh, ww), copy=True)
-    y = g.reshape(y, "attn.reverse", (y.shape[1], h + pb, w + pr), copy=nw > 1,
-                  pattern=b.partition)
-    if pb or pr:
-        y = g.crop(y, "attn.crop", (h, w))
+    geometry = {"window": None if b.partition == "global" else (wh, ww), "map": (h, w),
+                "padding": (pb, pr), "windows": (n1, n2), "heads": b.heads,
+                "dim_head": b.dim_head}
+    with g.part("attn", window="window", partition=("window", "partition")):
+        if pb or pr:
+            x = g.pad(x, "attn.pad", bottom=pb, right=pr)
+        x = g.reshape(x, "attn.partition", (nw, c, wh, ww), copy=nw > 1, pattern=b.partition)
+        with g.part("dim_head"):
+            qk = g.conv(x, "qk", out=2 * c, bias=b.qkv_bias)
+        qk = g.reshape(qk, "attn.qk_heads", (2 * nw * b.heads, tokens, b.dim_head), copy=True)
+        q, k = g.split(qk, "attn.qk_split", [nw * b.heads, nw * b.heads])
+        kt = g.reshape(k, "attn.k_t", (nw * b.heads, b.dim_head, tokens), copy=False)
+        scores = g.scale(g.matmul(q, kt, "attn.scores", **geometry), "attn.scale",
+                         b.dim_head**-0.5)
+        attn = g.softmax(scores, "attn.softmax")
+        if b.attn_pre:
+            v = g.reshape(x, "attn.x_heads", (nw * b.heads, tokens, c // b.heads), copy=True)
+            y = g.matmul(attn, v, "attn.apply", **geometry)
+            y = g.reshape(y, "attn.merge_heads", (nw, c, wh, ww), copy=True)
+            y = _expand(b, g, y)
+        else:
+            v = _expand(b, g, x)
+            mid = v.shape[1]
+            v = g.reshape(v, "attn.v_heads", (nw * b.heads, tokens, mid // b.heads), copy=True)
+            y = g.matmul(attn, v, "attn.apply", **geometry)
+            y = g.reshape(y, "attn.merge_heads", (nw, mid, wh, ww), copy=True)
+        y = g.reshape(y, "attn.reverse", (y.shape[1], h + pb, w + pr), copy=nw > 1,
+                      pattern=b.partition)
+        if pb or pr:
+            y = g.crop(y, "attn.crop", (h, w))
     return y
 
 
 def trace(b: MMB, g: GraphBuilder, x: Tensor) -> Tensor:
     shortcut = x
-    x = g.norm(x, "pre_norm", b.pre_norm)
+    with g.part("pre_norm", operator="pre_norm"):
+        x = g.norm(x, "pre_norm", b.pre_norm)
     x = _attention(b, g, x) if b.f == "attn" else _expand(b, g, x)
     if b.has_dw:
-        y = g.conv(x, "dw", out=b.mid, k=b.dw_k, stride=b.stride, padding=b.padding,
-                   dilation=b.dilation, groups=b.groups)
-        y = g.act(g.norm(y, "dw_norm", b.dw_norm), "dw_act", b.dw_act)
+        with g.part("dw_k", width="out"):
+            y = g.conv(x, "dw", out=b.mid, k=b.dw_k, stride=b.stride, padding=b.padding,
+                       dilation=b.dilation, groups=b.groups)
+        with g.part("dw_norm", operator="dw_norm"):
+            y = g.norm(y, "dw_norm", b.dw_norm)
+        with g.part("dw_act", operator="dw_act"):
+            y = g.act(y, "dw_act", b.dw_act)
     else:
         y = x
     if b.se_ch:
-        s = g.pool(y, "se.pool", kind="avg", global_=True)
-        s = g.act(g.conv(s, "se.reduce", out=b.se_ch, bias=True), "se.act", b.se_act)
-        s = g.act(g.conv(s, "se.expand", out=b.mid, bias=True), "se.gate", b.se_gate)
-        y = g.mul(y, s, "se.scale")
-    x = g.add(x, y, "dw_skip") if b.dw_skip else y
-    x = g.conv(x, "proj", out=b.out_ch, bias=b.proj_bias)
-    x = g.act(g.norm(x, "proj_norm", b.proj_norm), "proj_act", b.proj_act)
+        with g.part("se", width="out"):
+            s = g.pool(y, "se.pool", mode="avg", global_pool=True)
+            s = g.conv(s, "se.reduce", out=b.se_ch, bias=True)
+            with g.part("se", operator="se_act"):
+                s = g.act(s, "se.act", b.se_act)
+            s = g.conv(s, "se.expand", out=b.mid, bias=True)
+            with g.part("se", operator="se_gate"):
+                s = g.act(s, "se.gate", b.se_gate)
+            y = g.mul(y, s, "se.scale")
+    if b.dw_skip:
+        with g.part("dw_skip", operator="dw_skip"):
+            x = g.add(x, y, "dw_skip")
+    else:
+        x = y
+    with g.part("out"):
+        x = g.conv(x, "proj", out=b.out_ch, bias=b.proj_bias)
+    with g.part("proj_norm", operator="proj_norm"):
+        x = g.norm(x, "proj_norm", b.proj_norm)
+    with g.part("proj_act", operator="proj_act"):
+        x = g.act(x, "proj_act", b.proj_act)
     if b.skip:
-        x = g.add(shortcut, x, "skip")
-    return g.act(x, "post_act", b.post_act)
+        with g.part("skip", operator="skip"):
+            x = g.add(shortcut, x, "skip")
+    with g.part("post_act", operator="post_act"):
+        return g.act(x, "post_act", b.post_act)
 
 
 def shape(f: Mapping[str, Any], ctx: ResolveContext) -> tuple[int, ...] | None:

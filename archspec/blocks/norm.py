@@ -42,7 +42,8 @@ def resolve_normblock(spec: NormBlockSpec, ctx: ResolveContext) -> NormBlock | N
 
 
 def trace_normblock(b: NormBlock, g: GraphBuilder, x: Tensor) -> Tensor:
-    return g.norm(x, "norm", b.norm)
+    with g.part("norm", operator="norm"):
+        return g.norm(x, "norm", b.norm)
 
 
 NORM = register(Family("norm", NormBlockSpec, resolve_normblock, trace_normblock, NormBlock,

@@ -81,12 +81,13 @@ def trace(b: Parallel, g: GraphBuilder, x: Tensor, trace_child: TraceChild) -> T
         for child in branch:
             y = trace_child(child, g, y)
         outs.append(y)
-    if b.merge == "add":
-        y = outs[0]
-        for i, other in enumerate(outs[1:], 1):
-            y = g.add(y, other, f"merge{i}")
-        return y
-    return g.concat(outs, "merge")
+    with g.part("merge", operator="merge"):
+        if b.merge == "add":
+            y = outs[0]
+            for i, other in enumerate(outs[1:], 1):
+                y = g.add(y, other, f"merge{i}")
+            return y
+        return g.concat(outs, "merge")
 
 
 FAMILY = register(Family("parallel", ParallelSpec, resolve, None, Parallel, "parallel branches",

@@ -70,8 +70,9 @@ def resolve_pool(spec: PoolSpec, ctx: ResolveContext) -> Pool | None:
 
 
 def trace_pool(b: Pool, g: GraphBuilder, x: Tensor) -> Tensor:
-    return g.pool(x, "pool", kind=b.kind, k=b.k, stride=b.stride, padding=b.padding,
-                  ceil_mode=b.ceil_mode, global_=b.global_)
+    with g.part("k", mode="kind"):
+        return g.pool(x, "pool", mode=b.kind, k=b.k, stride=b.stride, padding=b.padding,
+                      ceil_mode=b.ceil_mode, global_pool=b.global_)
 
 
 def shape_pool(f: Mapping[str, Any], ctx: ResolveContext) -> tuple[int, ...] | None:

@@ -104,25 +104,37 @@ def resolve(spec: ShuffleSpec, ctx: ResolveContext) -> Shuffle | None:
 
 
 def trace(b: Shuffle, g: GraphBuilder, x: Tensor) -> Tensor:
-    pad = b.dw_k // 2
     if b.stride == 1:
-        left, right = g.split(x, "split", [b.keep, b.branch_in])
+        with g.part("split"):
+            left, right = g.split(x, "split", [b.keep, b.branch_in])
     else:
-        y = g.conv(x, "branch1.dw", out=b.in_ch, k=b.dw_k, stride=2, padding=pad,
-                   groups=b.in_ch)
-        y = g.norm(y, "branch1.dw_norm", b.norm)
-        y = g.conv(y, "branch1.pw", out=b.keep)
-        left = g.act(g.norm(y, "branch1.pw_norm", b.norm), "branch1.pw_act", b.act)
+        left = _pw(b, g, _dw(b, g, x, "branch1", b.in_ch), "branch1.pw", b.keep)
         right = x
-    y = g.conv(right, "branch2.pw1", out=b.branch_out)
-    y = g.act(g.norm(y, "branch2.pw1_norm", b.norm), "branch2.pw1_act", b.act)
-    y = g.conv(y, "branch2.dw", out=b.branch_out, k=b.dw_k, stride=b.stride, padding=pad,
-               groups=b.branch_out)
-    y = g.norm(y, "branch2.dw_norm", b.norm)
-    y = g.conv(y, "branch2.pw2", out=b.branch_out)
-    y = g.act(g.norm(y, "branch2.pw2_norm", b.norm), "branch2.pw2_act", b.act)
-    x = g.concat([left, y], "concat")
-    return g.shuffle(x, "shuffle", b.groups)
+    y = _pw(b, g, right, "branch2.pw1", b.branch_out)
+    y = _pw(b, g, _dw(b, g, y, "branch2", b.branch_out), "branch2.pw2", b.branch_out)
+    with g.part("out"):
+        x = g.concat([left, y], "concat")
+    with g.part("groups"):
+        return g.shuffle(x, "shuffle", b.groups)
+
+
+def _dw(b: Shuffle, g: GraphBuilder, x: Tensor, branch: str, ch: int) -> Tensor:
+    """A branch's depthwise k×k conv (it carries the unit's stride) and its norm, no activation."""
+    with g.part("dw_k", width="out"):
+        x = g.conv(x, f"{branch}.dw", out=ch, k=b.dw_k, stride=b.stride, padding=b.dw_k // 2,
+                   groups=ch)
+    with g.part("norm", operator="norm"):
+        return g.norm(x, f"{branch}.dw_norm", b.norm)
+
+
+def _pw(b: Shuffle, g: GraphBuilder, x: Tensor, name: str, out: int) -> Tensor:
+    """A 1×1 conv with its norm and activation."""
+    with g.part("out"):
+        x = g.conv(x, name, out=out)
+    with g.part("norm", operator="norm"):
+        x = g.norm(x, f"{name}_norm", b.norm)
+    with g.part("act", operator="act"):
+        return g.act(x, f"{name}_act", b.act)
 
 
 def shape(f: Mapping[str, Any], ctx: ResolveContext) -> tuple[int, ...] | None:

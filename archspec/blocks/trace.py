@@ -33,7 +33,8 @@ class Traceable(Protocol):
 def trace_block(block: ResolvedBlock, g: GraphBuilder, x: Tensor) -> Tensor:
     """Emit ``block``'s ops (its children's too) into ``g``, fed by ``x``; returns its output."""
     family = FAMILIES[block.family]
-    with g.scope(block.path, block.origin.span):
+    with g.scope(block.path, block.origin.span, family=block.family,
+                 field_spans=block.origin.field_spans):
         if family.trace_nested is not None:
             y = family.trace_nested(block, g, x, trace_block)
         else:

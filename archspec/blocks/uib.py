@@ -171,31 +171,52 @@ def resolve(spec: UIBSpec, ctx: ResolveContext) -> UIB | None:
 # ---------------------------------------------------------------------------------- tracing
 
 
-def _dw(g: GraphBuilder, x: Tensor, name: str, k: int, stride: int, norm: Norm) -> Tensor:
-    x = g.conv(x, name, out=x.ch, k=k, stride=stride, padding=k // 2, groups=x.ch)
-    return g.norm(x, f"{name}_norm", norm)
+def _dw(g: GraphBuilder, x: Tensor, name: str, field: str, k: int, stride: int,
+        norm: Norm) -> Tensor:
+    with g.part(field, width="out"):
+        x = g.conv(x, name, out=x.ch, k=k, stride=stride, padding=k // 2, groups=x.ch)
+    with g.part("norm", operator="norm"):
+        return g.norm(x, f"{name}_norm", norm)
+
+
+def _act(g: GraphBuilder, x: Tensor, name: str, act: str) -> Tensor:
+    with g.part("act", operator="act"):
+        return g.act(x, name, act)
 
 
 def trace(b: UIB, g: GraphBuilder, x: Tensor) -> Tensor:
     shortcut = x
     if b.start_dw_k is not None:
-        x = _dw(g, x, "start_dw", b.start_dw_k, b.start_stride, b.norm)
-    x = g.conv(x, "expand", out=b.mid)
-    x = g.act(g.norm(x, "expand_norm", b.norm), "expand_act", b.act)
+        x = _dw(g, x, "start_dw", "start_dw_k", b.start_dw_k, b.start_stride, b.norm)
+    with g.part("exp"):
+        x = g.conv(x, "expand", out=b.mid)
+    with g.part("norm", operator="norm"):
+        x = g.norm(x, "expand_norm", b.norm)
+    x = _act(g, x, "expand_act", b.act)
     if b.dw_k is not None:
-        x = g.act(_dw(g, x, "dw", b.dw_k, b.dw_stride, b.norm), "dw_act", b.act)
+        x = _act(g, _dw(g, x, "dw", "dw_k", b.dw_k, b.dw_stride, b.norm), "dw_act", b.act)
     if b.se_ch:
-        s = g.pool(x, "se.pool", kind="avg", global_=True)
-        s = g.act(g.conv(s, "se.reduce", out=b.se_ch, bias=True), "se.act", b.act)
-        s = g.act(g.conv(s, "se.expand", out=b.mid, bias=True), "se.gate", b.se_gate)
-        x = g.mul(x, s, "se.scale")
-    x = g.norm(g.conv(x, "proj", out=b.out_ch), "proj_norm", b.norm)
+        with g.part("se", width="out"):
+            s = g.pool(x, "se.pool", mode="avg", global_pool=True)
+            s = g.conv(s, "se.reduce", out=b.se_ch, bias=True)
+            with g.part("se", operator="act"):
+                s = g.act(s, "se.act", b.act)
+            s = g.conv(s, "se.expand", out=b.mid, bias=True)
+            with g.part("se", operator="se_gate"):
+                s = g.act(s, "se.gate", b.se_gate)
+            x = g.mul(x, s, "se.scale")
+    with g.part("out"):
+        x = g.conv(x, "proj", out=b.out_ch)
+    with g.part("norm", operator="norm"):
+        x = g.norm(x, "proj_norm", b.norm)
     if b.end_dw_k is not None:
-        x = _dw(g, x, "end_dw", b.end_dw_k, b.end_stride, b.norm)
+        x = _dw(g, x, "end_dw", "end_dw_k", b.end_dw_k, b.end_stride, b.norm)
     if b.layer_scale is not None:
-        x = g.scale(x, "layer_scale", b.layer_scale, learnable=b.out_ch)  # γ: out_ch params
+        with g.part("layer_scale"):
+            x = g.scale(x, "layer_scale", b.layer_scale, learnable=b.out_ch)  # γ: out_ch params
     if b.skip:
-        x = g.add(shortcut, x, "skip")
+        with g.part("skip", operator="skip"):
+            x = g.add(shortcut, x, "skip")
     return x
 
 

@@ -6,7 +6,7 @@ costs and stamps it with the current block's provenance. Shapes are per image (n
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -15,7 +15,7 @@ from archspec.core.norm import Norm
 from archspec.core.shapes import conv_out
 from archspec.diagnostics import UNKNOWN_SPAN, Span
 from archspec.graph.cost import cost_of
-from archspec.graph.op import Op, OpKind, numel
+from archspec.graph.op import NO_ORIGIN, Op, OpKind, OpOrigin, numel
 
 if TYPE_CHECKING:
     from archspec.graph.opgraph import OpGraph
@@ -37,6 +37,29 @@ class Tensor:
         return (self.shape[1], self.shape[2])
 
 
+#: the aspects of a part that names none (shared: one dict, never written to)
+_NO_ASPECTS: dict[str, tuple[str, ...]] = {}
+_NO_SPANS: dict[str, Span] = {}
+
+
+class _Part:
+    """What :meth:`GraphBuilder.part` returns: stamps ``origin`` on the ops emitted inside
+    (a plain context manager: it runs for every few ops of a trace)."""
+
+    __slots__ = ("builder", "origin", "saved")
+
+    def __init__(self, builder: GraphBuilder, origin: OpOrigin):
+        self.builder = builder
+        self.origin = self.saved = origin
+
+    def __enter__(self) -> None:
+        self.saved = self.builder._origin
+        self.builder._origin = self.origin
+
+    def __exit__(self, *exc: object) -> None:
+        self.builder._origin = self.saved
+
+
 class GraphBuilder:
     """Accumulates ops into a networkx DiGraph (made by :meth:`finish`); one instance traces
     one network."""
@@ -49,25 +72,64 @@ class GraphBuilder:
         self._next = 0
         self._block = ""
         self._span = span
+        self._blocks: list[str] = []  # the paths of the blocks being traced, outermost first
+        self._origin = self._block_origin = OpOrigin(block_span=span, span=span)
+        #: the origins of the current block's parts, by part() arguments (made once per block)
+        self._origins: dict[object, OpOrigin] = {}
         self.input = self._add(Op(OpKind.INPUT, "input", (), tuple(input_shape)), [])
 
     # ------------------------------------------------------------------ plumbing
 
     @contextmanager
-    def scope(self, block: str, span: Span) -> Iterator[None]:
-        """Stamp every op emitted inside with a block's path and YAML span."""
-        saved = (self._block, self._span)
+    def scope(self, block: str, span: Span, *, family: str = "",
+              field_spans: Mapping[str, Span] | None = None) -> Iterator[None]:
+        """Stamp every op emitted inside with a block's origin: its path, family, the blocks
+        enclosing it (a block traced inside another has it as parent), its YAML span and the
+        spans of the fields it wrote (what :meth:`part` points at)."""
+        saved = (self._block, self._span, self._origin, self._origins, self._block_origin)
+        lineage = tuple(self._blocks)
+        self._blocks.append(block)
         self._block, self._span = block, span
+        self._origin = self._block_origin = OpOrigin(
+            block, family, lineage, None, span, span, _NO_ASPECTS,
+            field_spans if field_spans is not None else _NO_SPANS)
+        self._origins = {}
         try:
             yield
         finally:
-            self._block, self._span = saved
+            self._blocks.pop()
+            self._block, self._span, self._origin, self._origins, self._block_origin = saved
+
+    def part(self, field: str, *alternatives: str, **aspects: str | tuple[str, ...]) -> _Part:
+        """Name the spec field that produces the ops emitted inside (``with g.part("dw_k"):``).
+
+        ``alternatives`` are fields that set the same thing (``part("exp", "mid")``: the first
+        the block wrote is the op's field). ``aspects`` name the fields behind one aspect of the
+        ops a rule may point at, where it is not ``field`` (``width="out"``, ``window=("window",
+        "partition")``). Ops outside any part have no field and point at the block's span.
+        """
+        key: object = (field, alternatives, *aspects.items()) if alternatives or aspects else field
+        origin = self._origins.get(key)
+        if origin is None:
+            base = self._block_origin
+            written = base.field_spans
+            chosen = field
+            if alternatives and field not in written:
+                chosen = next((n for n in alternatives if n in written), field)
+            fields = {k: (v,) if isinstance(v, str) else v for k, v in aspects.items()} \
+                if aspects else _NO_ASPECTS
+            origin = OpOrigin(base.block, base.family, base.lineage, chosen,
+                              written.get(chosen, base.block_span), base.block_span,
+                              fields, written)
+            self._origins[key] = origin
+        return _Part(self, origin)
 
     def _add(self, op: Op, inputs: Sequence[Tensor]) -> Tensor:
         cost = cost_of(op)  # costs depend on kind, shapes and attrs only
+        origin = self._origin if op.origin is NO_ORIGIN else op.origin
         op = Op(op.kind, op.name, op.in_shapes, op.out_shape, op.attrs, params=cost.params,
                 macs=cost.macs, mem_access=cost.mem_access, fvcore_extra=cost.fvcore_extra,
-                block=op.block or self._block, span=self._span)
+                origin=origin)
         node = self._next
         self._next += 1
         self._nodes.append((node, {"op": op}))
@@ -87,7 +149,8 @@ class GraphBuilder:
 
         from archspec.graph.opgraph import OpGraph
 
-        out = self._add(Op(OpKind.OUTPUT, "output", (x.shape,), x.shape, block=""), [x])
+        out = self._add(Op(OpKind.OUTPUT, "output", (x.shape,), x.shape,
+                           origin=OpOrigin(block_span=self._span, span=self._span)), [x])
         graph = nx.DiGraph()
         graph.add_nodes_from(self._nodes)
         graph.add_edges_from(self._edges)
@@ -123,11 +186,12 @@ class GraphBuilder:
         """Element-wise multiply, ``gate`` broadcast over ``a`` (SE's channel scaling)."""
         return self.op(OpKind.MUL, name, [a, gate], a.shape)
 
-    def matmul(self, a: Tensor, b: Tensor, name: str) -> Tensor:
+    def matmul(self, a: Tensor, b: Tensor, name: str, **attrs: Any) -> Tensor:
+        """Batched matmul; an attention's carries its geometry in ``attrs`` (window, heads…)."""
         *batch, m, k = a.shape
         *batch_b, k2, n = b.shape
         assert k == k2 and batch == batch_b, f"matmul {a.shape} @ {b.shape} in {self._block}"
-        return self.op(OpKind.MATMUL, name, [a, b], (*batch, m, n))
+        return self.op(OpKind.MATMUL, name, [a, b], (*batch, m, n), **attrs)
 
     def scale(self, x: Tensor, name: str, factor: float, *, learnable: int = 0) -> Tensor:
         """Multiply by a constant (attention's dim_head^-0.5), or by ``learnable`` parameters
@@ -152,14 +216,16 @@ class GraphBuilder:
         assert numel(shape) == numel(x.shape), f"reshape {x.shape} -> {shape} in {self._block}"
         return self.op(OpKind.RESHAPE, name, [x], shape, copy=copy, pattern=pattern)
 
-    def pool(self, x: Tensor, name: str, *, kind: str, k: int = 1, stride: int = 1,
-             padding: int = 0, ceil_mode: bool = False, global_: bool = False) -> Tensor:
+    def pool(self, x: Tensor, name: str, *, mode: str, k: int = 1, stride: int = 1,
+             padding: int = 0, ceil_mode: bool = False, global_pool: bool = False) -> Tensor:
+        """Average or max pooling (``mode``: ``avg``/``max``; the YAML's pool ``kind``, renamed
+        on the graph so it never reads as ``Op.kind``); a global pool covers the whole map."""
         c, h, w = x.shape
-        if global_:
-            return self.op(OpKind.POOL, name, [x], (c, 1, 1), kind=kind, global_=True, k=h)
+        if global_pool:
+            return self.op(OpKind.POOL, name, [x], (c, 1, 1), mode=mode, global_pool=True, k=h)
         oh = conv_out(h, k, stride, padding, 1, ceil_mode)
         ow = conv_out(w, k, stride, padding, 1, ceil_mode)
-        return self.op(OpKind.POOL, name, [x], (c, oh, ow), kind=kind, global_=False, k=k,
+        return self.op(OpKind.POOL, name, [x], (c, oh, ow), mode=mode, global_pool=False, k=k,
                        stride=stride, padding=padding, ceil_mode=ceil_mode)
 
     def concat(self, xs: Sequence[Tensor], name: str) -> Tensor:

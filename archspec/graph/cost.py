@@ -51,7 +51,7 @@ def _linear(op: Op) -> Cost:
 
 def _norm(op: Op) -> Cost:
     c = op.in_shapes[0][-3] if len(op.in_shapes[0]) >= 3 else op.in_shapes[0][0]
-    params = 2 * c if op.attrs.get("affine", True) else 0
+    params = 2 * c  # weight and bias, one each per channel
     per_elem = {"bn": 2, "ln": 5}[op.attrs["type"]]
     return Cost(params, 0, _io(op) + params, per_elem * op.out_elems)
 

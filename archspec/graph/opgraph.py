@@ -44,15 +44,20 @@ class OpGraph:
             return tuple(sorted(self.graph.nodes))
         return tuple(nx.lexicographical_topological_sort(self.graph))
 
+    @cached_property
+    def op_of(self) -> dict[int, Op]:
+        """Node → its op, built once (networkx's node views are slow to query per node).
+        The graph is read-only once traced, so the dict never goes stale."""
+        return dict(self.graph.nodes(data="op"))
+
     def ops(self) -> Iterator[Op]:
         """Ops in a deterministic topological order (the order they were traced in)."""
-        op_of = dict(self.graph.nodes(data="op"))
+        op_of = self.op_of
         for node in self.order:
             yield op_of[node]
 
     def op(self, node: int) -> Op:
-        op: Op = self.graph.nodes[node]["op"]
-        return op
+        return self.op_of[node]
 
     @property
     def output_shape(self) -> tuple[int, ...]:
@@ -65,16 +70,17 @@ class OpGraph:
     def ops_by_block(self, block_paths: Iterable[str]) -> dict[str, list[Op]]:
         """:meth:`ops_of` for many blocks in one pass over the ops (linear in the network).
 
-        An op belongs to the longest of ``block_paths`` that is its block's path or a prefix of
-        it ending before a ``.`` (a nested child's path extends its parent's).
+        An op belongs to its own block if listed, else to the innermost listed block enclosing
+        it (its origin's lineage: a block in a parallel branch belongs to its parallel).
         """
         groups: dict[str, list[Op]] = {path: [] for path in block_paths}
         for op in self.ops():
-            path = op.block
-            while path not in groups and "." in path:
-                path = path.rpartition(".")[0]
-            if path in groups:
-                groups[path].append(op)
+            origin = op.origin
+            group = groups.get(origin.block)
+            if group is None:
+                group = next((groups[p] for p in reversed(origin.lineage) if p in groups), None)
+            if group is not None:
+                group.append(op)
         return groups
 
     def totals(self, ops: list[Op] | None = None) -> Totals:

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from archspec.diagnostics import Span
+from archspec.graph.op import Op, OpKind
 
 if TYPE_CHECKING:
     from archspec.blocks.base import ResolvedBlock
-    from archspec.graph.op import Op
     from archspec.graph.opgraph import OpGraph
     from archspec.rules.kernels import KernelMap
     from archspec.rules.targets import Target
@@ -31,6 +31,24 @@ class Suppression:
     reason: str
     span: Span
     block: str  # the block (or the first block of the stage) it was found on
+
+
+Pair = tuple[int, int]
+
+
+def _pair(value: Any) -> Pair:
+    return (int(value[0]), int(value[1]))
+
+
+class WindowedAttention(NamedTuple):
+    """One window attention as its ops record it: map H×W, window, padding (bottom, right) and
+    windows (n1, n2); ``op`` is its first matmul (block, origin and spans)."""
+
+    op: Op
+    map: Pair
+    window: Pair
+    padding: Pair
+    windows: Pair
 
 
 @dataclass
@@ -50,14 +68,20 @@ class LintContext:
 
     @cached_property
     def top_of(self) -> dict[str, str]:
-        """Leaf block path → the top-level block it belongs to."""
-        out: dict[str, str] = {}
-        for top in self.net.blocks:
-            stack = [top]
-            while stack:
-                b = stack.pop()
-                out[b.path] = top.path
-                stack.extend(b.children())
+        """Block path → the top-level block it belongs to (itself when not nested)."""
+        return {path: (lineage[0] if lineage else path)
+                for path, lineage in self.lineage.items()}
+
+    @cached_property
+    def lineage(self) -> dict[str, tuple[str, ...]]:
+        """Block path → the blocks enclosing it, outermost first (from the block tree itself)."""
+        out: dict[str, tuple[str, ...]] = {}
+        stack: list[tuple[ResolvedBlock, tuple[str, ...]]] = [
+            (top, ()) for top in reversed(self.net.blocks)]
+        while stack:
+            b, outer = stack.pop()
+            out[b.path] = outer
+            stack.extend((c, (*outer, b.path)) for c in reversed(b.children()))
         return out
 
     @cached_property
@@ -65,15 +89,23 @@ class LintContext:
         """Top-level block path → its op nodes (children's included), in topological order."""
         out: dict[str, list[int]] = {b.path: [] for b in self.net.blocks}
         for node, op in self.ops():
-            top = self.top_of.get(op.block)
-            if top is not None:
-                out[top].append(node)
+            nodes = out.get(op.origin.top)
+            if nodes is not None:
+                nodes.append(node)
+        return out
+
+    @cached_property
+    def own_ops(self) -> dict[str, list[Op]]:
+        """Block path → the ops it emitted itself (not its children's), in topological order."""
+        out: dict[str, list[Op]] = {}
+        for _, op in self.ops():
+            out.setdefault(op.block, []).append(op)
         return out
 
     @cached_property
     def op_of(self) -> dict[int, Op]:
         """Node → its op (a plain dict: rules look ops up hundreds of thousands of times)."""
-        return dict(self.graph.graph.nodes(data="op"))
+        return self.graph.op_of
 
     def op(self, node: int) -> Op:
         return self.op_of[node]
@@ -82,6 +114,21 @@ class LintContext:
         op_of = self.op_of
         for node in self.graph.order:
             yield node, op_of[node]
+
+    @cached_property
+    def windowed_attention(self) -> list[WindowedAttention]:
+        """Window attentions, one per block, from the graph: an attention's matmuls carry its
+        geometry (``window`` None when the partition is global: one window, never padded)."""
+        out: list[WindowedAttention] = []
+        seen: set[str] = set()
+        for _, op in self.ops():
+            if op.kind != OpKind.MATMUL or op.attrs.get("window") is None or op.block in seen:
+                continue
+            seen.add(op.block)
+            a = op.attrs
+            out.append(WindowedAttention(op, _pair(a["map"]), _pair(a["window"]),
+                                         _pair(a["padding"]), _pair(a["windows"])))
+        return out
 
     @cached_property
     def kernels(self) -> KernelMap:
@@ -118,13 +165,9 @@ class LintContext:
         for path, block in self.blocks.items():
             own = [Suppression(code, reason, block.origin.noqa_spans.get(code, block.origin.span),
                                path) for code, reason in block.noqa.items()]
-            parent = self._parent(path)
-            out[path] = own + (out.get(parent, []) if parent else [])
+            outer = self.lineage.get(path, ())
+            out[path] = own + (out.get(outer[-1], []) if outer else [])
         return out
-
-    def _parent(self, path: str) -> str | None:
-        cut = path.rfind(".branches[")
-        return path[:cut] if cut > 0 else None
 
     def excused(self, code: str, block: str | None) -> bool:
         """Whether a ``noqa`` on ``block`` (or an enclosing block) excuses ``code``; an entry that

@@ -15,6 +15,9 @@ def pct(x: float) -> str:
     return f"{x * 100:.1f}%"
 
 
+#: A share of a whole, 0 to 1 (an option's threshold, a network figure).
+Share = float
+
 #: A computed value quoted in a message (one definition, shared with spec errors).
 fig = show_figure
 

@@ -7,32 +7,20 @@ spend work on padding, on maps too small for their kernels, or on numbers the us
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
-from archspec.blocks.mmb import MMB, attention_geometry
 from archspec.diagnostics import Diagnostic, Severity
+from archspec.graph.op import Op, OpKind
 from archspec.rules.base import Rule, RuleOptions
 from archspec.rules.figures import fig, pct, sig
 from archspec.rules.registry import register
 
 if TYPE_CHECKING:
-    from archspec.blocks.base import ResolvedBlock, Rounding
+    from archspec.blocks.base import Rounding
     from archspec.rules.context import LintContext
-
-
-def _windowed(ctx: LintContext) -> Iterator[tuple[MMB, tuple[int, int], tuple[int, int],
-                                                 tuple[int, int], tuple[int, int]]]:
-    """Attention blocks with a window partition: (block, map, window, padding, windows)."""
-    for b in ctx.blocks.values():
-        if isinstance(b, MMB) and b.f == "attn" and b.partition != "global":
-            hw = b.in_hw
-            window, pad, n = attention_geometry(b, hw)
-            yield b, hw, window, pad, n
-
 
 def _padded_share(hw: tuple[int, int], pad: tuple[int, int]) -> float:
     """Extra tokens attention processes: H′W′/(HW) − 1."""
@@ -96,7 +84,7 @@ class WindowPadding(Rule):
     Options = PaddingOptions
 
     def check(self, ctx: LintContext, options: Any) -> Iterator[Diagnostic]:
-        for b, hw, (wh, ww), pad, n in _windowed(ctx):
+        for op, hw, (wh, ww), pad, n in ctx.windowed_attention:
             if wh > hw[0] or ww > hw[1] or pad == (0, 0):
                 continue
             share = _padded_share(hw, pad)
@@ -108,7 +96,7 @@ class WindowPadding(Rule):
                 message=(f"window {wh}×{ww} does not tile the {hw[0]}×{hw[1]} map: padded to "
                          f"{padded[0]}×{padded[1]}, {pct(share)} more tokens through attention"),
                 fix=f"use a window dividing {hw[0]}×{hw[1]}, or `partition: global`",
-                block=b.path, span=ctx.block_span(b.path, "window"),
+                block=op.block, span=op.origin.span_of("window"),
                 data={"value": sig(share), "threshold": options.max_padded_share,
                       "map": list(hw), "window": [wh, ww], "padding": list(pad),
                       "padded_map": list(padded), "windows": list(n)})
@@ -168,7 +156,7 @@ class WindowLargerThanMap(Rule):
     Options = LargerOptions
 
     def check(self, ctx: LintContext, options: Any) -> Iterator[Diagnostic]:
-        for b, hw, (wh, ww), pad, n in _windowed(ctx):
+        for op, hw, (wh, ww), pad, n in ctx.windowed_attention:
             if wh <= hw[0] and ww <= hw[1]:
                 continue
             share = _padded_share(hw, pad)
@@ -178,26 +166,23 @@ class WindowLargerThanMap(Rule):
                          f"is global over a {hw[0] + pad[0]}×{hw[1] + pad[1]} padded map "
                          f"({pct(share)} more tokens, all padding)"),
                 fix="use `partition: global` (no padding), or a window that fits the map",
-                block=b.path, span=ctx.block_span(b.path, "window"),
+                block=op.block, span=op.origin.span_of("window"),
                 data={"value": sig(share), "map": list(hw), "window": [wh, ww],
                       "padding": list(pad), "windows": list(n)})
 
 
-def _spatial_kernel(b: ResolvedBlock) -> tuple[int, str] | None:
-    """(kernel or window side, field) of a block's spatial operator; None when it has none."""
-    k: int = 1
-    field_name = "k"
-    if isinstance(b, MMB):
-        if b.f == "attn" and b.partition != "global":
-            k, field_name = b.window, "window"
-        elif b.has_dw:
-            k, field_name = b.dw_k, "dw_k"
-    elif b.family in ("conv", "shuffle", "pool"):
-        if b.family == "pool" and getattr(b, "global_", False):
-            return None
-        k = getattr(b, "dw_k" if b.family == "shuffle" else "k", 1)
-        field_name = "dw_k" if b.family == "shuffle" else "k"
-    return (k, field_name) if k > 1 else None
+def _spatial_kernel(ops: list[Op]) -> tuple[int, str, Op] | None:
+    """(kernel or window side, aspect, op) of a block's first spatial op: a window attention,
+    a k×k conv or a pooling window that is not global; None when the block has none (or its
+    first one is a window of side 1)."""
+    for op in ops:
+        if op.kind == OpKind.MATMUL and op.attrs.get("window") is not None:
+            side = int(op.attrs["window"][0])
+            return (side, "window", op) if side > 1 else None
+        if op.kind == OpKind.CONV and op.attrs["k"] > 1 or (
+                op.kind == OpKind.POOL and not op.attrs["global_pool"] and op.attrs["k"] > 1):
+            return int(op.attrs["k"]), "k", op
+    return None
 
 
 class OneByOneOptions(RuleOptions):
@@ -254,18 +239,18 @@ class SpatialBlockAtOneByOne(Rule):
         for b in ctx.blocks.values():
             if len(b.in_shape) != 3 or b.in_shape[1:] != (1, 1) or b.children():
                 continue
-            found = _spatial_kernel(b)
+            found = _spatial_kernel(ctx.own_ops.get(b.path, []))
             if found is None:
                 continue
-            k, field_name = found
+            k, aspect, op = found
             useful = 1 / (k * k)
             yield self.report(
                 ctx, options,
                 message=(f"{b.family} block on a 1×1 map with a {k}×{k} "
-                         f"{'window' if field_name == 'window' else 'kernel'}: "
+                         f"{'window' if aspect == 'window' else 'kernel'}: "
                          f"{pct(useful)} of its spatial work sees real pixels"),
                 fix="stop downsampling earlier, or use 1×1 convs / linear layers at 1×1",
-                block=b.path, span=ctx.block_span(b.path, field_name),
+                block=b.path, span=op.origin.span_of(aspect),
                 data={"value": sig(useful), "kernel": k, "map": [1, 1]})
 
 
@@ -363,17 +348,13 @@ def _rounding_fix(r: Rounding, variant: str | None) -> str:
     return f"write {r.value}, or `scaling: fixed` to keep the written width"
 
 
-_SCALED = re.compile(r"make_divisible\((?P<w>[0-9.]+)×(?P<m>[0-9.e+-]+), [0-9]+\)")
-
-
 def exact_value(r: Rounding) -> tuple[float, str]:
     """The unrounded value behind a rounding, and how it was computed.
 
-    A width scaled by the network multiplier records the written width; the exact product is
-    what make_divisible rounded (the recorded rule says ``make_divisible(w×m, d)``)."""
+    A width scaled by the network multiplier records the written width and the multiplier
+    (``factor``); the exact product is what make_divisible rounded."""
     exact = r.exact
-    m = _SCALED.fullmatch(r.rule)
-    if m is not None:  # the rule shows the multiplier to 4 digits; r.exact is the product
-        w, mult = float(m["w"]), float(m["m"])
-        return (w * mult if exact is None else float(exact)), f"{fig(w)}×{fig(mult)}"
+    if r.factor is not None:
+        return (r.written * r.factor if exact is None else float(exact)), \
+            f"{fig(r.written)}×{fig(r.factor)}"
     return float(r.written if exact is None else exact), fig(r.written)

@@ -123,7 +123,7 @@ def _g1(op: Any) -> float:
     c1, c2 = op.in_shapes[0][-3], op.out_shape[-3]
     hw = numel(op.out_shape) // c2
     try:
-        from archspec.rules.guidelines import ConvFigure
+        from archspec.rules.conv_memory import ConvFigure
     except ImportError:  # pragma: no cover - before the rules existed
         b = hw * c1 * c2
         return op.mem_access / (2 * math.sqrt(hw * b) + b / hw)

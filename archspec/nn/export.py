@@ -70,7 +70,7 @@ def _export_pt2(model: nn.Module, example_input: torch.Tensor, path: Path) -> No
 
 
 def _export_onnx(model: nn.Module, example_input: torch.Tensor, path: Path) -> None:
-    import onnxruntime as ort
+    import onnxruntime as ort  # type: ignore[import-untyped]
 
     with torch.no_grad():
         expected = _outputs(model(example_input))

@@ -37,8 +37,6 @@ __all__ = [
     "__version__",
 ]
 
-SpecOrPath = "str | os.PathLike[str] | Document"
-
 
 def _type_name(value: Any) -> str:
     return "None" if value is None else type(value).__name__

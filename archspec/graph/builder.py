@@ -32,10 +32,6 @@ class Tensor:
     def ch(self) -> int:
         return self.shape[0]
 
-    @property
-    def hw(self) -> tuple[int, int]:
-        return (self.shape[1], self.shape[2])
-
 
 class GraphBuilder:
     """Accumulates ops into a networkx DiGraph (made by :meth:`finish`); one instance traces

@@ -85,7 +85,8 @@ def _copy(state: Mapping[str, Any], model: nn.Module) -> None:
             tval.copy_(sval)
 
 
-def _outputs(y: Any) -> list[torch.Tensor]:
+def output_list(y: Any) -> list[torch.Tensor]:
+    """A module's output as a list of tensors (a features_only Network returns several)."""
     return list(y) if isinstance(y, list | tuple) else [y]
 
 
@@ -106,7 +107,7 @@ def verify_outputs(reference: nn.Module, model: nn.Module, *,
         reference.eval()
         model.eval()
         with torch.no_grad():
-            want, got = _outputs(reference(_like(x, reference))), _outputs(model(_like(x, model)))
+            want, got = output_list(reference(_like(x, reference))), output_list(model(_like(x, model)))
     finally:
         for m, training in flags:
             m.train(training)

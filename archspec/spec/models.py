@@ -14,11 +14,11 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import ConfigDict, Field, create_model, model_validator
 
 from archspec.blocks import FAMILIES
-from archspec.blocks.base import EXACT_INT, MAX_WIDTH, BlockModel, PosInt, SpecModel
+from archspec.blocks.base import EXACT_INT, MAX_WIDTH, PosInt, SpecModel
 from archspec.spec.limits import MIN_WIDTH_MULT
 
 FORMAT_VERSION = 1
-MAX_DEPTH = 1000
+MAX_STAGE_DEPTH = 1000
 MAX_INPUT_CHANNELS = 4096  # input.channels; also the bound of `--input` (archspec.cli)
 MAX_INPUT_SIZE = 65536  # each of input.size's H and W; also the bound of `--input`
 # Names of the network, its stages and variants: printable, short, safe in any output (0010).
@@ -91,7 +91,7 @@ def _stage_model() -> type[SpecModel]:
 
         name: Name
         out: PosInt | None = Field(None, le=MAX_WIDTH, description="Output width of every block.")
-        depth: PosInt | None = Field(None, le=MAX_DEPTH, description="Blocks, the first included.")
+        depth: PosInt | None = Field(None, le=MAX_STAGE_DEPTH, description="Blocks, the first included.")
         block: layer | None = Field(None, description="Template for every block of the stage.")
         first: dict[str, Any] | None = Field(
             None, description="Overrides for the first (downsampling) block; naming another "
@@ -148,7 +148,3 @@ def has_out(tag: Any) -> bool:
     """Whether a block of this type has an ``out`` (a stage's ``out`` applies to it; pools,
     norms, activations and dropouts have none)."""
     return isinstance(tag, str) and tag in FAMILIES and "out" in FAMILIES[tag].model.model_fields
-
-
-def is_block_model(model: type) -> bool:
-    return isinstance(model, type) and issubclass(model, BlockModel)

@@ -37,6 +37,9 @@ AttentionImpl = Literal["sdpa", "explicit"]
 
 
 # --------------------------------------------------------------------------- window partitions
+# Each docstring is the einops pattern; the reshapes are written out because einops.rearrange
+# made EMO ~2 % slower at batch 1 (docs/decisions/0020); tests/nn/test_mmb.py checks them
+# against einops.
 
 
 def grid_partition(x: torch.Tensor, n1: int, n2: int) -> torch.Tensor:

@@ -55,7 +55,7 @@ from archspec.diagnostics import (
 
 __all__ = [
     "MAX_BYTES",
-    "MAX_YAML_NESTING",
+    "MAX_DEPTH",
     "MAX_NODES",
     "KeyPath",
     "Source",
@@ -69,7 +69,7 @@ KeyPath = tuple[str | int, ...]
 
 MAX_BYTES = 1 << 20  # 1 MiB: far above any real spec, small enough to parse instantly
 MAX_NODES = 100_000  # nodes after alias expansion; a real spec has a few thousand at most
-MAX_YAML_NESTING = 50  # nested mappings/sequences; a real spec needs fewer than ten
+MAX_DEPTH = 50  # nested mappings/sequences; a real spec needs fewer than ten
 
 # --------------------------------------------------------------------------------------------
 # Tags. The resolver below marks implicitly-typed plain scalars with a private tag, so that an
@@ -432,8 +432,8 @@ def _syntax_diagnostic(exc: yaml.MarkedYAMLError, text: str, file: str) -> Diagn
                      span, expected="exactly one YAML document per spec file",
                      fix="put each spec in its own file, or remove this `---` / document")
     if "maximum nesting depth" in problem:
-        return error("E109", f"nesting is far deeper than {MAX_YAML_NESTING} levels", span,
-                     expected=f"at most {MAX_YAML_NESTING} levels of nested mappings and lists",
+        return error("E109", f"nesting is far deeper than {MAX_DEPTH} levels", span,
+                     expected=f"at most {MAX_DEPTH} levels of nested mappings and lists",
                      fix="flatten the structure")
     message = f"invalid YAML: {problem}"
     if "duplicate anchor" in (exc.context or "") and exc.context_mark is not None:
@@ -486,8 +486,8 @@ def _too_deep(span: Span, path: KeyPath) -> SpecError:
 
 
 def _too_deep_diagnostic(span: Span, path: KeyPath) -> Diagnostic:
-    return error("E109", f"nesting deeper than {MAX_YAML_NESTING} levels", span, key_path=path,
-                 expected=f"at most {MAX_YAML_NESTING} levels of nested mappings and lists",
+    return error("E109", f"nesting deeper than {MAX_DEPTH} levels", span, key_path=path,
+                 expected=f"at most {MAX_DEPTH} levels of nested mappings and lists",
                  fix="flatten the structure")
 
 
@@ -628,7 +628,7 @@ class _Converter:
             if node.tag == _PLAIN_TAG:
                 return self.plain(node.value, span, path)
             return node.value
-        if depth > MAX_YAML_NESTING:
+        if depth > MAX_DEPTH:
             self.diagnostics.append(_too_deep_diagnostic(span, path))
             return None
         if isinstance(node, MappingNode):

@@ -51,6 +51,17 @@ def _at(text: str, line: int, col: int) -> str:
     return text.splitlines()[line - 1][col - 1:]
 
 
+def _same_as_listed(text: str, block: str, *, line: int, points_at: str, path: str) -> None:
+    """The one mistake in ``text`` is at ``points_at`` on ``line``, under ``path``, with the
+    code, message and fix that ``block`` gets written in the stem's block list."""
+    [(code, found_line, col, message, fix)] = _found(text)
+    assert found_line == line and _at(text, line, col).startswith(points_at)
+    assert message.startswith(f"`{path}")
+    [(listed_code, _, _, listed_message, listed_fix)] = _found(LISTED % block)
+    assert (code, fix) == (listed_code, listed_fix)
+    assert message.split(": ", 1)[1] == listed_message.split(": ", 1)[1]
+
+
 @pytest.mark.parametrize(("block", "points_at", "path"), [
     ("{block: convv, out: 8}", "convv", "block"),
     ("{block: conv, out: 8, kk: 3}", "kk", "kk"),
@@ -59,13 +70,8 @@ def _at(text: str, line: int, col: int) -> str:
     ("{out: 8}", "{out: 8}", "block"),
 ])
 def test_a_branch_block_is_checked_where_it_is_written(block, points_at, path):
-    text = BRANCHES % block
-    [(code, line, col, message, fix)] = _found(text)
-    assert line == 8 and _at(text, line, col).startswith(points_at)
-    assert message.startswith(f"`stem[0].branches[1][0].{path}`: ")
-    [(listed_code, _, _, listed_message, listed_fix)] = _found(LISTED % block)
-    assert (code, fix) == (listed_code, listed_fix)
-    assert message.split(": ", 1)[1] == listed_message.split(": ", 1)[1]
+    _same_as_listed(BRANCHES % block, block, line=8, points_at=points_at,
+                    path=f"stem[0].branches[1][0].{path}`: ")
 
 
 def test_nested_branches_are_typed_at_any_depth():
@@ -76,18 +82,15 @@ def test_nested_branches_are_typed_at_any_depth():
     assert fix == "did you mean `pool`?"
 
 
-@pytest.mark.parametrize(("first", "points_at", "listed"), [
-    ("{block: convv, stride: 2}", "convv", "{block: convv, stride: 2}"),
-    ("{block: pool, kk: 2}", "kk", "{block: pool, kk: 2}"),
+@pytest.mark.parametrize(("first", "points_at", "key"), [
+    ("{block: convv, stride: 2}", "convv", "block"),
+    ("{block: pool, kk: 2}", "kk", "kk"),
 ])
-def test_first_naming_its_type_is_a_layer_of_that_type(first, points_at, listed):
-    text = STAGE % first
-    [(code, line, col, message, fix)] = _found(text)
-    assert line == 5 and _at(text, line, col).startswith(points_at)
-    assert message.startswith("`stages.s1.first.")
-    [(listed_code, _, _, listed_message, listed_fix)] = _found(LISTED % listed)
-    assert (code, fix) == (listed_code, listed_fix) and fix is not None
-    assert message.split(": ", 1)[1] == listed_message.split(": ", 1)[1]
+def test_first_naming_its_type_is_a_layer_of_that_type(first, points_at, key):
+    _same_as_listed(STAGE % first, first, line=5, points_at=points_at,
+                    path=f"stages.s1.first.{key}`: ")
+    [(*_, fix)] = _found(STAGE % first)
+    assert fix is not None and fix.startswith("did you mean")
 
 
 def test_first_that_is_no_mapping_is_a_type_error():

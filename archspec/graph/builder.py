@@ -32,10 +32,6 @@ class Tensor:
     def ch(self) -> int:
         return self.shape[0]
 
-    @property
-    def hw(self) -> tuple[int, int]:
-        return (self.shape[1], self.shape[2])
-
 
 #: the aspects of a part that names none (shared: one dict, never written to)
 _NO_ASPECTS: dict[str, tuple[str, ...]] = {}

@@ -1,21 +1,9 @@
 """Torch modules for resolved networks: the only archspec package that imports torch.
 
-Importing it registers one module class per block family in :data:`MODULES` (keyed like
-:data:`archspec.blocks.FAMILIES`).
+Importing it fills :data:`MODULES` with one module class per block family (keyed like
+:data:`archspec.blocks.FAMILIES`; :mod:`archspec.nn.registry` imports each family's file).
 """
 
-from archspec.nn import (  # noqa: F401  (imported for registration)
-    act,
-    conv,
-    dropout,
-    linear,
-    mmb,
-    norm,
-    parallel,
-    pool,
-    shuffle,
-    uib,
-)
 from archspec.nn.build import build_module, init_weights
 from archspec.nn.export import ExportError, export, load_model
 from archspec.nn.layers import DropPath, LayerNorm2d, make_act, make_norm

@@ -12,13 +12,10 @@ from archspec.nn.registry import register
 
 @register("act")
 class ActLayer(nn.Module):
-    def __init__(self, *, act: str):
+    def __init__(self, block: ActBlock):
         super().__init__()
-        self.act = make_act(act)
-
-    @classmethod
-    def from_resolved(cls, b: ActBlock) -> ActLayer:
-        return cls(act=b.act)
+        self.act = make_act(block.act)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.act(x)
+        y: torch.Tensor = self.act(x)
+        return y

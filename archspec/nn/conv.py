@@ -1,7 +1,8 @@
 """``conv``: convolution → norm → activation (torchvision's Conv2dNormActivation).
 
-:class:`ConvNormAct` is also the conv + norm + act unit inside other families (mmb's expand,
-dw and proj), so it is a ``Sequential`` holding only the parts that exist.
+:class:`ConvNormAct` is the conv + norm + act unit, also inside other families (mmb's expand,
+dw and proj), so it takes its numbers one by one and is a ``Sequential`` holding only the parts
+that exist; :class:`ConvLayer`, the ``conv`` family's module, builds it from a resolved block.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from archspec.nn.layers import make_act, make_norm, parts
 from archspec.nn.registry import register
 
 
-@register("conv")
 class ConvNormAct(nn.Sequential):
     """``conv`` → ``norm`` → ``act``; a ``none`` norm or activation is not registered."""
 
@@ -26,7 +26,12 @@ class ConvNormAct(nn.Sequential):
             act=make_act(act, inplace=True),  # after a conv or norm: a fresh tensor
         ))
 
-    @classmethod
-    def from_resolved(cls, b: Conv) -> ConvNormAct:
-        return cls(in_ch=b.in_ch, out=b.out_ch, k=b.k, stride=b.stride, padding=b.padding,
-                   groups=b.groups, dilation=b.dilation, bias=b.bias, norm=b.norm, act=b.act)
+
+@register("conv")
+class ConvLayer(ConvNormAct):
+    """A ``conv`` block: the unit with the block's fields (same submodules, same state_dict)."""
+
+    def __init__(self, block: Conv):
+        super().__init__(in_ch=block.in_ch, out=block.out_ch, k=block.k, stride=block.stride,
+                         padding=block.padding, groups=block.groups, dilation=block.dilation,
+                         bias=block.bias, norm=block.norm, act=block.act)

@@ -11,13 +11,10 @@ from archspec.nn.registry import register
 
 @register("dropout")
 class DropoutLayer(nn.Module):
-    def __init__(self, *, p: float):
+    def __init__(self, block: Dropout):
         super().__init__()
-        self.dropout = nn.Dropout(p)
-
-    @classmethod
-    def from_resolved(cls, b: Dropout) -> DropoutLayer:
-        return cls(p=b.p)
+        self.dropout = nn.Dropout(block.p)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.dropout(x)
+        y: torch.Tensor = self.dropout(x)
+        return y

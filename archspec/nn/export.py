@@ -18,6 +18,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from archspec.nn.transfer import output_list
+
 CHECKPOINT_FORMAT = "archspec-checkpoint"
 CHECKPOINT_VERSION = 1
 ONNX_RTOL = 1e-4  # max |onnxruntime - eager| allowed, relative to max |eager|
@@ -35,10 +37,6 @@ def _eval_mode(model: nn.Module) -> Iterator[nn.Module]:
         yield model
     finally:
         model.train(training)
-
-
-def _outputs(y: Any) -> list[torch.Tensor]:
-    return list(y) if isinstance(y, (list, tuple)) else [y]
 
 
 def export(model: nn.Module, example_input: torch.Tensor, path: str | os.PathLike[str], *,
@@ -70,10 +68,10 @@ def _export_pt2(model: nn.Module, example_input: torch.Tensor, path: Path) -> No
 
 
 def _export_onnx(model: nn.Module, example_input: torch.Tensor, path: Path) -> None:
-    import onnxruntime as ort
+    import onnxruntime as ort  # type: ignore[import-untyped]
 
     with torch.no_grad():
-        expected = _outputs(model(example_input))
+        expected = output_list(model(example_input))
     torch.onnx.export(model, (example_input,), str(path), dynamo=True, external_data=False,
                       verbose=False)
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])

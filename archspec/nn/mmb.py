@@ -29,7 +29,6 @@ import torch.nn.functional as F
 from torch import nn
 
 from archspec.blocks.mmb import MMB
-from archspec.core.norm import Norm
 from archspec.nn.conv import ConvNormAct
 from archspec.nn.layers import DropPath, make_act, make_norm
 from archspec.nn.registry import register
@@ -38,6 +37,9 @@ AttentionImpl = Literal["sdpa", "explicit"]
 
 
 # --------------------------------------------------------------------------- window partitions
+# Each docstring is the einops pattern; the reshapes are written out because einops.rearrange
+# made EMO ~2 % slower at batch 1 (docs/decisions/0020); tests/nn/test_mmb.py checks them
+# against einops.
 
 
 def grid_partition(x: torch.Tensor, n1: int, n2: int) -> torch.Tensor:
@@ -87,8 +89,8 @@ class SqueezeExcite(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         s = x.mean((2, 3), keepdim=True)  # b c 1 1
-        s = self.gate(self.expand(self.act(self.reduce(s))))
-        return x * s
+        gate: torch.Tensor = self.gate(self.expand(self.act(self.reduce(s))))
+        return x * gate
 
 
 # --------------------------------------------------------------------------- the block
@@ -101,62 +103,46 @@ class MetaMobileBlock(nn.Module):
 
     attention_impl: AttentionImpl
 
-    def __init__(self, *, in_ch: int, out: int, mid: int, expand: bool, f: str, partition: str,
-                 window: int, dim_head: int, heads: int, attn_pre: bool, v_group: bool,
-                 qkv_bias: bool, dw_k: int, stride: int, dilation: int, groups: int,
-                 padding: int, pre_norm: Norm, expand_norm: Norm, expand_act: str,
-                 expand_bias: bool, dw_norm: Norm, dw_act: str, proj_norm: Norm, proj_act: str,
-                 proj_bias: bool, se_ch: int, se_act: str, se_gate: str, skip: bool,
-                 dw_skip: bool, post_act: str, drop_path: float):
+    def __init__(self, block: MMB):
         super().__init__()
-        if f not in ("dwconv", "attn", "ffn"):
-            raise ValueError(f"unknown operator f={f!r}")
-        self.f, self.skip, self.dw_skip = f, skip, dw_skip
-        self.pre_norm = make_norm(pre_norm, in_ch) if pre_norm.present else None
-        if f == "attn":
-            if partition not in PARTITIONS:
-                raise ValueError(f"unknown partition {partition!r}")
-            self.partition, self.window = partition, window  # window 0: the whole map
-            self.heads, self.dim_head, self.attn_pre = heads, dim_head, attn_pre
-            self.scale = dim_head**-0.5
+        b = block
+        if b.f not in ("dwconv", "attn", "ffn"):
+            raise ValueError(f"unknown operator f={b.f!r}")
+        self.f, self.skip, self.dw_skip = b.f, b.skip, b.dw_skip
+        self.pre_norm = make_norm(b.pre_norm, b.in_ch) if b.pre_norm.present else None
+        if b.f == "attn":
+            if b.partition not in PARTITIONS:
+                raise ValueError(f"unknown partition {b.partition!r}")
+            self.partition, self.window = b.partition, b.window  # window 0: the whole map
+            self.heads, self.dim_head, self.attn_pre = b.heads, b.dim_head, b.attn_pre
+            self.scale = b.dim_head**-0.5
             self.attention_impl = "sdpa"
-            self.qk = nn.Conv2d(in_ch, 2 * in_ch, 1, bias=qkv_bias)  # channels (qk heads dim_head)
+            self.qk = nn.Conv2d(b.in_ch, 2 * b.in_ch, 1, bias=b.qkv_bias)  # (qk heads dim_head)
         self.expand = ConvNormAct(
-            in_ch=in_ch, out=mid, k=1, stride=1, padding=0, dilation=1, bias=expand_bias,
-            groups=heads if (v_group and f == "attn") else 1, norm=expand_norm, act=expand_act,
-        ) if expand else None
+            in_ch=b.in_ch, out=b.mid, k=1, stride=1, padding=0, dilation=1, bias=b.expand_bias,
+            groups=b.heads if (b.v_group and b.f == "attn") else 1, norm=b.expand_norm,
+            act=b.expand_act,
+        ) if b.expand else None
         self.dw = ConvNormAct(
-            in_ch=mid, out=mid, k=dw_k, stride=stride, padding=padding, dilation=dilation,
-            groups=groups, bias=False, norm=dw_norm, act=dw_act,
-        ) if f != "ffn" else None
-        self.se = SqueezeExcite(ch=mid, se_ch=se_ch, act=se_act, gate=se_gate) if se_ch else None
-        self.proj = ConvNormAct(in_ch=mid, out=out, k=1, stride=1, padding=0, dilation=1,
-                                groups=1, bias=proj_bias, norm=proj_norm, act=proj_act)
-        self.drop_path = DropPath(drop_path) if (skip and drop_path > 0) else None
+            in_ch=b.mid, out=b.mid, k=b.dw_k, stride=b.stride, padding=b.padding,
+            dilation=b.dilation, groups=b.groups, bias=False, norm=b.dw_norm, act=b.dw_act,
+        ) if b.f != "ffn" else None
+        self.se = SqueezeExcite(ch=b.mid, se_ch=b.se_ch, act=b.se_act,
+                                gate=b.se_gate) if b.se_ch else None
+        self.proj = ConvNormAct(in_ch=b.mid, out=b.out_ch, k=1, stride=1, padding=0, dilation=1,
+                                groups=1, bias=b.proj_bias, norm=b.proj_norm, act=b.proj_act)
+        self.drop_path = DropPath(b.drop_path) if (b.skip and b.drop_path > 0) else None
         # proj's output (a conv or norm output unless proj_act is set) is needed by no backward
-        self.add_inplace = proj_act == "none"
-        self.post_act = make_act(post_act, inplace=True) if post_act != "none" else None
-
-    @classmethod
-    def from_resolved(cls, b: MMB) -> MetaMobileBlock:
-        return cls(
-            in_ch=b.in_ch, out=b.out_ch, mid=b.mid, expand=b.expand, f=b.f,
-            partition=b.partition, window=b.window, dim_head=b.dim_head, heads=b.heads,
-            attn_pre=b.attn_pre, v_group=b.v_group, qkv_bias=b.qkv_bias, dw_k=b.dw_k,
-            stride=b.stride, dilation=b.dilation, groups=b.groups, padding=b.padding,
-            pre_norm=b.pre_norm, expand_norm=b.expand_norm, expand_act=b.expand_act,
-            expand_bias=b.expand_bias, dw_norm=b.dw_norm, dw_act=b.dw_act,
-            proj_norm=b.proj_norm, proj_act=b.proj_act, proj_bias=b.proj_bias,
-            se_ch=b.se_ch, se_act=b.se_act, se_gate=b.se_gate, skip=b.skip,
-            dw_skip=b.dw_skip, post_act=b.post_act, drop_path=b.drop_path,
-        )
+        self.add_inplace = b.proj_act == "none"
+        self.post_act = make_act(b.post_act, inplace=True) if b.post_act != "none" else None
 
     def _attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
         """softmax(q·kᵀ·scale)·v over (b', heads, tokens, dim) tensors; v's dim may differ."""
         if self.attention_impl == "sdpa":
             return F.scaled_dot_product_attention(q, k, v, scale=self.scale)
         attn = (q @ k.transpose(-2, -1)) * self.scale  # b' heads t t
-        return attn.softmax(dim=-1) @ v
+        out: torch.Tensor = attn.softmax(dim=-1) @ v
+        return out
 
     def _attention(self, x: torch.Tensor) -> torch.Tensor:
         """Windowed MHSA: pad right/bottom (no mask), partition, attend, reverse, crop."""

@@ -76,4 +76,5 @@ class Network(nn.Module):
         x = self.stem(x)
         for stage in self.stages:
             x = stage(x)
-        return self.head(x)
+        y: torch.Tensor = self.head(x)
+        return y

@@ -11,21 +11,16 @@ from archspec.nn.registry import build_block, register
 
 @register("parallel")
 class ParallelBlock(nn.Module):
-    def __init__(self, *, branches: list[nn.Sequential], merge: str):
+    def __init__(self, block: Parallel):
         super().__init__()
-        if merge not in ("concat", "add"):
-            raise ValueError(f"unknown merge {merge!r}")
-        self.branches = nn.ModuleList(branches)
-        self.merge = merge
-
-    @classmethod
-    def from_resolved(cls, b: Parallel) -> ParallelBlock:
-        branches = [nn.Sequential(*(build_block(child) for child in branch))
-                    for branch in b.branches]
-        return cls(branches=branches, merge=b.merge)
+        if block.merge not in ("concat", "add"):
+            raise ValueError(f"unknown merge {block.merge!r}")
+        self.branches = nn.ModuleList(nn.Sequential(*(build_block(child) for child in branch))
+                                      for branch in block.branches)
+        self.merge = block.merge
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        outs = [branch(x) for branch in self.branches]
+        outs: list[torch.Tensor] = [branch(x) for branch in self.branches]
         if self.merge == "concat":
             return torch.cat(outs, dim=1)
         y = outs[0]

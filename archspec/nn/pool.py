@@ -12,18 +12,15 @@ from archspec.nn.registry import register
 
 @register("pool")
 class PoolLayer(nn.Module):
-    def __init__(self, *, kind: str, global_: bool, k: int, stride: int, padding: int,
-                 ceil_mode: bool):
-        super().__init__()
-        if kind not in ("avg", "max"):
-            raise ValueError(f"unknown pool kind {kind!r}")
-        self.kind, self.global_ = kind, global_
-        self.k, self.stride, self.padding, self.ceil_mode = k, stride, padding, ceil_mode
+    """Holds the block's fields under their resolved names; no parameters."""
 
-    @classmethod
-    def from_resolved(cls, b: Pool) -> PoolLayer:
-        return cls(kind=b.kind, global_=b.global_, k=b.k, stride=b.stride, padding=b.padding,
-                   ceil_mode=b.ceil_mode)
+    def __init__(self, block: Pool):
+        super().__init__()
+        if block.kind not in ("avg", "max"):
+            raise ValueError(f"unknown pool kind {block.kind!r}")
+        self.kind, self.global_ = block.kind, block.global_
+        self.k, self.stride, self.padding = block.k, block.stride, block.padding
+        self.ceil_mode = block.ceil_mode
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.global_:  # b c h w -> b c 1 1

@@ -1,23 +1,26 @@
 """Which torch module builds each block family: ``MODULES[tag]``, keyed like ``FAMILIES``.
 
-A family's module lives in ``archspec/nn/<tag>.py`` and registers itself with :func:`register`;
-importing :mod:`archspec.nn` imports every family file, so the table is complete by then.
+A family's module lives in ``archspec/nn/<tag>.py``; its class is constructed from the resolved
+block alone (``MODULES[tag](block)``, as torchvision passes ``cnf``) and registers itself with
+:func:`register`. This module imports ``archspec.nn.<tag>`` for every registered block family,
+so the table is complete once :mod:`archspec.nn.registry` is imported.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import Any, TypeVar
 
 from torch import nn
 
-if TYPE_CHECKING:
-    from archspec.blocks.base import ResolvedBlock
-
+from archspec.blocks import TAGS
+from archspec.blocks.base import ResolvedBlock
 
 M = TypeVar("M", bound=type[nn.Module])
 
-MODULES: dict[str, type[nn.Module]] = {}
+#: family tag → the module class, called with one resolved block of that family.
+MODULES: dict[str, Callable[[Any], nn.Module]] = {}
 
 
 def register(tag: str) -> Callable[[M], M]:
@@ -26,8 +29,6 @@ def register(tag: str) -> Callable[[M], M]:
     def deco(cls: M) -> M:
         if tag in MODULES:
             raise ValueError(f"torch module for block family {tag!r} registered twice")
-        if not callable(getattr(cls, "from_resolved", None)):
-            raise TypeError(f"{cls.__name__} has no from_resolved(block) classmethod")
         MODULES[tag] = cls
         return cls
 
@@ -35,9 +36,13 @@ def register(tag: str) -> Callable[[M], M]:
 
 
 def build_block(b: ResolvedBlock) -> nn.Module:
-    """The torch module of one resolved block (its family's ``from_resolved``)."""
+    """The torch module of one resolved block: its family's class, given the block."""
     try:
-        cls = MODULES[b.family]
+        module = MODULES[b.family]
     except KeyError:
         raise ValueError(f"{b.path}: no torch module for block family {b.family!r}") from None
-    return cls.from_resolved(b)  # type: ignore[attr-defined]
+    return module(b)
+
+
+for _tag in TAGS:  # each family's torch module is archspec/nn/<tag>.py
+    importlib.import_module(f"archspec.nn.{_tag}")

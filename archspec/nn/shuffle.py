@@ -11,7 +11,6 @@ import torch
 from torch import nn
 
 from archspec.blocks.shuffle import Shuffle
-from archspec.core.norm import Norm
 from archspec.nn.layers import make_act, make_norm, parts
 from archspec.nn.registry import register
 
@@ -24,13 +23,14 @@ def channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:
 
 @register("shuffle")
 class ShuffleUnit(nn.Module):
-    def __init__(self, *, in_ch: int, stride: int, keep: int, branch_in: int, branch_out: int,
-                 groups: int, dw_k: int, norm: Norm, act: str):
+    def __init__(self, block: Shuffle):
         super().__init__()
+        in_ch, stride, keep, dw_k = block.in_ch, block.stride, block.keep, block.dw_k
+        branch_in, branch_out, norm, act = block.branch_in, block.branch_out, block.norm, block.act
         self.stride = stride
-        self.split_sizes = (keep, branch_in)
+        self.split_sizes = [keep, branch_in]
         self.halves = keep == branch_in  # chunk(2) is the cheaper call
-        self.groups = groups
+        self.groups = block.groups  # channel-shuffle groups
         pad = dw_k // 2
         if stride > 1:  # dw k×k s2 → norm → 1×1 → norm → act
             self.branch1 = nn.Sequential(parts(
@@ -53,15 +53,9 @@ class ShuffleUnit(nn.Module):
             pw2_act=make_act(act, inplace=True),
         ))
 
-    @classmethod
-    def from_resolved(cls, b: Shuffle) -> ShuffleUnit:
-        return cls(in_ch=b.in_ch, stride=b.stride, keep=b.keep, branch_in=b.branch_in,
-                   branch_out=b.branch_out, groups=b.groups, dw_k=b.dw_k, norm=b.norm,
-                   act=b.act)
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.stride == 1:
-            x1, x2 = x.chunk(2, dim=1) if self.halves else x.split(self.split_sizes, dim=1)
+            x1, x2 = x.chunk(2, dim=1) if self.halves else torch.split(x, self.split_sizes, dim=1)
             x = torch.cat((x1, self.branch2(x2)), dim=1)
         else:
             x = torch.cat((self.branch1(x), self.branch2(x)), dim=1)

@@ -60,11 +60,13 @@ def transfer_weights(source: Mapping[str, torch.Tensor] | nn.Module, model: nn.M
 def _copy(state: Mapping[str, Any], model: nn.Module) -> None:
     source = list(state.items())
     target = list(model.state_dict().items())
-    for i, (skey, sval) in enumerate(source):
-        if not isinstance(sval, torch.Tensor):
+    for i, (key, value) in enumerate(source):
+        if not isinstance(value, torch.Tensor):
             raise WeightTransferError(
-                f"state_dict entry {i} ({skey!r}) is a {type(sval).__name__}, not a tensor",
-                position=i, source_key=str(skey))
+                f"state_dict entry {i} ({key!r}) is a {type(value).__name__}, not a tensor",
+                position=i, source_key=str(key))
+    skey: str | None
+    tkey: str | None
     for i in range(max(len(source), len(target))):
         skey, sval = source[i] if i < len(source) else (None, None)
         tkey, tval = target[i] if i < len(target) else (None, None)
@@ -83,7 +85,8 @@ def _copy(state: Mapping[str, Any], model: nn.Module) -> None:
             tval.copy_(sval)
 
 
-def _outputs(y: Any) -> list[torch.Tensor]:
+def output_list(y: Any) -> list[torch.Tensor]:
+    """A module's output as a list of tensors (a features_only Network returns several)."""
     return list(y) if isinstance(y, list | tuple) else [y]
 
 
@@ -104,7 +107,7 @@ def verify_outputs(reference: nn.Module, model: nn.Module, *,
         reference.eval()
         model.eval()
         with torch.no_grad():
-            want, got = _outputs(reference(_like(x, reference))), _outputs(model(_like(x, model)))
+            want, got = output_list(reference(_like(x, reference))), output_list(model(_like(x, model)))
     finally:
         for m, training in flags:
             m.train(training)

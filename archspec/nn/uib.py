@@ -56,8 +56,9 @@ class LayerScale(nn.Module):
 class UniversalInvertedBottleneck(nn.Module):
     """Absent parts (start_dw, dw, se, end_dw, layer_scale, drop_path) are ``None``."""
 
-    def __init__(self, b: UIB):
+    def __init__(self, block: UIB):
         super().__init__()
+        b = block
         self.skip = b.skip
         self.start_dw = (_depthwise(b.in_ch, b.start_dw_k, b.start_stride, b.norm, "none")
                          if b.start_dw_k is not None else None)
@@ -72,10 +73,6 @@ class UniversalInvertedBottleneck(nn.Module):
         self.layer_scale = (LayerScale(b.out_ch, b.layer_scale)
                             if b.layer_scale is not None else None)
         self.drop_path = DropPath(b.drop_path) if (b.skip and b.drop_path > 0) else None
-
-    @classmethod
-    def from_resolved(cls, b: UIB) -> UniversalInvertedBottleneck:
-        return cls(b)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         shortcut = x

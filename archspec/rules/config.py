@@ -43,7 +43,7 @@ from archspec.rules.toml_positions import TABLE, toml_source
 from archspec.spec.source import Source
 
 #: Nesting of arrays and tables inside ``[tool.archspec]`` (rule options are flat numbers).
-MAX_DEPTH = 50
+MAX_CONFIG_NESTING = 50
 
 
 class ConfigTable(BaseModel):
@@ -128,7 +128,7 @@ def read_config(path: Path) -> Config | None:
                     fix="check the syntax at this position") from None
     except RecursionError:
         raise _e174(f"{path.name}: arrays or tables nested too deeply to read", Span(file, 1, 1),
-                    expected=f"at most {MAX_DEPTH} levels of nesting",
+                    expected=f"at most {MAX_CONFIG_NESTING} levels of nesting",
                     fix="flatten the nested arrays or inline tables") from None
     tool = parsed.get("tool")
     if tool is None or (isinstance(tool, dict) and "archspec" not in tool):
@@ -142,8 +142,8 @@ def read_config(path: Path) -> Config | None:
     deep = _too_deep(table, TABLE)
     if deep is not None:
         named = tuple(p for p in deep if isinstance(p, str))  # the key, without 50 list indices
-        raise _e174(f"`{_dotted(named)}` nests more than {MAX_DEPTH} levels deep",
-                    source.span_of(deep), expected=f"at most {MAX_DEPTH} levels of nesting",
+        raise _e174(f"`{_dotted(named)}` nests more than {MAX_CONFIG_NESTING} levels deep",
+                    source.span_of(deep), expected=f"at most {MAX_CONFIG_NESTING} levels of nesting",
                     fix="rule options are numbers, strings and short lists")
     try:
         model = ConfigTable.model_validate(table)
@@ -206,11 +206,11 @@ def _dotted(path: tuple[str | int, ...]) -> str:
 
 
 def _too_deep(value: Any, path: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
-    """The path of the first value nested more than MAX_DEPTH below ``path``, else None."""
+    """The path of the first value nested more than MAX_CONFIG_NESTING below ``path``, else None."""
     stack = [(value, path, 0)]
     while stack:
         node, where, depth = stack.pop()
-        if depth > MAX_DEPTH:
+        if depth > MAX_CONFIG_NESTING:
             return where
         if isinstance(node, dict):
             stack.extend((v, (*where, k), depth + 1) for k, v in node.items())

@@ -404,12 +404,8 @@ def _ignored_stage_fields(net: Located, source: Source, variant: str | None) -> 
                 ", or scale every width with `width: {mult: ...}`"))
             continue
         template = stage["block"].get("block")
-        first = (stage.get("first") or {}).get("block", template)
-        if not isinstance(first, str):  # `first: {block: [conv]}`: E124 when `first` composes
-            continue
+        first = (stage.get("first") or {}).get("block", template)  # both known after pass 1
         tags = {first} | ({template} if stage["depth"] > 1 or first == template else set())
-        if not tags <= FAMILIES.keys():  # an unknown block type is its own error (E124)
-            continue
         if not any(has_out(tag) for tag in tags):
             problems.append(error(
                 "E129", f"{where} would be ignored: `{'`, `'.join(sorted(map(str, tags)))}` "

@@ -21,7 +21,7 @@ MAX_BLOCKS = 5000
 MAX_TOTAL_BLOCKS = 10_000
 #: ``parallel`` blocks inside ``parallel`` branches; only ``defaults`` can reach it (a default
 #: ``parallel`` whose branches hold a ``parallel`` repeats itself forever).
-MAX_NESTING = 16
+MAX_PARALLEL_NESTING = 16
 #: A width (a block's ``out``, ``mid``, ``dim_head``, ``groups``, a stage's ``out``): MAX_WIDTH,
 #: defined with the block vocabulary in :mod:`archspec.blocks.base`.
 #: The smallest width multiplier: below it every scaled width is the divisor.
@@ -44,12 +44,12 @@ def _count_block(block: Any, defaults: Mapping[str, Any], budget: int, nesting: 
     """Blocks in one block as composed (itself and every nested ``parallel`` child).
 
     A block's ``branches`` are its own, or its type's defaults' (lists replace, they never
-    merge). Raises _Over past ``budget`` and _TooDeep past MAX_NESTING, so it never walks more
+    merge). Raises _Over past ``budget`` and _TooDeep past MAX_PARALLEL_NESTING, so it never walks more
     than ``budget`` blocks whatever the defaults say.
     """
     if not isinstance(block, Mapping) or block.get("block") != "parallel":
         return 1
-    if nesting >= MAX_NESTING:
+    if nesting >= MAX_PARALLEL_NESTING:
         raise _TooDeep
     default = defaults.get("parallel")
     branches = block.get("branches", default.get("branches") if isinstance(default, Mapping)
@@ -115,9 +115,9 @@ def count_blocks(data: Mapping[str, Any], source: Source, located: Any = None, *
                     raise _Over
         except _TooDeep:
             return total, error(
-                "E150", f"{what}: `parallel` blocks nested more than {MAX_NESTING} deep",
+                "E150", f"{what}: `parallel` blocks nested more than {MAX_PARALLEL_NESTING} deep",
                 span(path), variant=variant,
-                expected=f"at most {MAX_NESTING} levels of `parallel` inside `parallel`",
+                expected=f"at most {MAX_PARALLEL_NESTING} levels of `parallel` inside `parallel`",
                 fix="a `defaults.parallel.branches` that holds a `parallel` repeats itself "
                     "without end: give the inner block its own `branches`")
         except _Over:

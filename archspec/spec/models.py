@@ -9,16 +9,16 @@ layer of a block. Pass 2 (in :mod:`archspec.spec.resolve`) validates each compos
 from __future__ import annotations
 
 from functools import cache
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import ConfigDict, Field, create_model, model_validator
+from pydantic import ConfigDict, Discriminator, Field, Tag, create_model, model_validator
 
 from archspec.blocks import FAMILIES
-from archspec.blocks.base import EXACT_INT, MAX_WIDTH, BlockModel, PosInt, SpecModel
+from archspec.blocks.base import EXACT_INT, MAX_WIDTH, PosInt, SpecModel
 from archspec.spec.limits import MIN_WIDTH_MULT
 
 FORMAT_VERSION = 1
-MAX_DEPTH = 1000
+MAX_STAGE_DEPTH = 1000
 MAX_INPUT_CHANNELS = 4096  # input.channels; also the bound of `--input` (archspec.cli)
 MAX_INPUT_SIZE = 65536  # each of input.size's H and W; also the bound of `--input`
 # Names of the network, its stages and variants: printable, short, safe in any output (0010).
@@ -30,9 +30,36 @@ class PartialModel(SpecModel):
     model_config = ConfigDict(populate_by_name=True)
 
 
+#: How a family's model writes blocks nested in it (parallel's branches): plain mappings, as a
+#: family cannot import the union of all families. Pass 1 types them with that union.
+BLOCK_MAPPING = dict[str, Any]
+_LAYER_REF = "BlockLayer"  # the forward reference to block_layer_union() in partial models
+
+
+def _nested_blocks(kind: Any) -> Any:
+    """``kind`` with every nested block mapping (lists of them, at any depth) typed as a block
+    layer; ``kind`` itself when it holds none."""
+    if kind == BLOCK_MAPPING:
+        return _LAYER_REF
+    if get_origin(kind) is list:
+        (item,) = get_args(kind)
+        inner = _nested_blocks(item)
+        return kind if inner is item else list[inner]  # type: ignore[valid-type]
+    return kind
+
+
+def _complete(model: type[SpecModel]) -> type[SpecModel]:
+    """``model`` with its nested block layers (if any) resolved to :func:`block_layer_union`."""
+    if not model.__pydantic_complete__:
+        model.model_rebuild(_types_namespace={_LAYER_REF: block_layer_union()})
+    return model
+
+
 @cache
 def partial_model(tag: str, *, with_tag: bool) -> type[SpecModel]:
-    """The family's model with every field optional: a layer of a block, not a whole block."""
+    """The family's model with every field optional: a layer of a block, not a whole block.
+    Blocks nested in it are layers too (see :data:`BLOCK_MAPPING`); a model with nested blocks
+    is complete once :func:`block_layer_union` has been built."""
     full = FAMILIES[tag].model
     fields: dict[str, Any] = {}
     for name, info in full.model_fields.items():
@@ -40,7 +67,7 @@ def partial_model(tag: str, *, with_tag: bool) -> type[SpecModel]:
             if with_tag:
                 fields[name] = (info.annotation, ...)
             continue
-        kind: Any = info.annotation | None
+        kind: Any = _nested_blocks(info.annotation) | None
         if EXACT_INT in info.metadata:  # types are checked as written, ranges in pass 2
             kind = Annotated[kind, EXACT_INT]
         fields[name] = (kind, Field(None, alias=info.alias, description=info.description))
@@ -53,7 +80,34 @@ def partial_model(tag: str, *, with_tag: bool) -> type[SpecModel]:
 def block_layer_union() -> Any:
     """Any block as written in a list or template: discriminated on ``block``."""
     models = tuple(partial_model(tag, with_tag=True) for tag in FAMILIES)
-    return Annotated[Union[models], Field(discriminator="block")]  # noqa: UP007
+    union = Annotated[Union[models], Field(discriminator="block")]  # type: ignore[valid-type]  # noqa: UP007
+    for model in models:
+        if not model.__pydantic_complete__:
+            model.model_rebuild(_types_namespace={_LAYER_REF: union})
+    return union
+
+
+#: The tag of a stage's ``first:`` that names no block type: the template's, known in pass 2.
+_TEMPLATE_TAG = "the template's block type"
+
+
+def _first_tag(value: Any) -> str:
+    """Which model checks a ``first:`` as written: its own ``block:``'s family; without one
+    (or when it is no mapping) the plain mapping that pass 2 composes onto the template."""
+    if not isinstance(value, dict) or "block" not in value:
+        return _TEMPLATE_TAG
+    tag = value["block"]
+    return tag if isinstance(tag, str) else repr(tag)
+
+
+@cache
+def first_layer() -> Any:
+    """A stage's ``first:`` as written: a block layer when it names its ``block:`` type, else
+    a mapping of the template's fields (checked once composed onto the template)."""
+    block_layer_union()
+    members = [Annotated[partial_model(tag, with_tag=True), Tag(tag)] for tag in FAMILIES]
+    members.append(Annotated[BLOCK_MAPPING, Tag(_TEMPLATE_TAG)])
+    return Annotated[Union[tuple(members)], Discriminator(_first_tag)]  # noqa: UP007
 
 
 class InputSpec(SpecModel):
@@ -77,9 +131,12 @@ class WidthSpec(SpecModel):
 
 @cache
 def defaults_model() -> type[SpecModel]:
-    fields = {tag: (partial_model(tag, with_tag=False) | None, None) for tag in FAMILIES}
-    return create_model("Defaults", __base__=SpecModel,
-                        __doc__="Field defaults keyed by block type.", **fields)
+    block_layer_union()
+    fields: dict[str, Any] = {tag: (_complete(partial_model(tag, with_tag=False)) | None, None)
+                              for tag in FAMILIES}
+    model: type[SpecModel] = create_model("Defaults", __base__=SpecModel,
+                                          __doc__="Field defaults keyed by block type.", **fields)
+    return model
 
 
 @cache
@@ -91,12 +148,12 @@ def _stage_model() -> type[SpecModel]:
 
         name: Name
         out: PosInt | None = Field(None, le=MAX_WIDTH, description="Output width of every block.")
-        depth: PosInt | None = Field(None, le=MAX_DEPTH, description="Blocks, the first included.")
-        block: layer | None = Field(None, description="Template for every block of the stage.")
-        first: dict[str, Any] | None = Field(
+        depth: PosInt | None = Field(None, le=MAX_STAGE_DEPTH, description="Blocks, the first included.")
+        block: layer | None = Field(None, description="Template for every block of the stage.")  # type: ignore[valid-type]
+        first: first_layer() | None = Field(  # type: ignore[valid-type]
             None, description="Overrides for the first (downsampling) block; naming another "
             "`block:` type replaces the template for that block.")
-        blocks: list[layer] | None = Field(None, description="Explicit blocks, instead of a template.")
+        blocks: list[layer] | None = Field(None, description="Explicit blocks, instead of a template.")  # type: ignore[valid-type]
         noqa: dict[str, str] | None = None
 
         @model_validator(mode="after")
@@ -125,9 +182,9 @@ def network_model() -> type[SpecModel]:
         input: InputSpec
         width: WidthSpec | None = None
         defaults: defaults_model() | None = None  # type: ignore[valid-type]
-        stem: list[layer] = Field(default_factory=list)
+        stem: list[layer] = Field(default_factory=list)  # type: ignore[valid-type]
         stages: list[stage] = Field(default_factory=list)  # type: ignore[valid-type]
-        head: list[layer] = Field(default_factory=list)
+        head: list[layer] = Field(default_factory=list)  # type: ignore[valid-type]
         drop_path: Annotated[float, Field(ge=0, lt=1)] = Field(
             0.0, description="Network drop-path rate, linear over the stage blocks (EMO).")
         init: Literal["torchvision", "emo", "pytorch"] = "torchvision"
@@ -148,7 +205,3 @@ def has_out(tag: Any) -> bool:
     """Whether a block of this type has an ``out`` (a stage's ``out`` applies to it; pools,
     norms, activations and dropouts have none)."""
     return isinstance(tag, str) and tag in FAMILIES and "out" in FAMILIES[tag].model.model_fields
-
-
-def is_block_model(model: type) -> bool:
-    return isinstance(model, type) and issubclass(model, BlockModel)

@@ -203,14 +203,7 @@ class _Resolver:
         origin = self.origin(section, stage, index, path, raw, anchor_span, noqa_spans)
 
         def child(rel: Path, shape: tuple[int, ...]) -> ResolvedBlock | None:
-            child_raw = _compose(self.net, [raw.sub(rel)])
-            if not isinstance(child_raw.data.get("block"), str) or \
-                    child_raw.data["block"] not in FAMILIES:
-                self.diagnostics.append(error(
-                    "E124", f"{path}: branch block needs a known `block:` type",
-                    self.span(raw, rel), variant=self.variant,
-                    expected=", ".join(sorted(FAMILIES))))
-                return None
+            child_raw = _compose(self.net, [raw.sub(rel)])  # its `block:` was checked in pass 1
             sub_path = path + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in rel)
             return self.block(child_raw, section=section, stage=stage, index=rel[-1],  # type: ignore[arg-type]
                               path=sub_path, anchor_span=self.span(raw, rel), in_shape=shape)
@@ -332,17 +325,6 @@ def _resolve(document: Document, variant: str | None, num_classes: int | None,
     blocks: list[ResolvedBlock] = []
     stage_i = 0
     for i, pos in enumerate(positions):
-        tag = pos.block.data.get("block")
-        if not isinstance(tag, str) or tag not in FAMILIES:  # only `first:` reaches here unchecked
-            near = did_you_mean(str(tag), FAMILIES)
-            r.diagnostics.append(error(
-                "E124", f"`{pos.path}`: unknown block type {tag!r}",
-                r.span(pos.block, ("block",)), variant=variant,
-                expected=", ".join(sorted(FAMILIES)),
-                fix=f"did you mean `{near}`?" if near else None))
-            if i + 1 < len(positions):
-                r.diagnostics.append(r.unchecked(pos.path, r.span(pos.block, ("block",))))
-            break
         rate = 0.0
         if pos.section == "stages":
             rate = spec.drop_path * stage_i / (stage_total - 1) if stage_total > 1 else 0.0

@@ -22,7 +22,7 @@ from yaml.nodes import (  # type: ignore[import-untyped, unused-ignore]
 from archspec.diagnostics import Diagnostic, Span, SpecError, dedupe, error, show_text
 from archspec.spec.yaml_nodes import (
     ALLOWED_TAGS,
-    MAX_DEPTH,
+    MAX_YAML_NESTING,
     PLAIN_TAG,
     KeyPath,
     check_expansion,
@@ -107,7 +107,7 @@ class Converter:
             if node.tag == PLAIN_TAG:
                 return self.plain(node.value, span, path)
             return node.value
-        if depth > MAX_DEPTH:
+        if depth > MAX_YAML_NESTING:
             self.diagnostics.append(too_deep_diagnostic(span, path))
             return None
         if isinstance(node, MappingNode):

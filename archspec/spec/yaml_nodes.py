@@ -27,7 +27,7 @@ from archspec.diagnostics import Diagnostic, Span, SpecError, error
 KeyPath = tuple[str | int, ...]
 
 MAX_NODES = 100_000  # nodes after alias expansion; a real spec has a few thousand at most
-MAX_DEPTH = 50  # nested mappings/sequences; a real spec needs fewer than ten
+MAX_YAML_NESTING = 50  # nested mappings/sequences; a real spec needs fewer than ten
 
 def one_error(code: str, message: str, span: Span, **kw: Any) -> SpecError:
     """A SpecError carrying a single diagnostic (for problems that stop loading)."""
@@ -171,8 +171,8 @@ def _syntax_diagnostic(exc: yaml.MarkedYAMLError, text: str, file: str) -> Diagn
                      span, expected="exactly one YAML document per spec file",
                      fix="put each spec in its own file, or remove this `---` / document")
     if "maximum nesting depth" in problem:
-        return error("E109", f"nesting is far deeper than {MAX_DEPTH} levels", span,
-                     expected=f"at most {MAX_DEPTH} levels of nested mappings and lists",
+        return error("E109", f"nesting is far deeper than {MAX_YAML_NESTING} levels", span,
+                     expected=f"at most {MAX_YAML_NESTING} levels of nested mappings and lists",
                      fix="flatten the structure")
     message = f"invalid YAML: {problem}"
     if "duplicate anchor" in (exc.context or "") and exc.context_mark is not None:
@@ -225,8 +225,8 @@ def _too_deep(span: Span, path: KeyPath) -> SpecError:
 
 
 def too_deep_diagnostic(span: Span, path: KeyPath) -> Diagnostic:
-    return error("E109", f"nesting deeper than {MAX_DEPTH} levels", span, key_path=path,
-                 expected=f"at most {MAX_DEPTH} levels of nested mappings and lists",
+    return error("E109", f"nesting deeper than {MAX_YAML_NESTING} levels", span, key_path=path,
+                 expected=f"at most {MAX_YAML_NESTING} levels of nested mappings and lists",
                  fix="flatten the structure")
 
 

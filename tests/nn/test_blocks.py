@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 import torch
+from resolved_blocks import resolve_block
 from torch.utils.flop_counter import FlopCounterMode
 
 from archspec.blocks.trace import trace_block
 from archspec.graph.builder import GraphBuilder
 from archspec.nn import build_block, set_attention_impl
-
-from ._factory import resolve_block
 
 BN3 = {"type": "bn", "eps": 1e-3, "momentum": 0.01}
 ATTN = {"block": "mmb", "f": "attn", "window": 4, "dim_head": 8, "pre_norm": "ln",

@@ -69,12 +69,14 @@ def test_pt_checkpoint_loads_weights_only(model, x, tmp_path):
 
 
 def test_pt_spec_text_from_file(x, tmp_path):
+    """A net that does not carry its text (resolved before it did) reads it from its file."""
     spec = tmp_path / "tiny.yaml"
     spec.write_text(SPEC_TEXT)
-    model = build_module(dataclasses.replace(tiny_net(), file=str(spec)))
+    model = build_module(dataclasses.replace(tiny_net(), file=str(spec), text=""))
     export(model, x, tmp_path / "a.pt")
     assert torch.load(tmp_path / "a.pt", weights_only=True)["spec_text"] == SPEC_TEXT
-    missing = build_module(dataclasses.replace(tiny_net(), file=str(tmp_path / "gone.yaml")))
+    missing = build_module(dataclasses.replace(tiny_net(), file=str(tmp_path / "gone.yaml"),
+                                               text=""))
     with pytest.raises(ValueError, match="spec_text"):
         export(missing, x, tmp_path / "b.pt")
     with pytest.raises(ValueError, match="features_only"):

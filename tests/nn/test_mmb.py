@@ -5,11 +5,10 @@ from __future__ import annotations
 import einops
 import pytest
 import torch
+from resolved_blocks import resolve_block, resolve_net
 
 from archspec.nn import build_block, set_attention_impl
 from archspec.nn.mmb import grid_partition, grid_reverse, local_partition, local_reverse
-
-from ._factory import resolve_block
 
 
 def attn_block(*, partition: str, attn_pre: bool, in_shape=(16, 9, 11), window: int = 4,
@@ -117,7 +116,10 @@ def test_set_attention_impl_rejects_unknown():
 
 def test_drop_path_only_in_training():
     d = {"block": "mmb", "out": 16, "exp": 2.0}
-    module = build_block(resolve_block(d, (16, 4, 4), drop_path=0.5))
+    net = resolve_net(input_shape=(16, 4, 4), stages={"s1": [d, d]}, drop_path=0.5)
+    block = net.blocks[-1]  # the network rate, linear over the stage blocks: 0, then 0.5
+    assert block.drop_path == 0.5
+    module = build_block(block)
     x = torch.randn(64, 16, 4, 4)
     module.eval()
     with torch.no_grad():

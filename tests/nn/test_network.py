@@ -6,21 +6,20 @@ import copy
 
 import pytest
 import torch
+from resolved_blocks import resolve_net
 from torch import nn
 
 from archspec.blocks.trace import trace
 from archspec.nn import Network, build_module, init_weights
 
-from ._factory import make_net
-
 ATTN = {"block": "mmb", "out": 24, "exp": 2.0, "f": "attn", "partition": "grid", "window": 4,
         "dim_head": 8, "pre_norm": "ln", "expand_act": "gelu", "dw_skip": True}
 
 
-def tiny_net(init: str = "torchvision", drop_paths=None):
+def tiny_net(init: str = "torchvision", drop_path: float = 0.0):
     """3×36×44 → stem s2 → s1 (mmb s2, attention on a padded 9×11 map) → s2 (shuffle) → head."""
-    return make_net(
-        input_shape=(3, 36, 44), init=init, drop_paths=drop_paths,
+    return resolve_net(
+        input_shape=(3, 36, 44), init=init, drop_path=drop_path,
         stem=[{"block": "conv", "out": 16, "k": 3, "stride": 2}],
         stages={"s1": [{"block": "mmb", "out": 24, "exp": 4.0, "stride": 2}, ATTN],
                 "s2": [{"block": "shuffle", "out": 48, "stride": 2},
@@ -63,7 +62,7 @@ def test_features_only():
 
 
 def test_train_mode_with_drop_path_and_deepcopy():
-    model = build_module(tiny_net(drop_paths=[0.0, 0.1, 0.0, 0.0]))
+    model = build_module(tiny_net(drop_path=0.3))  # the attention block's rate: 0.1
     y = model.train()(torch.randn(4, 3, 36, 44))
     y.sum().backward()
     twin = copy.deepcopy(model).eval()

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 import torch
+from resolved_blocks import resolve_net
 
 from archspec.nn import WeightTransferError, build_module, transfer_weights
 from archspec.nn.transfer import verify_outputs
-
-from ._factory import make_net
 
 STEM = [{"block": "conv", "out": 8, "k": 3, "stride": 2}]
 HEAD = [{"block": "pool", "global": True}, {"block": "linear", "out": 5}]
@@ -16,7 +15,7 @@ HEAD = [{"block": "pool", "global": True}, {"block": "linear", "out": 5}]
 
 def net(width: int = 16, depth: int = 2):
     blocks = [{"block": "mmb", "out": width, "exp": 2.0}] * depth
-    return make_net(input_shape=(3, 16, 16), stem=STEM, stages={"s1": blocks}, head=HEAD)
+    return resolve_net(input_shape=(3, 16, 16), stem=STEM, stages={"s1": blocks}, head=HEAD)
 
 
 def test_transfer_by_position():
@@ -81,10 +80,10 @@ def test_same_shapes_different_function_is_refused():
     """A residual removed: every shape matches, the function does not."""
     blocks = [{"block": "mmb", "out": 16, "exp": 2.0}] * 2
     no_skip = [blocks[0], {"block": "mmb", "out": 16, "exp": 2.0, "skip": False}]
-    src = build_module(make_net(input_shape=(3, 16, 16), stem=STEM, stages={"s1": blocks},
-                                head=HEAD))
-    dst = build_module(make_net(input_shape=(3, 16, 16), stem=STEM, stages={"s1": no_skip},
-                                head=HEAD))
+    src = build_module(resolve_net(input_shape=(3, 16, 16), stem=STEM, stages={"s1": blocks},
+                                   head=HEAD))
+    dst = build_module(resolve_net(input_shape=(3, 16, 16), stem=STEM, stages={"s1": no_skip},
+                                   head=HEAD))
     with pytest.raises(WeightTransferError, match=r"max\|Δ\|/max\|ref\| = ") as info:
         transfer_weights(src, dst)
     assert info.value.ratio is not None and info.value.ratio > 1e-5
@@ -94,9 +93,9 @@ def test_same_shapes_different_function_is_refused():
 
 def test_output_shapes_that_differ_are_refused():
     src = build_module(net())
-    dst = build_module(make_net(input_shape=(3, 16, 16), stem=STEM,
-                                stages={"s1": [{"block": "mmb", "out": 16, "exp": 2.0}] * 2},
-                                head=[{"block": "pool", "global": True}]))
+    dst = build_module(resolve_net(input_shape=(3, 16, 16), stem=STEM,
+                                   stages={"s1": [{"block": "mmb", "out": 16, "exp": 2.0}] * 2},
+                                   head=[{"block": "pool", "global": True}]))
     transfer_weights({k: v for k, v in src.state_dict().items() if not k.startswith("head")},
                      dst)
     with pytest.raises(WeightTransferError, match="outputs have shape 2×16×1×1 where the "

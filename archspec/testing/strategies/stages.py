@@ -16,7 +16,7 @@ from archspec.testing.strategies.registry import (
     template_families,
 )
 from archspec.testing.strategies.world import (
-    MAX_DEPTH,
+    MAX_STAGE_DEPTH,
     MAX_WIDTH,
     Ctx,
     KeyPath,
@@ -83,7 +83,7 @@ def _overrides(g: Gen, ctxs: list[Ctx], name: str, variants: list[Variant], scal
                 over["out"] = g.pick(own)
                 outs_by_world[c.wi] = over["out"]
             if g.coin() or not over:
-                over["depth"] = g.int(1, MAX_DEPTH)
+                over["depth"] = g.int(1, MAX_STAGE_DEPTH)
                 depth_by_world[c.wi] = over["depth"]
             v.overrides[name] = over
     return outs_by_world, depth_by_world
@@ -99,7 +99,7 @@ def template_stage(g: Gen, ctxs: list[Ctx], name: str, variants: list[Variant]
     fits = [w for w in range(1, MAX_WIDTH + 1)
             if all(width_ok(c.width(w, scaling)) for c in ctxs if c.wi not in outs_by_world)]
     out = g.pick(fits)
-    depth = g.int(1, MAX_DEPTH)
+    depth = g.int(1, MAX_STAGE_DEPTH)
     outs = [outs_by_world.get(c.wi, out) for c in ctxs]
     virtual = [c.at((c.width(o, scaling), *c.shape[1:])) for c, o in zip(ctxs, outs, strict=True)]
     gen = generator(tag).draw
@@ -153,7 +153,7 @@ def template_stage(g: Gen, ctxs: list[Ctx], name: str, variants: list[Variant]
 def blocks_stage(g: Gen, ctxs: list[Ctx], name: str, path: KeyPath
                  ) -> tuple[dict[str, Any], list[Ctx]]:
     blocks_ = []
-    for j in range(g.int(1, MAX_DEPTH)):
+    for j in range(g.int(1, MAX_STAGE_DEPTH)):
         b, ctxs = draw_block(g, ctxs, Req(), (*path, "blocks", j))
         blocks_.append(b)
     return {"name": name, "blocks": blocks_}, ctxs

@@ -16,7 +16,7 @@ from typing import Any
 #: Networks stay small enough to build in milliseconds (docs/testing.md).
 MAX_WIDTH = 32
 MAX_SIZE = 24
-MAX_DEPTH = 2
+MAX_STAGE_DEPTH = 2
 MAX_STAGES = 3
 
 Shape = tuple[int, ...]

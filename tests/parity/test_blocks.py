@@ -2,24 +2,48 @@
 
 References: torchvision's MobileNetV2/V3 and ShuffleNetV2 blocks, and the independent EMO
 reference in tests/reference (official state_dict order). Eval outputs must be bit-identical
-(explicit attention) or within 1e-5 (SDPA).
+(explicit attention) or within 1e-5 (SDPA). Blocks are written as spec mappings and resolved by
+archspec's own loader and resolver; whole EMO is specs/emo.yaml.
 """
 
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 import pytest
 import torch
+from reference import emo_reference as emo
+from resolved_blocks import resolve_block
 from torch import nn
 from torchvision.models import mobilenetv2, mobilenetv3, shufflenetv2
 
+import archspec
 from archspec.blocks.trace import trace
 from archspec.nn import build_block, build_module, set_attention_impl, transfer_weights
 
-from ._factory import BN6, LN6, emo_irmb, emo_net, emo_reference, resolve_block
+from .conftest import SPECS
 
 BN3 = {"type": "bn", "eps": 1e-3, "momentum": 0.01}
+BN6 = {"type": "bn", "eps": 1e-6}
+LN6 = {"type": "ln", "eps": 1e-6}
+
+
+def emo_irmb(*, out: int, exp: float, norm: dict[str, Any], act: str, dw_k: int, stride: int = 1,
+             attn: bool = False, first: bool = False, dim_head: int = 16, window: int = 7,
+             se: float = 0.0) -> dict[str, Any]:
+    """An EMO iRMB (reference_nets.md §1.3) written as an mmb block mapping."""
+    d: dict[str, Any] = {
+        "block": "mmb", "out": out, "exp": float(exp), "mid_round": "floor",
+        "f": "attn" if attn else "dwconv", "dw_k": dw_k, "stride": stride,
+        "pre_norm": norm, "expand_norm": "none", "expand_act": act, "expand_bias": True,
+        "qkv_bias": True, "dw_norm": BN6, "dw_act": "silu", "proj_norm": "none",
+        "proj_act": "none", "skip": not first, "dw_skip": not first,
+        "se": float(se), "se_act": act,
+    }
+    if attn:
+        d.update(partition="grid", window=window, dim_head=dim_head, attn_pre=True)
+    return d
 
 
 def randomized(module: nn.Module) -> nn.Module:
@@ -93,7 +117,6 @@ def test_shufflenet_v2_unit(inp, oup, stride):
 
 
 def emo_block_pair(*, attn: bool, first: bool, norm: str, size: tuple[int, int]):
-    emo = emo_reference()
     in_ch, out = (48, 80) if first else (80, 80)
     d = emo_irmb(out=out, exp=6.0 if first else 3.0, norm=LN6 if norm == "ln_2d" else BN6,
                  act="gelu", dw_k=5, stride=2 if first else 1, attn=attn, first=first,
@@ -124,7 +147,7 @@ def test_emo_stem_block_with_se():
     d = {"block": "mmb", "out": 24, "exp": 1.0, "expand": False, "dw_norm": BN6,
          "dw_act": "silu", "proj_norm": "none", "skip": False, "se": 1.0, "se_act": "silu"}
     ours = build_block(resolve_block(d, (24, 9, 11)))
-    ref = emo_reference().IRMB(
+    ref = emo.IRMB(
         24, 24, norm_in=False, has_skip=False, exp=1.0, norm="bn_2d", act="silu", v_proj=False,
         dw_k=3, stride=1, se=1.0, dim_head=16, window=7, attn=False, qkv_bias=True,
         attn_drop=0.0, drop=0.0, drop_path=0.0, attn_pre=True)
@@ -135,9 +158,9 @@ def test_emo_stem_block_with_se():
 def test_emo_network(variant):
     """Whole EMO: same state_dict length and shapes, bit-identical logits (explicit attention);
     224 px has 2×2 grids of windows in stage 3, 100 px pads stage 4's 4×4 map to 7×7."""
-    net = emo_net(variant)
+    net = archspec.resolve(archspec.load(SPECS / "emo.yaml"), variant)
     ours = build_module(net)
-    ref = emo_reference().emo_reference(variant)
+    ref = emo.emo_reference(variant)
     assert sum(p.numel() for p in ours.parameters()) == trace(net).totals().params == sum(
         p.numel() for p in ref.parameters())
     ref = randomized(ref)

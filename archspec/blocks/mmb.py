@@ -116,7 +116,7 @@ class MMB(ResolvedBlock):
     expand: bool
     f: str
     partition: str
-    window: int  # 0 for a global partition
+    window: int | None  # None: a global partition (the whole map is one window)
     dim_head: int
     heads: int
     attn_pre: bool
@@ -150,7 +150,7 @@ class MMB(ResolvedBlock):
 
     def window_hw(self, hw: tuple[int, int]) -> tuple[int, int]:
         """Window size actually used on an H×W map (the whole map for a global partition)."""
-        return hw if self.partition == "global" else (self.window, self.window)
+        return hw if self.window is None else (self.window, self.window)
 
 
 def _mid(spec: MMBSpec, ctx: ResolveContext) -> int:
@@ -244,7 +244,7 @@ def resolve(spec: MMBSpec, ctx: ResolveContext) -> MMB | None:
     return MMB(
         in_shape=ctx.in_shape, out_shape=(out, *out_hw), origin=ctx.origin,
         mid=mid, expand=spec.expand, f=spec.f, partition=spec.partition,
-        window=0 if spec.partition == "global" else spec.window, dim_head=spec.dim_head,
+        window=None if spec.partition == "global" else spec.window, dim_head=spec.dim_head,
         heads=heads, attn_pre=spec.attn_pre, v_group=spec.v_group, qkv_bias=spec.qkv_bias,
         dw_k=spec.dw_k, stride=spec.stride, dilation=spec.dilation, groups=groups,
         padding=padding, pre_norm=resolve_norm(spec.pre_norm),

@@ -68,7 +68,7 @@ def _export_pt2(model: nn.Module, example_input: torch.Tensor, path: Path) -> No
 
 
 def _export_onnx(model: nn.Module, example_input: torch.Tensor, path: Path) -> None:
-    import onnxruntime as ort  # type: ignore[import-untyped]
+    import onnxruntime as ort
 
     with torch.no_grad():
         expected = output_list(model(example_input))

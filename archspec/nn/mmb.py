@@ -113,7 +113,7 @@ class MetaMobileBlock(nn.Module):
         if b.f == "attn":
             if b.partition not in PARTITIONS:
                 raise ValueError(f"unknown partition {b.partition!r}")
-            self.partition, self.window = b.partition, b.window  # window 0: the whole map
+            self.partition, self.window = b.partition, b.window  # None: the whole map
             self.heads, self.dim_head, self.attn_pre = b.heads, b.dim_head, b.attn_pre
             self.scale = b.dim_head**-0.5
             self.attention_impl = "sdpa"
@@ -147,7 +147,7 @@ class MetaMobileBlock(nn.Module):
     def _attention(self, x: torch.Tensor) -> torch.Tensor:
         """Windowed MHSA: pad right/bottom (no mask), partition, attend, reverse, crop."""
         _, c, h, w = x.shape
-        wh, ww = (self.window, self.window) if self.window else (h, w)
+        wh, ww = (h, w) if self.window is None else (self.window, self.window)
         pb, pr = -h % wh, -w % ww
         if pb or pr:
             x = F.pad(x, (0, pr, 0, pb))

@@ -9,7 +9,7 @@ layer of a block. Pass 2 (in :mod:`archspec.spec.resolve`) validates each compos
 from __future__ import annotations
 
 from functools import cache
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Protocol, Union, cast, get_args, get_origin
 
 from pydantic import ConfigDict, Discriminator, Field, Tag, create_model, model_validator
 
@@ -170,6 +170,23 @@ def _stage_model() -> type[SpecModel]:
 
 
 @cache
+class WrittenNetwork(Protocol):
+    """What code reads of a validated network statically. The model itself is built at run
+    time (:func:`network_model`: its block union follows the family registry), so its type
+    cannot name these fields; :func:`validate_network` gives them a type."""
+
+    name: str
+    default_variant: str | None
+    variants: dict[str, dict[str, Any]]
+    drop_path: float
+    init: str
+
+
+def validate_network(data: Any) -> WrittenNetwork:
+    """``data`` validated as a network (pydantic's ValidationError when it is not one)."""
+    return cast(WrittenNetwork, network_model().model_validate(data))
+
+
 def network_model() -> type[SpecModel]:
     layer = block_layer_union()
     stage = _stage_model()

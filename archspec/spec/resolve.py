@@ -32,11 +32,11 @@ from archspec.diagnostics import (
     show_text,
 )
 from archspec.graph.op import numel
-from archspec.spec.document import field_names, misplaced_note
 from archspec.spec.errors import translate
 from archspec.spec.limits import count_blocks
 from archspec.spec.located import Located, Path, overlay
 from archspec.spec.models import MAX_INPUT_SIZE, has_out, network_model
+from archspec.spec.placement import field_names, misplaced_note
 from archspec.spec.resolved import ResolvedNet
 
 if TYPE_CHECKING:

@@ -235,7 +235,8 @@ class DepthwiseKernelLimit(Rule):
                 message=(f"depthwise {k}×{k} conv `{ctx.local_name(op)}` exceeds the target's "
                          f"largest depthwise kernel ({options.max_dw_kernel}×"
                          f"{options.max_dw_kernel})"),
-                fix=f"use dw_k ≤ {options.max_dw_kernel}, or stack smaller kernels",
+                fix=f"use {op.origin.field_of('k') or 'k'} ≤ {options.max_dw_kernel}, or stack "
+                    "smaller kernels",
                 block=op.block, span=op.origin.span_of("k"),
                 data={"value": k, "threshold": options.max_dw_kernel, "op": op.name})
 

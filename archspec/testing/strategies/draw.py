@@ -103,13 +103,12 @@ def write_out(g: Gen, d: Block, ctxs: list[Ctx], req: Req, scaling: str,
               ok: Callable[[list[int]], bool] | None = None) -> list[int] | None:
     """Choose the written ``out`` of a block (unless a stage gives it) and write ``scaling``.
 
-    Returns the written out per context; ``ok(out_channels_per_ctx)`` filters widths the family
+    Returns the resolved out per context; ``ok(out_channels_per_ctx)`` filters widths the family
     cannot take. None when no width fits.
     """
     if req.outs is not None:
         outs = list(req.outs)
-        widths = [c.width(o, scaling) for c, o in zip(ctxs, outs, strict=True)]
-        if ok is not None and not ok(widths):
+        if ok is not None and not ok(out_channels(ctxs, outs, scaling)):
             return None
     else:
         candidates = [ctxs[0].c] if req.keep_shape else range(1, req.max_width + 1)
@@ -121,7 +120,13 @@ def write_out(g: Gen, d: Block, ctxs: list[Ctx], req: Req, scaling: str,
         outs = [d["out"]] * len(ctxs)
     if scaling != "scaled" or "scaling" in req.pins or (g.width and g.coin()):
         d["scaling"] = scaling
-    return outs
+    return out_channels(ctxs, outs, scaling)
+
+
+def draw_out(g: Gen, d: Block, ctxs: list[Ctx], req: Req) -> list[int] | None:
+    """Choose the ``scaling`` and written ``out`` of a block whose every width fits; the resolved
+    out per context, None when no width fits."""
+    return write_out(g, d, ctxs, req, scaling_of(g, req))
 
 
 def out_channels(ctxs: list[Ctx], outs: list[int], scaling: str) -> list[int]:

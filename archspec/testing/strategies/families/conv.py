@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from archspec.testing.strategies.draw import Block, Gen, Req, out_channels, scaling_of, write_out
+from archspec.testing.strategies.draw import Block, Gen, Req, draw_out
 from archspec.testing.strategies.registry import Break, FamilyGen
 from archspec.testing.strategies.world import Ctx, KeyPath, Shape, conv_len, divisors, gcd
 
 
 def draw(g: Gen, ctxs: list[Ctx], req: Req, path: KeyPath) -> Block | None:
     d: Block = {"block": "conv"}
-    scaling = scaling_of(g, req)
-    outs = write_out(g, d, ctxs, req, scaling)
-    if outs is None:
+    out_ch = draw_out(g, d, ctxs, req)
+    if out_ch is None:
         return None
-    out_ch = out_channels(ctxs, outs, scaling)
     fixed_hw = req.keep_hw or req.keep_shape
     k = g.pick([1, 3] if fixed_hw else [1, 3, 2, 5])
     g.put(d, "k", k, 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from archspec.testing.strategies.draw import Block, Gen, Req, out_channels, scaling_of, write_out
+from archspec.testing.strategies.draw import Block, Gen, Req, draw_out
 from archspec.testing.strategies.registry import Break, FamilyGen
 from archspec.testing.strategies.world import (
     Ctx,
@@ -83,12 +83,10 @@ def draw(g: Gen, ctxs: list[Ctx], req: Req, path: KeyPath) -> Block | None:
     f = "attn" if g.attention else req.pins.get("f") or g.pick(["dwconv", "attn", "ffn"])
     g.put(d, "f", f, "dwconv")
     _expansion(g, d, ins, req)
-    scaling = scaling_of(g, req)
-    outs = write_out(g, d, ctxs, req, scaling)
-    if outs is None:
+    out_ch = draw_out(g, d, ctxs, req)
+    if out_ch is None:
         return None
     mids = [mid(d, c) for c in ctxs]
-    out_ch = out_channels(ctxs, outs, scaling)
     if f == "attn":
         _attention(g, d, ins, mids)
     # --- spatial conv

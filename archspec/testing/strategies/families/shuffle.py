@@ -43,9 +43,8 @@ def draw(g: Gen, ctxs: list[Ctx], req: Req, path: KeyPath) -> Block | None:
     if not combos:
         return None
     stride, split = g.pick(combos)
-    outs = write_out(g, d, ctxs, req, scaling, fits(ins, stride, split))
-    assert outs is not None
-    out_ch = out_channels(ctxs, outs, scaling)
+    out_ch = write_out(g, d, ctxs, req, scaling, fits(ins, stride, split))
+    assert out_ch is not None
     g.put(d, "stride", stride, 1)
     g.put(d, "split", split, 0.5)
     g.put(d, "groups", g.pick([x for x in divisors(gcd(out_ch)) if x <= 8]), 2)

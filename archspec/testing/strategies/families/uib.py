@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from archspec.testing.strategies.draw import Block, Gen, Req, out_channels, scaling_of, write_out
+from archspec.testing.strategies.draw import Block, Gen, Req, draw_out
 from archspec.testing.strategies.registry import Break, FamilyGen
 from archspec.testing.strategies.world import Ctx, KeyPath, Shape, conv_len
 
@@ -48,11 +48,9 @@ def _map(b: Block, h: int, w: int) -> tuple[int, int]:
 
 def draw(g: Gen, ctxs: list[Ctx], req: Req, path: KeyPath) -> Block | None:
     d: Block = {"block": "uib"}
-    scaling = scaling_of(g, req)
-    outs = write_out(g, d, ctxs, req, scaling)
-    if outs is None:
+    out_ch = draw_out(g, d, ctxs, req)
+    if out_ch is None:
         return None
-    out_ch = out_channels(ctxs, outs, scaling)
     d["exp"] = g.draw(st.one_of(st.sampled_from([1, 2, 3, 4, 6, 0.5, 1.5, 2.5, 4.0]),
                                 st.floats(0.0, 8.0, exclude_min=True)))
     fixed_hw = req.keep_hw or req.keep_shape

@@ -148,7 +148,7 @@ channels exactly). Which widths scale is each block's `scaling` policy:
 * `fixed`: as written, whatever α is;
 * `at_least`: scaled by `max(1, α)`, as MobileNetV2's last conv (1280 never shrinks).
 
-Scaled widths are `out` of conv, mmb, shuffle and linear blocks and an mmb's absolute `mid`. An
+Scaled widths are the `out` of every block that has one and an mmb's absolute `mid`. An
 mmb's `exp` is a ratio of its (already scaled) input width, rounded by `mid_round`; the SE width is
 rounded by `se_round`. The classifier (the head's last `linear`) is never scaled: its width is
 `out`, or `num_classes` when the caller gives one. Every change to a number the user wrote is

@@ -169,7 +169,6 @@ def _stage_model() -> type[SpecModel]:
     return StageSpec
 
 
-@cache
 class WrittenNetwork(Protocol):
     """What code reads of a validated network statically. The model itself is built at run
     time (:func:`network_model`: its block union follows the family registry), so its type
@@ -187,6 +186,7 @@ def validate_network(data: Any) -> WrittenNetwork:
     return cast(WrittenNetwork, network_model().model_validate(data))
 
 
+@cache
 def network_model() -> type[SpecModel]:
     layer = block_layer_union()
     stage = _stage_model()

@@ -26,6 +26,7 @@ from archspec.spec.limits import check_total, check_variant_count
 from archspec.spec.located import Located, graft, overlay
 from archspec.spec.models import (
     VARIANT_KEYS,
+    WrittenNetwork,
     has_out,
     validate_network,
 )
@@ -112,12 +113,17 @@ def _without_variants(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _validate(located: Located, source: Source, variant: str | None) -> list[Diagnostic]:
+    return _validated(located, source, variant)[1]
+
+
+def _validated(located: Located, source: Source, variant: str | None
+               ) -> tuple[WrittenNetwork | None, list[Diagnostic]]:
+    """The network validated once: the model, or None and every problem, located."""
     try:
-        validate_network(located.data)
+        return validate_network(located.data), []
     except ValidationError as exc:
-        return translate(exc, located, source, variant=variant, allowed=allowed_keys,
-                         misplaced=misplaced_key)
-    return []
+        return None, translate(exc, located, source, variant=variant, allowed=allowed_keys,
+                               misplaced=misplaced_key)
 
 
 def merge_variant(base: Located, override: Located, source: Source,
@@ -218,10 +224,9 @@ def check(source: Source) -> tuple[Document | None, list[Diagnostic]]:
     """
     if not isinstance(source.data, dict):  # pragma: no cover - the loader refuses these
         return None, [error("E105", "top level must be a mapping", source.span_of(()))]
-    problems = _validate(Located.at(source.data, ()), source, None)
-    if problems:
+    spec, problems = _validated(Located.at(source.data, ()), source, None)
+    if spec is None:
         return None, problems
-    spec = validate_network(source.data)
     too_many = check_variant_count(spec.variants, source)  # limits before the work (0008)
     if too_many:
         return None, too_many

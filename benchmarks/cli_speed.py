@@ -1,7 +1,9 @@
 """`archspec lint specs/emo.yaml` against `python -c "import torch"`, interleaved, medians.
 
 Target: the lint (all four EMO variants, all rules) takes less than a third of torch's import.
-Each command runs in a fresh interpreter, as a user runs it.
+Each command runs in a fresh interpreter, as a user runs it: from byte-compiled modules, as pip
+installs a package (torch's are), so the package is compiled first; without that, an environment
+with PYTHONDONTWRITEBYTECODE set would time archspec's compiler work and not its own.
 
     python benchmarks/cli_speed.py [--repeats 15]
 """
@@ -9,6 +11,7 @@ Each command runs in a fresh interpreter, as a user runs it.
 from __future__ import annotations
 
 import argparse
+import compileall
 import subprocess
 import sys
 from pathlib import Path
@@ -31,6 +34,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
+    compileall.compile_dir(ROOT / "archspec", quiet=1)
     py = sys.executable
     runs = {
         "archspec lint specs/emo.yaml": command([py, "-m", "archspec", "lint", "specs/emo.yaml"]),

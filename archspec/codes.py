@@ -138,7 +138,8 @@ _ALL = (
          "spatial block follows a `linear`, or a `linear` gets a map larger than 1×1."),
     Code("E144", "resolution", "impossible skip or stride",
          "`skip: true` where stride ≠ 1 or in ≠ out, `dw_skip` on a strided block, or a "
-         "stride on an `f: ffn` block that has no spatial conv."),
+         "stride on a block with no spatial conv to carry it (an mmb with `f: ffn`, a uib with no "
+         "depthwise kernel)."),
     Code("E145", "resolution", "parallel branches cannot merge",
          "`merge: add` needs every branch to end in the same shape, `merge: concat` the "
          "same height and width."),

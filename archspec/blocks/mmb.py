@@ -39,6 +39,7 @@ from archspec.blocks.base import (
     register,
     resolve_norm,
 )
+from archspec.blocks.squeeze_excite import trace_squeeze_excite
 from archspec.core.norm import Norm
 from archspec.core.shapes import conv_out, make_divisible
 from archspec.diagnostics import show_figure
@@ -346,15 +347,8 @@ def trace(b: MMB, g: GraphBuilder, x: Tensor) -> Tensor:
     else:
         y = x
     if b.se_ch:
-        with g.part("se", width="out"):
-            s = g.pool(y, "se.pool", mode="avg", global_pool=True)
-            s = g.conv(s, "se.reduce", out=b.se_ch, bias=True)
-            with g.part("se", operator="se_act"):
-                s = g.act(s, "se.act", b.se_act)
-            s = g.conv(s, "se.expand", out=b.mid, bias=True)
-            with g.part("se", operator="se_gate"):
-                s = g.act(s, "se.gate", b.se_gate)
-            y = g.mul(y, s, "se.scale")
+        y = trace_squeeze_excite(g, y, se_ch=b.se_ch, act=b.se_act, act_field="se_act",
+                                 gate=b.se_gate)
     if b.dw_skip:
         with g.part("dw_skip", operator="dw_skip"):
             x = g.add(x, y, "dw_skip")

@@ -43,6 +43,7 @@ from archspec.blocks.base import (
     register,
     resolve_norm,
 )
+from archspec.blocks.squeeze_excite import trace_squeeze_excite
 from archspec.core.norm import Norm
 from archspec.core.shapes import conv_out, make_divisible
 from archspec.diagnostics import show_figure
@@ -196,15 +197,8 @@ def trace(b: UIB, g: GraphBuilder, x: Tensor) -> Tensor:
     if b.dw_k is not None:
         x = _act(g, _dw(g, x, "dw", "dw_k", b.dw_k, b.dw_stride, b.norm), "dw_act", b.act)
     if b.se_ch:
-        with g.part("se", width="out"):
-            s = g.pool(x, "se.pool", mode="avg", global_pool=True)
-            s = g.conv(s, "se.reduce", out=b.se_ch, bias=True)
-            with g.part("se", operator="act"):
-                s = g.act(s, "se.act", b.act)
-            s = g.conv(s, "se.expand", out=b.mid, bias=True)
-            with g.part("se", operator="se_gate"):
-                s = g.act(s, "se.gate", b.se_gate)
-            x = g.mul(x, s, "se.scale")
+        x = trace_squeeze_excite(g, x, se_ch=b.se_ch, act=b.act, act_field="act",
+                                 gate=b.se_gate)
     with g.part("out"):
         x = g.conv(x, "proj", out=b.out_ch)
     with g.part("norm", operator="norm"):

@@ -91,3 +91,19 @@ def parts(**modules: nn.Module) -> OrderedDict[str, nn.Module]:
     """The named modules, in order, without absent (Identity) ones: ``nn.Sequential(parts(...))``
     costs no call for a ``none`` norm or activation."""
     return OrderedDict((name, m) for name, m in modules.items() if not isinstance(m, nn.Identity))
+
+
+class SqueezeExcite(nn.Module):
+    """Squeeze-and-excitation (mmb, uib; traced by :mod:`archspec.blocks.squeeze_excite`): mean over H, W → reduce (1×1, bias) → act → expand (1×1, bias) → gate → rescale."""
+
+    def __init__(self, *, ch: int, se_ch: int, act: str, gate: str):
+        super().__init__()
+        self.reduce = nn.Conv2d(ch, se_ch, 1, bias=True)
+        self.act = make_act(act, inplace=True)
+        self.expand = nn.Conv2d(se_ch, ch, 1, bias=True)
+        self.gate = make_act(gate, inplace=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        s = x.mean((2, 3), keepdim=True)  # b c 1 1
+        gate: torch.Tensor = self.gate(self.expand(self.act(self.reduce(s))))
+        return x * gate

@@ -30,7 +30,7 @@ from torch import nn
 
 from archspec.blocks.mmb import MMB
 from archspec.nn.conv import ConvNormAct
-from archspec.nn.layers import DropPath, make_act, make_norm
+from archspec.nn.layers import DropPath, SqueezeExcite, make_act, make_norm
 from archspec.nn.registry import register
 
 AttentionImpl = Literal["sdpa", "explicit"]
@@ -72,25 +72,6 @@ def local_reverse(x: torch.Tensor, n1: int, n2: int) -> torch.Tensor:
 
 PARTITIONS = {"grid": (grid_partition, grid_reverse), "local": (local_partition, local_reverse),
               "global": (grid_partition, grid_reverse)}  # global: one window, any layout
-
-
-# --------------------------------------------------------------------------- squeeze-excitation
-
-
-class SqueezeExcite(nn.Module):
-    """mean over H, W → reduce (1×1, bias) → act → expand (1×1, bias) → gate → rescale."""
-
-    def __init__(self, *, ch: int, se_ch: int, act: str, gate: str):
-        super().__init__()
-        self.reduce = nn.Conv2d(ch, se_ch, 1, bias=True)
-        self.act = make_act(act, inplace=True)
-        self.expand = nn.Conv2d(se_ch, ch, 1, bias=True)
-        self.gate = make_act(gate, inplace=True)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        s = x.mean((2, 3), keepdim=True)  # b c 1 1
-        gate: torch.Tensor = self.gate(self.expand(self.act(self.reduce(s))))
-        return x * gate
 
 
 # --------------------------------------------------------------------------- the block

@@ -25,8 +25,7 @@ from torch import nn
 from archspec.blocks.uib import UIB
 from archspec.core.norm import Norm
 from archspec.nn.conv import ConvNormAct
-from archspec.nn.layers import DropPath
-from archspec.nn.mmb import SqueezeExcite
+from archspec.nn.layers import DropPath, SqueezeExcite
 from archspec.nn.registry import register
 
 

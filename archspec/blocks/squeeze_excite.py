@@ -1,0 +1,29 @@
+"""Squeeze-and-excitation as families trace it (mmb, uib): one description of its ops, so the
+graph, the cost model and the rules see the same SE whichever block holds it.
+
+mean over H, W → reduce (1×1, bias) → act → expand (1×1, bias) → gate → rescale the input;
+the torch side is :class:`archspec.nn.layers.SqueezeExcite`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from archspec.graph.builder import GraphBuilder, Tensor
+
+
+def trace_squeeze_excite(g: GraphBuilder, x: Tensor, *, se_ch: int, act: str, act_field: str,
+                         gate: str) -> Tensor:
+    """``x`` rescaled by its SE gate. Every op is part of the block's ``se`` field; the act's
+    operator comes from ``act_field`` (the field that chose it: mmb's ``se_act``, uib's shared
+    ``act``), the gate's from ``se_gate``."""
+    with g.part("se", width="out"):
+        s = g.pool(x, "se.pool", mode="avg", global_pool=True)
+        s = g.conv(s, "se.reduce", out=se_ch, bias=True)
+        with g.part("se", operator=act_field):
+            s = g.act(s, "se.act", act)
+        s = g.conv(s, "se.expand", out=x.ch, bias=True)
+        with g.part("se", operator="se_gate"):
+            s = g.act(s, "se.gate", gate)
+        return g.mul(x, s, "se.scale")

@@ -84,7 +84,16 @@ class OpGraph:
         return groups
 
     def totals(self, ops: list[Op] | None = None) -> Totals:
-        ops = list(self.ops()) if ops is None else ops
+        """The sums over ``ops``, or over the whole network (computed once: the size check, the
+        results, the memory estimate and build's label all ask for it)."""
+        return self._network_totals if ops is None else self._sum(ops)
+
+    @cached_property
+    def _network_totals(self) -> Totals:
+        return self._sum(list(self.ops()))
+
+    @staticmethod
+    def _sum(ops: list[Op]) -> Totals:
         return Totals(
             params=sum(o.params for o in ops),
             macs=sum(o.macs for o in ops),

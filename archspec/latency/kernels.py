@@ -1,0 +1,127 @@
+"""What a backend runs as one kernel, and the numbers a kernel's latency is predicted from.
+
+Every op of an :class:`~archspec.graph.opgraph.OpGraph` falls into one kernel *class* (a
+depthwise 3×3 conv at stride 1, a GELU, a window-partition copy…): ops of one class run the same
+code on a backend, so one fitted model per class predicts them all. A kernel's *features* are
+counts that any backend's time grows with: one call, multiply-accumulates, elements read, elements
+written, weights. A device profile stores, per class, one non-negative coefficient per feature.
+
+Which ops the backend runs as one kernel is the profile's ``fusion`` (ONNX Runtime folds a
+BatchNorm into the conv before it and runs a ReLU inside the conv; eager torch runs every op by
+itself): an absorbed op costs nothing of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from archspec.graph.op import Op, OpKind, numel
+from archspec.graph.opgraph import OpGraph
+
+#: The features of every kernel, in the order a profile's coefficients are written.
+FEATURES: tuple[str, ...] = ("calls", "macs", "in_elems", "out_elems", "weight_elems")
+
+#: Kinds that run nothing on any backend (eval-mode dropout, the graph's ends).
+FREE_KINDS = frozenset({OpKind.INPUT, OpKind.OUTPUT, OpKind.DROPOUT})
+
+
+def _conv_class(op: Op) -> str:
+    a = op.attrs
+    k, groups, stride = a["k"], a["groups"], a["stride"]
+    cin = op.in_shapes[0][-3]
+    if groups == 1:
+        base = "conv.pw" if k == 1 else f"conv.k{k}"
+    elif groups == cin:
+        base = f"conv.dw.k{k}"
+    else:
+        base = "conv.grouped.pw" if k == 1 else "conv.grouped"
+    return f"{base}.s2" if stride > 1 else base
+
+
+def kernel_class(op: Op) -> str | None:
+    """The class of ``op``'s kernel; None for an op no backend runs (the graph's ends, dropout)."""
+    kind = op.kind
+    if kind in FREE_KINDS:
+        return None
+    a = op.attrs
+    if kind == OpKind.CONV:
+        return _conv_class(op)
+    if kind == OpKind.NORM:
+        return f"norm.{a['type']}"
+    if kind == OpKind.ACT:
+        return f"act.{a['type']}"
+    if kind == OpKind.MUL:
+        return "mul.scalar" if "scalar" in a else "mul"
+    if kind == OpKind.POOL:
+        return f"pool.{a['mode']}.global" if a.get("global_pool") else f"pool.{a['mode']}"
+    if kind == OpKind.RESHAPE:
+        return "copy" if a.get("copy") else "view"
+    if kind in (OpKind.SPLIT, OpKind.FLATTEN):
+        return "view"
+    return str(kind.value)
+
+
+def features(op: Op) -> tuple[float, ...]:
+    """The values of :data:`FEATURES` for one op (per image)."""
+    weights = op.params
+    return (1.0, float(op.macs), float(sum(numel(s) for s in op.in_shapes)),
+            float(numel(op.out_shape)), float(weights))
+
+
+@dataclass(frozen=True, slots=True)
+class Kernel:
+    """One kernel the backend runs: its class, features, and the graph nodes it covers (the
+    first is the op whose class and features it has; the rest were fused into it)."""
+
+    cls: str
+    features: tuple[float, ...]
+    nodes: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class FusionRule:
+    """``into``: a class prefix (``conv``); ``absorbs``: classes that run inside such a kernel
+    when they consume its output alone (``norm.bn``, ``act.relu``), in order, each optional."""
+
+    into: str
+    absorbs: tuple[str, ...]
+
+
+def kernels(graph: OpGraph, fusion: Sequence[FusionRule] = ()) -> Iterator[Kernel]:
+    """The graph's kernels in traced order, fused as ``fusion`` says."""
+    op_of = graph.op_of
+    succ = graph.graph.succ
+    absorbed: set[int] = set()
+    for node in graph.order:
+        if node in absorbed:
+            continue
+        op = op_of[node]
+        cls = kernel_class(op)
+        if cls is None:
+            continue
+        nodes = [node]
+        rule = next((r for r in fusion if cls.startswith(r.into)), None) if fusion else None
+        if rule is not None:
+            tail = node
+            for absorb in rule.absorbs:
+                nxt = list(succ[tail])
+                if len(nxt) != 1:
+                    break
+                candidate = op_of[nxt[0]]
+                if kernel_class(candidate) != absorb or len(graph.graph.pred[nxt[0]]) != 1:
+                    continue
+                tail = nxt[0]
+                nodes.append(tail)
+                absorbed.add(tail)
+        yield Kernel(cls, features(op), tuple(nodes))
+
+
+def class_totals(kernel_list: Iterable[Kernel]) -> Mapping[str, list[float]]:
+    """Per class, the sum of its kernels' features: what a network's time is linear in."""
+    totals: dict[str, list[float]] = {}
+    for k in kernel_list:
+        row = totals.setdefault(k.cls, [0.0] * len(FEATURES))
+        for i, v in enumerate(k.features):
+            row[i] += v
+    return totals

@@ -1,0 +1,81 @@
+"""A device profile in memory: the fitted latency model of one backend on one machine.
+
+What is on disk (JSON) and how it is validated is :mod:`archspec.latency.profile`; this module is
+the record prediction reads, plain frozen dataclasses so evaluating it costs nothing but
+arithmetic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from archspec.latency.kernels import FEATURES, FusionRule
+
+PROFILE_FORMAT = "archspec-device-profile"
+PROFILE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ClassModel:
+    """``ms = Σ coef[i] · feature[i]`` over :data:`~archspec.latency.kernels.FEATURES`
+    (coefficients are non-negative: more work never predicts less time). ``samples`` and
+    ``mape`` say how well the class was covered and fitted at calibration."""
+
+    coef: tuple[float, ...]
+    samples: int = 0
+    mape: float | None = None
+
+    def ms(self, feats: tuple[float, ...]) -> float:
+        c = self.coef
+        return c[0] * feats[0] + c[1] * feats[1] + c[2] * feats[2] + c[3] * feats[3] + \
+            c[4] * feats[4]
+
+
+@dataclass(frozen=True)
+class NetworkCorrection:
+    """What isolated kernels summed miss, fitted on whole networks timed end to end:
+    ``total = scale · Σ kernels + per_kernel_ms · kernels + constant_ms``."""
+
+    scale: float = 1.0
+    per_kernel_ms: float = 0.0
+    constant_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class Noise:
+    """The calibration's own repeatability: IQR/median of repeated timings, median and 90th
+    percentile over everything timed; ``trusted`` is False when too noisy to predict from."""
+
+    median_iqr: float
+    p90_iqr: float
+    trusted: bool
+    limit: float = 0.10
+
+
+@dataclass(frozen=True)
+class DeviceProfile:
+    """One backend on one machine at a fixed thread count: how it was calibrated and the model."""
+
+    name: str
+    backend: str  # "torch" | "onnxruntime" (| "cuda" …)
+    threads: int
+    machine: Mapping[str, Any]
+    versions: Mapping[str, str]
+    calibrated: str  # ISO 8601 date-time
+    noise: Noise
+    classes: Mapping[str, ClassModel]
+    network: NetworkCorrection = NetworkCorrection()
+    fusion: tuple[FusionRule, ...] = ()
+    dtype: str = "fp32"
+    #: everything else the calibration recorded (seconds taken, kernels timed, settings, fit
+    #: quality); shown, never read by prediction
+    details: Mapping[str, Any] = field(default_factory=dict)
+    source: str = "<memory>"
+
+    def __post_init__(self) -> None:
+        for name, model in self.classes.items():
+            if len(model.coef) != len(FEATURES):
+                raise ValueError(f"class {name}: {len(model.coef)} coefficients, "
+                                 f"expected {len(FEATURES)} ({', '.join(FEATURES)})")

@@ -32,6 +32,8 @@ from archspec.graph.op import numel
 
 if TYPE_CHECKING:
     from archspec.graph.opgraph import OpGraph, Totals
+    from archspec.latency.model import DeviceProfile
+    from archspec.latency.predict import Prediction
     from archspec.rules.config import Config
     from archspec.rules.engine import LintSetup
     from archspec.rules.targets import Target
@@ -81,6 +83,8 @@ class VariantResult:
     errors: tuple[Diagnostic, ...] = ()
     findings: tuple[Diagnostic, ...] | None = None
     totals: Totals | None = None
+    #: the network predicted on the run's device profile (None without one)
+    latency: Prediction | None = None
 
     def require(self) -> tuple[ResolvedNet, OpGraph]:
         """The network and its graph; SpecError with this variant's errors when it has any."""
@@ -161,10 +165,12 @@ RULE_CODES: Collection[str] = _RegistryCodes()
 
 def run(document: Document, variants: Sequence[str | None], *, num_classes: int | None = None,
         in_channels: int | None = None, input_size: InputSize | None = None,
-        lint: LintRequest | None = None, problems: Sequence[Diagnostic] = ()) -> RunResult:
-    """Each of ``variants`` resolved, traced once, checked (sizes) and, with ``lint``, linted on
-    that graph. ``problems``: pass 1's, carried into the result. A variant that fails keeps its
-    errors in its result; the others carry on."""
+        lint: LintRequest | None = None, problems: Sequence[Diagnostic] = (),
+        device: DeviceProfile | None = None) -> RunResult:
+    """Each of ``variants`` resolved, traced once, checked (sizes), predicted on ``device`` when
+    given and, with ``lint``, linted on that graph (figures in predicted time with a device).
+    ``problems``: pass 1's, carried into the result. A variant that fails keeps its errors in
+    its result; the others carry on."""
     from archspec.blocks.trace import trace
     from archspec.spec.resolve import resolve
 
@@ -182,7 +188,12 @@ def run(document: Document, variants: Sequence[str | None], *, num_classes: int 
             results.append(VariantResult(variant, None, None,
                                          tuple(SpecError(too_large).diagnostics)))
             continue
-        results.append(VariantResult(variant, net, graph, totals=graph.totals()))
+        latency = None
+        if device is not None:
+            from archspec.latency.predict import predict
+
+            latency = predict(graph, device)
+        results.append(VariantResult(variant, net, graph, totals=graph.totals(), latency=latency))
     result = RunResult(document, tuple(problems), tuple(results))
     if lint is None or not result.nets():
         return result
@@ -194,13 +205,13 @@ def run(document: Document, variants: Sequence[str | None], *, num_classes: int 
     from archspec.rules.engine import lint_net
 
     linted = tuple(r if r.net is None or r.graph is None else
-                   replace(r, findings=tuple(lint_net(r.net, r.graph, setup)))
+                   replace(r, findings=tuple(lint_net(r.net, r.graph, setup, r.latency)))
                    for r in results)
     return replace(result, variants=linted)
 
 
-def run_file(path: str, *, variant: str | None = None,
-             lint: LintRequest | None = None) -> RunResult:
+def run_file(path: str, *, variant: str | None = None, lint: LintRequest | None = None,
+             device: DeviceProfile | None = None) -> RunResult:
     """:func:`run` on a spec file, after pass 1: every variant that passed it (or ``variant``);
     the file's problems are in the result, never raised."""
     from archspec.spec.document import check
@@ -214,7 +225,7 @@ def run_file(path: str, *, variant: str | None = None,
                             and variant not in document.resolvable):
         return RunResult(document, tuple(problems))  # a variant that failed pass 1: no more
     variants: list[str | None] = [variant] if variant else document.resolvable
-    return run(document, variants, lint=lint, problems=problems)
+    return run(document, variants, lint=lint, problems=problems, device=device)
 
 
 def lint(document: Document, request: LintRequest, variant: str | None = None

@@ -18,6 +18,8 @@ from archspec.graph.op import Op, OpKind
 if TYPE_CHECKING:
     from archspec.blocks.base import ResolvedBlock
     from archspec.graph.opgraph import OpGraph
+    from archspec.latency.model import DeviceProfile
+    from archspec.latency.predict import Prediction
     from archspec.rules.kernels import KernelMap
     from archspec.rules.targets import Target
     from archspec.spec.resolved import ResolvedNet
@@ -58,6 +60,13 @@ class LintContext:
     target: Target
     used: set[tuple[str, Span]] = field(default_factory=set)
     ran: frozenset[str] = frozenset()  # codes of the rules that run on this context
+    #: the network predicted on a device profile (``lint --device``): figures in time
+    latency: Prediction | None = None
+
+    @property
+    def device(self) -> DeviceProfile | None:
+        """The device profile findings are stated for (None: no ``--device``)."""
+        return self.latency.profile if self.latency is not None else None
 
     # ------------------------------------------------------------------ blocks and ops
 

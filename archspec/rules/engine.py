@@ -23,6 +23,7 @@ from archspec.rules.targets import Target, load_target, selected, unknown_select
 
 if TYPE_CHECKING:
     from archspec.graph.opgraph import OpGraph
+    from archspec.latency.predict import Prediction
     from archspec.rules.config import Config
     from archspec.spec.resolved import ResolvedNet
 
@@ -88,9 +89,11 @@ def run_rules(ctx: LintContext, codes: Sequence[str]) -> list[Diagnostic]:
     return merge_repeats(findings)
 
 
-def lint_net(net: ResolvedNet, graph: OpGraph, setup: LintSetup) -> list[Diagnostic]:
-    """Findings for one resolved variant and its op graph, in file order."""
-    ctx = LintContext(net, graph, setup.target)
+def lint_net(net: ResolvedNet, graph: OpGraph, setup: LintSetup,
+             latency: Prediction | None = None) -> list[Diagnostic]:
+    """Findings for one resolved variant and its op graph, in file order. With ``latency``
+    (the network predicted on a device profile), rules state their figures in predicted time."""
+    ctx = LintContext(net, graph, setup.target, latency=latency)
     return sorted(run_rules(ctx, setup.codes), key=order([net.variant]))
 
 

@@ -30,6 +30,9 @@ def _conv_class(op: Op) -> str:
     a = op.attrs
     k, groups, stride = a["k"], a["groups"], a["stride"]
     cin = op.in_shapes[0][-3]
+    if groups == 1 and k == 1 and op.out_shape[-1] * op.out_shape[-2] == 1:
+        return "conv.gemv"  # a 1×1 conv on a 1×1 map (SE's convs): a matrix-vector product,
+        # bound by reading its weights, not by its arithmetic
     if groups == 1:
         base = "conv.pw" if k == 1 else f"conv.k{k}"
     elif groups == cin:

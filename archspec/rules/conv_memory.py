@@ -22,6 +22,7 @@ from archspec.graph.op import Op, OpKind, numel
 from archspec.rules.base import Rule, RuleOptions
 from archspec.rules.figures import Share, num, pct, sig, times
 from archspec.rules.kernels import is_depthwise
+from archspec.rules.latency_figures import TimeFigure, Timing, timing
 from archspec.rules.registry import register
 
 if TYPE_CHECKING:
@@ -124,19 +125,45 @@ class _ExcessRule(Rule):
     def check(self, ctx: LintContext, options: Any) -> Iterator[Diagnostic]:
         figs = conv_figures(ctx, grouped=self.grouped)
         worst = _worst_per_block(figs)
+        time = timing(ctx)
         for block, (f, n) in worst.items():
             if f.ratio > options.op_ratio:
-                yield self.note(ctx, message=self.op_message(ctx, f, n), fix=self.op_fix,
-                                block=block, span=f.op.origin.span_of("width"),
-                                data=self.op_data(ctx, f, n, options))
+                message, data = self.op_message(ctx, f, n), self.op_data(ctx, f, n, options)
+                if time is not None:
+                    saves, rewrite = time.balanced(f.node, c1=f.c1, c2=f.c2, groups=f.groups)
+                    fig = time.figure(time.kernels_ms((f.node,)), saves, rewrite)
+                    message = f"{message}; {fig.clause(self.code)}"
+                    data.update(fig.data())
+                yield self.note(ctx, message=message, fix=self.op_fix, block=block,
+                                span=f.op.origin.span_of("width"), data=data)
         net = {**_excess_share(ctx, self.code, figs), "threshold": options.network_share}
         if net["value"] > options.network_share and net["worst_block"] is not None:
             block = net["worst_block"]
             f, _ = worst[block]
-            yield self.report(ctx, options, message=self.network_message(ctx, net, f),
-                              fix=self.network_fix, block=block,
-                              span=f.op.origin.span_of("width"),
-                              data={**net, "worst_op": f.op.name, "worst_ratio": sig(f.ratio)})
+            message = self.network_message(ctx, net, f)
+            data = {**net, "worst_op": f.op.name, "worst_ratio": sig(f.ratio)}
+            if time is not None:
+                fig = self._network_time(ctx, time, figs)
+                message = f"{message}; {fig.clause(self.code, 'they take ')}"
+                data.update(fig.data())
+            yield self.report(ctx, options, message=message, fix=self.network_fix, block=block,
+                              span=f.op.origin.span_of("width"), data=data)
+
+    def _network_time(self, ctx: LintContext, time: Timing,
+                      figs: list[ConvFigure]) -> TimeFigure:
+        """The convs the network figure counts (above the minimum, not excused), in time, and
+        what balancing every one of them at equal work saves."""
+        latency, saves = 0.0, 0.0
+        known = True
+        for f in figs:
+            if f.excess <= 1e-9 * f.mem_access or ctx.excused(self.code, f.op.block):
+                continue
+            latency += time.kernels_ms((f.node,))
+            s, _ = time.balanced(f.node, c1=f.c1, c2=f.c2, groups=f.groups)
+            known = known and s is not None
+            saves += s or 0.0
+        return time.figure(latency, saves if known else None,
+                           "balancing them at equal work")
 
     op_fix = ""
     network_fix = ""

@@ -22,6 +22,7 @@ from archspec.graph.op import Op, OpKind
 from archspec.rules.base import Rule, RuleOptions
 from archspec.rules.figures import Share, pct, sig
 from archspec.rules.kernels import is_depthwise, is_elementwise
+from archspec.rules.latency_figures import TimeFigure, Timing, timing
 from archspec.rules.registry import register
 
 if TYPE_CHECKING:
@@ -154,16 +155,20 @@ class ElementwiseOperations(Rule):
     notes_info = True
 
     def network(self, ctx: LintContext, options: Any) -> dict[str, Any]:
-        return self._network(ctx, block_traffic(ctx), options)
+        net = self._network(ctx, block_traffic(ctx), options)
+        net.pop("blocks")
+        return net
 
     def _network(self, ctx: LintContext, traffic: dict[str, BlockTraffic],
                  options: Any) -> dict[str, Any]:
         total = ctx.mem_access or 1
         ew = dw = 0
         worst: BlockTraffic | None = None
+        counted: list[str] = []
         for t in traffic.values():
             if (t.elementwise or t.depthwise) and ctx.excused(self.code, t.path):
                 continue
+            counted.append(t.path)
             ew += t.elementwise
             dw += t.depthwise
             if worst is None or self._figure(t, options) * t.total > \
@@ -173,15 +178,32 @@ class ElementwiseOperations(Rule):
         return {"value": sig(value), "threshold": options.network_share,
                 "elementwise": ew, "depthwise": dw, "mem_access": ctx.mem_access,
                 "elementwise_share": sig(ew / total), "depthwise_share": sig(dw / total),
-                "worst_block": worst.path if worst else None}
+                "worst_block": worst.path if worst else None, "blocks": counted}
 
     @staticmethod
     def _figure(t: BlockTraffic, options: Any) -> float:
         part = t.elementwise + (t.depthwise if options.count_depthwise else 0)
         return part / t.total if t.total else 0.0
 
+    @staticmethod
+    def _passes(ctx: LintContext, path: str, options: Any) -> list[int]:
+        """The block's element-wise kernels (and depthwise convs with ``count_depthwise``)."""
+        op_of = ctx.op_of
+        return [n for n in ctx.nodes_by_block.get(path, ())
+                if is_elementwise(op_of[n]) or (options.count_depthwise
+                                                and is_depthwise(op_of[n]))]
+
+    def _time(self, ctx: LintContext, time: Timing, paths: list[str],
+              options: Any) -> TimeFigure:
+        """The blocks' element-wise kernels in time, and what fusing them into their producers
+        saves."""
+        latency = sum(time.kernels_ms(self._passes(ctx, p, options)) for p in paths)
+        nodes = [n for p in paths for n in ctx.nodes_by_block.get(p, ())]
+        return time.fused_block(nodes, latency)
+
     def check(self, ctx: LintContext, options: Any) -> Iterator[Diagnostic]:
         traffic = block_traffic(ctx)
+        time = timing(ctx)
         for t in traffic.values():
             share = self._figure(t, options)
             if t.total and share > options.block_share:
@@ -189,26 +211,34 @@ class ElementwiseOperations(Rule):
                 parts = ", ".join(f"{name} {pct(v / t.total)}" for name, v in cats[:4] if v)
                 dw = (f"; depthwise convs another {pct(t.depthwise / t.total)}"
                       if t.depthwise and not options.count_depthwise else "")
+                message = (f"element-wise ops take {pct(share)} of this block's memory access "
+                           f"({parts}){dw}")
+                data: dict[str, Any] = {
+                    "value": sig(share), "threshold": options.block_share,
+                    "elementwise": t.elementwise, "depthwise": t.depthwise,
+                    "mem_access": t.total, "by_category": {k: v for k, v in cats}}
+                if time is not None:
+                    fig = self._time(ctx, time, [t.path], options)
+                    message = f"{message}; {fig.clause(self.code, 'they take ')}"
+                    data.update(fig.data())
                 yield self.note(
-                    ctx, message=(
-                        f"element-wise ops take {pct(share)} of this block's memory access "
-                        f"({parts}){dw}"),
+                    ctx, message=message,
                     fix="drop or fuse element-wise passes on thick tensors (activations, "
                         "norms, copies)",
-                    block=t.path, span=ctx.block_span(t.path),
-                    data={"value": sig(share), "threshold": options.block_share,
-                          "elementwise": t.elementwise, "depthwise": t.depthwise,
-                          "mem_access": t.total,
-                          "by_category": {k: v for k, v in cats}})
+                    block=t.path, span=ctx.block_span(t.path), data=data)
         net = self._network(ctx, traffic, options)
         if net["value"] > options.network_share and net["worst_block"]:
+            message = (f"element-wise ops take {pct(net['elementwise_share'])} of the network's "
+                       f"memory access (threshold {pct(options.network_share)}; depthwise convs "
+                       f"another {pct(net['depthwise_share'])}); the most in "
+                       f"`{net['worst_block']}`")
+            if time is not None:
+                fig = self._time(ctx, time, net["blocks"], options)
+                message = f"{message}; {fig.clause(self.code, 'they take ')}"
+                net = {**net, **fig.data()}
+            net.pop("blocks")
             yield self.report(
-                ctx, options, message=(
-                    f"element-wise ops take {pct(net['elementwise_share'])} of the network's "
-                    f"memory access (threshold {pct(options.network_share)}; depthwise convs "
-                    f"another {pct(net['depthwise_share'])}); the most in "
-                    f"`{net['worst_block']}`"),
+                ctx, options, message=message,
                 fix="fewer activations, norms and copies on thick tensors, or a runtime that "
                     "fuses them (see the target's `fusion`)",
                 block=net["worst_block"], span=ctx.block_span(net["worst_block"]), data=net)
-

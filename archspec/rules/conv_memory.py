@@ -131,7 +131,7 @@ class _ExcessRule(Rule):
                 message, data = self.op_message(ctx, f, n), self.op_data(ctx, f, n, options)
                 if time is not None:
                     saves, rewrite = time.balanced(f.node, c1=f.c1, c2=f.c2, groups=f.groups)
-                    fig = time.figure(time.kernels_ms((f.node,)), saves, rewrite)
+                    fig = time.figure((f.node,), saves, rewrite)
                     message = f"{message}; {fig.clause(self.code)}"
                     data.update(fig.data())
                 yield self.note(ctx, message=message, fix=self.op_fix, block=block,
@@ -153,17 +153,15 @@ class _ExcessRule(Rule):
                       figs: list[ConvFigure]) -> TimeFigure:
         """The convs the network figure counts (above the minimum, not excused), in time, and
         what balancing every one of them at equal work saves."""
-        latency, saves = 0.0, 0.0
-        known = True
+        nodes: list[int] = []
+        saves: float | None = 0.0
         for f in figs:
             if f.excess <= 1e-9 * f.mem_access or ctx.excused(self.code, f.op.block):
                 continue
-            latency += time.kernels_ms((f.node,))
+            nodes.append(f.node)
             s, _ = time.balanced(f.node, c1=f.c1, c2=f.c2, groups=f.groups)
-            known = known and s is not None
-            saves += s or 0.0
-        return time.figure(latency, saves if known else None,
-                           "balancing them at equal work")
+            saves = None if s is None or saves is None else saves + s
+        return time.figure(nodes, saves, "balancing them at equal work")
 
     op_fix = ""
     network_fix = ""

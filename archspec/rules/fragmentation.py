@@ -256,4 +256,4 @@ def _in_time(ctx: LintContext, time: Timing, paths: list[str]) -> TimeFigure:
     """The blocks' kernels in time, and what fusing their epilogue passes and layout copies
     into the kernels before them saves (fewer fragments, same work)."""
     nodes = [n for p in paths for n in ctx.nodes_by_block.get(p, ())]
-    return time.fused_block(nodes, time.kernels_ms(nodes))
+    return time.fused_block(nodes, nodes)

@@ -197,9 +197,9 @@ class ElementwiseOperations(Rule):
               options: Any) -> TimeFigure:
         """The blocks' element-wise kernels in time, and what fusing them into their producers
         saves."""
-        latency = sum(time.kernels_ms(self._passes(ctx, p, options)) for p in paths)
+        passes = [n for p in paths for n in self._passes(ctx, p, options)]
         nodes = [n for p in paths for n in ctx.nodes_by_block.get(p, ())]
-        return time.fused_block(nodes, latency)
+        return time.fused_block(nodes, passes)
 
     def check(self, ctx: LintContext, options: Any) -> Iterator[Diagnostic]:
         traffic = block_traffic(ctx)

@@ -74,6 +74,8 @@ class TimeFigure:
     total_ms: float
     saves_ms: float | None = None
     rewrite: str | None = None
+    #: classes of the finding's kernels the profile has no model for (they count 0 ms)
+    missing: tuple[str, ...] = ()
 
     @property
     def holds(self) -> bool | None:
@@ -85,6 +87,8 @@ class TimeFigure:
         out: dict[str, Any] = {"device": self.device, "latency_ms": sig(self.latency_ms),
                                "share": sig(self.share), "total_ms": sig(self.total_ms),
                                "saves_ms": None if self.saves_ms is None else sig(self.saves_ms)}
+        if self.missing:
+            out["missing"] = list(self.missing)
         if self.saves_ms is not None:
             out["saves_share"] = sig(self.saves_ms / self.total_ms) if self.total_ms else 0.0
             out["holds"] = self.holds
@@ -95,6 +99,8 @@ class TimeFigure:
         """The message's time clause: '0.21 ms (1.9%) on DEV; <rewrite> saves 0.05 ms (0.4%)',
         or '…; <rewrite> predicts 0.01 ms slower: G1 does not hold on this device'."""
         text = f"{subject}{ms(self.latency_ms)} ({pct(self.share)}) on {self.device}"
+        if self.missing:
+            text += f" (at least: no model for {', '.join(self.missing)})"
         if self.saves_ms is None or self.rewrite is None:
             return text
         total = self.total_ms or 1.0
@@ -123,10 +129,22 @@ class Timing:
         get = self.nodes.get
         return sum(get(n, 0.0) for n in nodes)
 
-    def figure(self, latency_ms: float, saves_ms: float | None = None,
+    def figure(self, nodes: Iterable[int], saves_ms: float | None = None,
                rewrite: str | None = None) -> TimeFigure:
+        """The figure of the kernels ``nodes`` head, with a rewrite's saving."""
+        nodes = list(nodes)
+        latency_ms = self.kernels_ms(nodes)
         share = latency_ms / self.total_ms if self.total_ms else 0.0
-        return TimeFigure(self.profile.name, latency_ms, share, self.total_ms, saves_ms, rewrite)
+        missing = tuple(sorted(self._missing(nodes)))
+        return TimeFigure(self.profile.name, latency_ms, share, self.total_ms,
+                          None if missing else saves_ms, rewrite, missing)
+
+    def _missing(self, nodes: list[int]) -> set[str]:
+        if not self.prediction.missing:
+            return set()
+        gone = set(self.prediction.missing)
+        op_of = self.ctx.op_of
+        return {c for n in nodes if (c := kernel_class(op_of[n])) in gone and n in self.nodes}
 
     # ------------------------------------------------------------------ rewritten kernels
 
@@ -164,13 +182,9 @@ class Timing:
         new = self.conv_rewrite(self.ctx.op(node), c1=c, c2=c)
         after = self.op_ms(new)
         words = f"the balanced form at equal work ({c}→{c})"
-        if after is None or self._unknown(node):
+        if after is None:
             return None, words
         return self.kernels_ms((node,)) - after, words
-
-    def _unknown(self, node: int) -> bool:
-        cls = kernel_class(self.ctx.op(node))
-        return cls is not None and cls not in self.profile.classes
 
     def fusable(self, nodes: Iterable[int]) -> list[int]:
         """Of ``nodes`` (in topological order), the kernels that would run in the epilogue of
@@ -228,15 +242,15 @@ class Timing:
         return not host_cls.startswith(_COPIES) and op.out_shape == host.out_shape
 
 
-    def fused_block(self, nodes: list[int], latency_ms: float) -> TimeFigure:
-        """G3/G4's figure: ``latency_ms`` (the finding's kernels), and what fusing the passes
-        among ``nodes`` that can run in their producer's epilogue saves (None: none can)."""
+    def fused_block(self, nodes: list[int], kernels: list[int]) -> TimeFigure:
+        """G3/G4's figure: the finding's ``kernels``, and what fusing the passes among ``nodes``
+        that can run in their producer's epilogue saves (None: none can)."""
         gone = self.fusable(nodes)
         if not gone:
-            return self.figure(latency_ms)
+            return self.figure(kernels)
         words = ("fusing 1 pass into the kernel before it" if len(gone) == 1 else
                  f"fusing {len(gone)} passes into the kernels before them")
-        return self.figure(latency_ms, self.kernels_ms(gone), words)
+        return self.figure(kernels, self.kernels_ms(gone), words)
 
 
 def timing(ctx: LintContext) -> Timing | None:

@@ -181,7 +181,7 @@ class Timing:
         c = max(1, round(math.sqrt(c1 * c2 / groups)))
         new = self.conv_rewrite(self.ctx.op(node), c1=c, c2=c)
         after = self.op_ms(new)
-        words = f"the balanced form at equal work ({c}→{c})"
+        words = f"the {'dense' if groups > 1 else 'balanced'} form at equal work ({c}→{c})"
         if after is None:
             return None, words
         return self.kernels_ms((node,)) - after, words

@@ -141,7 +141,10 @@ def test_g2_dense_at_equal_work(dense: tuple[float, ...], tail: str, saves: floa
     dev = profile({"conv.grouped.pw": (0.0, 1e-3, 0.0, 0.0, 0.0), "conv.pw": dense})
     note = one(lint(G2_SPEC, "G2", dev), "info")
     assert note.message.endswith(
-        "; 1.02 ms (100.0%) on test-dev; the balanced form at equal work (8→8) " + tail)
+        "; 1.02 ms (100.0%) on test-dev; the dense form at equal work (8→8) " + tail)
+    report = one(lint(G2_SPEC, "G2", dev), "warning")
+    assert report.message.endswith("; they take 1.02 ms (100.0%) on test-dev; dense convs at "
+                                   "equal work " + tail)
     assert close(note.data["latency_ms"], 1.024) and close(note.data["saves_ms"], saves)
 
 

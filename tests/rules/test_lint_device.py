@@ -234,3 +234,25 @@ def test_sarif_and_json_carry_the_figures() -> None:
     note = one(lint(G1_SPEC, "G1", dev), "info")
     data = sarif_result(note, {"G1": 0}, ".")["properties"]["data"]
     assert {"latency_ms", "share", "saves_ms"} <= set(data)
+
+
+def test_g3_fuses_layout_copies_into_the_kernel_they_read() -> None:
+    # EMO's windowed attention block (stages.s3[1]) runs five layout copies: partition (after
+    # the LayerNorm), qk_heads (after the qk conv), x_heads (partition's second reader),
+    # merge_heads (after the attn·v matmul) and reverse (after the GELU, itself fused into the
+    # expand conv). Only copies cost (1 ms each): the block takes 5 ms; qk_heads, merge_heads
+    # and reverse alone read a conv's or matmul's output: fusing them saves 3 ms. The scale,
+    # softmax and other passes are fused too, at 0 ms.
+    from pathlib import Path
+
+    spec = (Path(__file__).resolve().parents[2] / "specs" / "emo.yaml").read_text("utf-8")
+    block_classes = ("norm.ln", "conv.pw", "matmul", "mul.scalar", "softmax", "act.gelu",
+                     "conv.dw.k5", "norm.bn", "act.silu", "add", "view")
+    dev = profile({"copy": (1.0, 0.0, 0.0, 0.0, 0.0), **dict.fromkeys(block_classes, ZERO)})
+    doc = archspec.loads(spec, "emo.yaml")
+    res = run(doc, [next(iter(doc.variants))], lint=LintRequest(load_target("default"), ["G3"]),
+              device=dev)
+    note = next(d for d in res.findings
+                if d.severity.value == "info" and d.block == "stages.s3[1]")
+    assert note.data["latency_ms"] == 5.0 and note.data["saves_ms"] == 3.0
+    assert "missing" not in note.data

@@ -124,8 +124,9 @@ class Timing:
     # ------------------------------------------------------------------ what is there
 
     def kernels_ms(self, nodes: Iterable[int]) -> float:
-        """Predicted ms of the kernels ``nodes`` head (an op fused into another kernel, or a
-        view, counts 0): correction scale and per-kernel overhead included, as in the total."""
+        """Predicted ms of the kernels ``nodes`` head (an op fused into another kernel counts 0;
+        an op no backend runs is absent): correction scale and per-kernel overhead included, as
+        in the total."""
         get = self.nodes.get
         return sum(get(n, 0.0) for n in nodes)
 
@@ -136,6 +137,8 @@ class Timing:
         latency_ms = self.kernels_ms(nodes)
         share = latency_ms / self.total_ms if self.total_ms else 0.0
         missing = tuple(sorted(self._missing(nodes)))
+        if saves_ms is not None and abs(saves_ms) <= 1e-9 * max(self.total_ms, 1.0):
+            saves_ms = 0.0  # rounding of equal sums is no saving and no loss
         return TimeFigure(self.profile.name, latency_ms, share, self.total_ms,
                           None if missing else saves_ms, rewrite, missing)
 

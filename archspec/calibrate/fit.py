@@ -171,4 +171,4 @@ def _network_share(k_rows: NDArray[np.float64], n_networks: int, weight: float) 
     kernel rows (at least as much as one kernel row each)."""
     if n_networks == 0:
         return 0.0
-    return max(1.0, weight * len(k_rows) / n_networks) ** 0.5
+    return float(max(1.0, weight * len(k_rows) / n_networks) ** 0.5)

@@ -65,6 +65,30 @@ def kernel_class(op: Op) -> str | None:
     return str(kind.value)
 
 
+#: Kernel groups: classes that share how their time changes inside a network (caches shared
+#: with neighbours, weights cold, dispatch through modules), so the network correction fits one
+#: factor per group rather than per class (networks alone cannot tell thirty classes apart).
+GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("pointwise", ("conv.pw", "conv.grouped.pw")),
+    ("depthwise", ("conv.dw",)),
+    ("gemv", ("conv.gemv", "linear")),
+    ("conv", ("conv",)),
+    ("attention", ("attention", "matmul", "softmax")),
+    ("elementwise", ("act", "norm", "add", "mul", "pad", "crop")),
+    ("layout", ("copy", "concat", "shuffle", "view")),
+    ("pool", ("pool",)),
+)
+
+
+def kernel_group(cls: str) -> str:
+    """The group of a kernel class (:data:`GROUPS`, first match by prefix); ``other`` else."""
+    for group, prefixes in GROUPS:
+        for prefix in prefixes:
+            if cls == prefix or cls.startswith(prefix + "."):
+                return group
+    return "other"
+
+
 def features(op: Op) -> tuple[float, ...]:
     """The values of :data:`FEATURES` for one op (per image)."""
     weights = op.params

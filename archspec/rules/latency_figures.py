@@ -161,7 +161,7 @@ class Timing:
         if model is None:
             return None
         corr = self.profile.network
-        return model.ms(features(op)) * corr.scale + corr.per_kernel_ms
+        return corr.kernel_ms(cls, model.ms(features(op)))
 
     @staticmethod
     def conv_rewrite(op: Op, *, c1: int, c2: int, groups: int = 1) -> Op:

@@ -11,9 +11,10 @@ tuning; tune on ``--validation``, a stream of its own) plus every variant of eve
    ``benchmarks/.cache/onnx/``, keyed by the spec text, variant and torch version) and time it end
    to end, batch 1, at its spec's input size: :data:`ROUNDS` separate rounds (3 from two threads
    up), each visiting every network once in a fresh shuffled order (interleaved, so the machine's
-   drift hits all alike) for ``--repeats`` back-to-back calls after one warm-up call; the
-   thread's CPU time at one thread (``--clock wall`` to change), wall clock from two; samples more than 3 IQR above the median dropped; a network's latency is the median of all
-   its kept samples;
+   drift hits all alike) for ``--repeats`` back-to-back calls after one warm-up call; clock: the
+   calling thread's CPU time at one thread (``--clock wall`` to change: on a shared machine the
+   wall clock counts other processes' time slices), the wall clock from two; samples more than
+   3 IQR above the median dropped; a network's latency is the median of all its kept samples;
 4. report, over all networks and per group (generated, shipped): Spearman ρ of predicted against
    measured (also among the networks within ±30 % of EMO-1M's measured latency), MAPE, the share
    within ±5 % and ±10 %; the same for the two baselines, MACs and memory access each times the
@@ -23,7 +24,7 @@ tuning; tune on ``--validation``, a stream of its own) plus every variant of eve
    IQR/median is ≤ 5 % in every round, with the share too unstable to judge.
 
     python benchmarks/latency_model.py --backend torch --threads 1 [--profile DEVICE.json]
-        [--n 120] [--repeats 9] [--quick] [--validation]
+        [--n 120] [--repeats 15] [--rounds R] [--clock thread|wall] [--quick] [--validation]
 
 Prints a per-network table and a summary; writes ``benchmarks/results/latency_model_<backend>_t<N>
 [_validation][_quick].json``.
@@ -412,7 +413,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=None,
                         help=f"generated networks (default {N_HELDOUT}; --quick {QUICK_NETWORKS})")
     parser.add_argument("--repeats", type=int, default=None,
-                        help="timed calls per network per round (default 9; --quick 3)")
+                        help="timed calls per network per round (default 15; --quick 3)")
     parser.add_argument("--rounds", type=int, default=None,
                         help="separate timing rounds (default 2 at 1 thread, 3 at 2)")
     parser.add_argument("--clock", choices=tuple(CLOCKS), default=None,
@@ -424,13 +425,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="judge on the validation stream (for tuning), not the held-out one")
     args = parser.parse_args(argv)
     n = args.n if args.n is not None else QUICK_NETWORKS if args.quick else N_HELDOUT
-    repeats = args.repeats or (3 if args.quick else 9)
+    repeats = args.repeats or (3 if args.quick else 15)
     rounds = args.rounds or ROUNDS.get(args.threads, MIN_ROUNDS_THREADED)
     if args.threads > 1 and rounds < MIN_ROUNDS_THREADED:
         parser.error(f"--rounds: at least {MIN_ROUNDS_THREADED} from two threads")
     clock = args.clock or ("thread" if args.threads == 1 else "wall")
     if clock == "thread" and args.threads > 1:
         parser.error("--clock thread: only at one thread (other threads' work would be missed)")
+    if n < 100 and not args.quick:
+        print(f"warning: {n} generated networks; issue 10's measurement needs at least 100",
+              file=sys.stderr)
     env = pin_threads(args.threads)
     import torch
 

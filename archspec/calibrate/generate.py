@@ -288,7 +288,10 @@ class _Plan:
         rng = self.rng
         classifier: Block = {"block": "linear", "out": NUM_CLASSES}
         pool: Block = {"block": "pool", "kind": "avg", "global": True}
-        wide = self.width(in_ch * rng.uniform(2, 6), aligned=True, limit=MAX_HEAD_WIDTH)
+        # real heads widen to 576-1280 whatever the last stage's width (MobileNetV3-small: 96 →
+        # 576, MobileNetV2 x0.35: 112 → 1280)
+        wide = self.width(rng.uniform(max(2 * in_ch, 384), max(4 * in_ch, MAX_HEAD_WIDTH)),
+                          aligned=True, limit=MAX_HEAD_WIDTH)
         kind = {"emo": "norm", "mbv2v3": self.pick(("v2", "v3")), "mbv4": "v4",
                 "shufflenet": "conv", "plain": "conv"}.get(style) or \
             self.pick(("norm", "v2", "v3", "v4", "conv", "bare"), (1, 2, 2, 2, 2, 1))

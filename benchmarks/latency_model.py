@@ -494,8 +494,12 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"(max/min ≤ {REPEATABLE}); unstable (IQR/median > 5 % in some round): "
           f"{_pct(share_unstable)}" + (" — excluded below" if args.threads > 1 else ""))
     print()
-    print_table(["networks", "predictor", "n", "ρ", "ρ near EMO-1M ±30 %", "MAPE", "±5 %",
-                 "±10 %"], [r for g, res in results.items() for r in summary_rows(g, res)])
+    summary = [r for g, res in results.items() for r in summary_rows(g, res)]
+    if summary:
+        print_table(["networks", "predictor", "n", "ρ", "ρ near EMO-1M ±30 %", "MAPE", "±5 %",
+                     "±10 %"], summary)
+    else:
+        print("no network was stable enough to judge")
     total_s = time.perf_counter() - started + (calib_s or 0)
     print(f"\ncalibration {calib_s and f'{calib_s:.0f} s' or '(profile given)'}, build "
           f"{build_s:.0f} s, timing {timing_s:.0f} s, total {total_s:.0f} s")

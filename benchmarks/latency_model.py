@@ -11,10 +11,11 @@ tuning; tune on ``--validation``, a stream of its own) plus every variant of eve
    ``benchmarks/.cache/onnx/``, keyed by the spec text, variant and torch version) and time it end
    to end, batch 1, at its spec's input size: :data:`ROUNDS` separate rounds (3 from two threads
    up), each visiting every network once in a fresh shuffled order (interleaved, so the machine's
-   drift hits all alike) for ``--repeats`` back-to-back calls after one warm-up call; clock: the
-   calling thread's CPU time at one thread (``--clock wall`` to change: on a shared machine the
-   wall clock counts other processes' time slices), the wall clock from two; samples more than
-   3 IQR above the median dropped; a network's latency is the median of all its kept samples;
+   drift hits all alike) for ``--repeats`` back-to-back calls after one untimed call; the clock
+   the profile was calibrated with (its details; wall when it does not say; ``--clock thread``
+   at one thread leaves out the time other processes take the core on a shared machine);
+   samples more than 3 IQR above the median dropped (calibration's statistic); a network's
+   latency is the median of all its kept samples;
 4. report, over all networks and per group (generated, shipped): Spearman ρ of predicted against
    measured (also among the networks within ±30 % of EMO-1M's measured latency), MAPE, the share
    within ±5 % and ±10 %; the same for the two baselines, MACs and memory access each times the
@@ -169,18 +170,25 @@ def _profile_from_dict(data: Mapping[str, Any], source: str) -> Any:
 
 
 def calibrate(backend: str, threads: int, quick: bool) -> tuple[Any, float, Path]:
-    """Calibrate this machine (the library's calibration), timed; the profile is kept in the
-    cache directory."""
+    """Calibrate this machine (the library's calibration, as ``archspec calibrate`` runs it),
+    timed; the profile is written to the cache directory."""
     try:
-        from archspec.calibrate.run import calibrate as run_calibration  # type: ignore
+        from archspec.calibrate import run as calibration  # type: ignore[attr-defined]
     except ImportError as exc:
         raise SystemExit(f"calibration is not available in this tree ({exc}); "
                          "pass --profile DEVICE.json") from None
     out = CACHE / "profiles" / f"{backend}_t{threads}{'_quick' if quick else ''}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    profile = run_calibration(backend=backend, threads=threads, quick=quick, out=out)
-    return profile, time.perf_counter() - start, out
+    if hasattr(calibration, "Request"):  # calibrate(Request(...)), then save(profile, path)
+        profile = calibration.calibrate(calibration.Request(
+            backend=backend, threads=threads, quick=quick, output=out))
+    else:
+        profile = calibration.calibrate(backend=backend, threads=threads, quick=quick, out=out)
+    seconds = time.perf_counter() - start
+    if not out.exists() and hasattr(calibration, "save"):
+        calibration.save(profile, out)
+    return profile, seconds, out
 
 
 # ------------------------------------------------------------------------------- timing
@@ -243,8 +251,11 @@ def onnx_runner(net: Net, threads: int) -> Callable[[], object]:
 
 
 def robust(samples: Sequence[float]) -> list[float]:
-    """The samples less those more than 3 IQR above the median (a preemption, a page fault)."""
-    q = statistics.quantiles(samples, n=4) if len(samples) >= 2 else [samples[0]] * 3
+    """The samples less those more than 3 IQR above the median (a preemption, a page fault):
+    calibration's statistic (``archspec.calibrate.harness.robust``)."""
+    if len(samples) < 2:
+        return list(samples)
+    q = statistics.quantiles(samples, n=4, method="inclusive")
     limit = q[1] + OUTLIER_IQRS * (q[2] - q[0])
     return [s for s in samples if s <= limit]
 
@@ -252,8 +263,15 @@ def robust(samples: Sequence[float]) -> list[float]:
 def iqr_ratio(samples: Sequence[float]) -> float:
     if len(samples) < 2:
         return 0.0
-    q = statistics.quantiles(samples, n=4)
+    q = statistics.quantiles(samples, n=4, method="inclusive")
     return (q[2] - q[0]) / q[1]
+
+
+def profile_clock(profile: Any) -> str:
+    """The clock the profile was calibrated with (its details), so that measured and predicted
+    read the same clock; wall when it does not say."""
+    recorded = str(getattr(profile, "details", {}).get("clock", ""))
+    return "thread" if "thread_time" in recorded or recorded == "thread" else "wall"
 
 
 #: the clocks ``--clock`` offers: wall time, or the calling thread's CPU time (valid at one
@@ -264,10 +282,12 @@ CLOCKS: Mapping[str, Callable[[], int]] = {"wall": time.perf_counter_ns,
 
 
 def time_all(nets: Sequence[Net], runners: Mapping[str, Callable[[], object]], *, rounds: int,
-             repeats: int, seed: int, clock: str) -> None:
-    """``rounds`` rounds; each visits every network once in a fresh shuffled order: one warm-up
-    call, then ``repeats`` timed calls back to back."""
+             repeats: int, seed: int, clock: str) -> list[float]:
+    """``rounds`` rounds; each visits every network once in a fresh shuffled order: one untimed
+    call, then ``repeats`` timed calls back to back. Returns the 1-minute load average after
+    each round (a machine busy with other work times everything slower and noisier)."""
     now = CLOCKS[clock]
+    loads = []
     rng = random.Random(seed)
     by_name = {n.name: n for n in nets}
     for n in nets:
@@ -287,10 +307,13 @@ def time_all(nets: Sequence[Net], runners: Mapping[str, Callable[[], object]], *
                     run()
                     samples.append((now() - t0) / 1e6)
                 by_name[name].rounds.append(robust(samples))
-            print(f"  round {r + 1}/{rounds}: {time.perf_counter() - start:.0f} s", flush=True)
+            loads.append(os.getloadavg()[0])
+            print(f"  round {r + 1}/{rounds}: {time.perf_counter() - start:.0f} s, load average "
+                  f"{loads[-1]:.2f}", flush=True)
             gc.collect()
     finally:
         gc.enable()
+    return loads
 
 
 # ------------------------------------------------------------------------------- metrics
@@ -417,8 +440,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=None,
                         help="separate timing rounds (default 2 at 1 thread, 3 at 2)")
     parser.add_argument("--clock", choices=tuple(CLOCKS), default=None,
-                        help="wall (default from two threads) or thread CPU time (default at "
-                             "one thread)")
+                        help="wall, or thread CPU time (one thread only); default: the clock "
+                             "the profile was calibrated with")
     parser.add_argument("--quick", action="store_true",
                         help="a smoke run: few networks, few repeats, quick calibration")
     parser.add_argument("--validation", action="store_true",
@@ -429,9 +452,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     rounds = args.rounds or ROUNDS.get(args.threads, MIN_ROUNDS_THREADED)
     if args.threads > 1 and rounds < MIN_ROUNDS_THREADED:
         parser.error(f"--rounds: at least {MIN_ROUNDS_THREADED} from two threads")
-    clock = args.clock or ("thread" if args.threads == 1 else "wall")
-    if clock == "thread" and args.threads > 1:
-        parser.error("--clock thread: only at one thread (other threads' work would be missed)")
     if n < 100 and not args.quick:
         print(f"warning: {n} generated networks; issue 10's measurement needs at least 100",
               file=sys.stderr)
@@ -439,6 +459,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import torch
 
     torch.set_num_threads(args.threads)
+    torch.set_num_interop_threads(1)
     torch.manual_seed(0)
     started = time.perf_counter()
 
@@ -452,6 +473,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"warning: profile {profile_path} is for {profile.backend} at {profile.threads} "
               f"thread(s), not {args.backend} at {args.threads}", file=sys.stderr)
 
+    clock = args.clock or profile_clock(profile)
+    if clock == "thread" and args.threads > 1:
+        parser.error("--clock thread: only at one thread (other threads' work would be missed)")
     nets = networks(validation=args.validation, n=n, quick=args.quick)
     analyse(nets, profile)
     print(f"{len(nets)} networks ({sum(x.group == 'generated' for x in nets)} generated, "
@@ -462,7 +486,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     build_s = time.perf_counter() - build_start
     print(f"  built in {build_s:.0f} s; timing {rounds} rounds × {repeats} calls", flush=True)
     time_start = time.perf_counter()
-    time_all(nets, runners, rounds=rounds, repeats=repeats, seed=args.threads, clock=clock)
+    loads = time_all(nets, runners, rounds=rounds, repeats=repeats, seed=args.threads,
+                     clock=clock)
     timing_s = time.perf_counter() - time_start
 
     emo = next((x for x in nets if x.name == EMO_1M), None)
@@ -490,6 +515,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     share_unstable = sum(not stable(x) for x in nets) / len(nets)
     print(f"{args.backend}, {args.threads} thread(s), {clock} clock, profile {profile.name} ({profile_path}); "
           f"EMO-1M measured {emo_ms and f'{emo_ms:.2f}'} ms")
+    if max(loads) > args.threads + 0.5:
+        print(f"warning: load average up to {max(loads):.1f} while timing on {os.cpu_count()} "
+              f"CPUs: other processes shared the machine; these timings are not clean")
     print(f"repeatability: {_pct(share_repeatable)} of networks with round medians within 5 % "
           f"(max/min ≤ {REPEATABLE}); unstable (IQR/median > 5 % in some round): "
           f"{_pct(share_unstable)}" + (" — excluded below" if args.threads > 1 else ""))
@@ -515,7 +543,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "rounds": rounds, "repeats": repeats, "clock": clock,
         "seconds": {"calibration": calib_s, "build": build_s, "timing": timing_s,
                     "total": total_s},
-        "emo_1m_ms": emo_ms, "repeatable": share_repeatable, "unstable": share_unstable,
+        "load_average_per_round": loads, "emo_1m_ms": emo_ms, "repeatable": share_repeatable, "unstable": share_unstable,
         "judged": "all networks" if args.threads == 1 else
                   f"networks with IQR/median ≤ {STABLE_IQR} in each of {rounds} rounds",
         "results": results,

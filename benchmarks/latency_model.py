@@ -8,13 +8,13 @@ tuning; tune on ``--validation``, a stream of its own) plus every variant of eve
 1. calibrate (``archspec.calibrate.run.calibrate``), timed, or read ``--profile DEVICE.json``;
 2. predict each network from its spec (``archspec.pipeline.run(..., device=profile)``);
 3. build each network (eager torch, or its ONNX export run by ONNX Runtime: exports are cached in
-   ``benchmarks/.cache/onnx/``, keyed by the spec text, variant and torch version) and time it end
-   to end, batch 1, at its spec's input size: :data:`ROUNDS` separate rounds (3 from two threads
-   up), each visiting every network once in a fresh shuffled order (interleaved, so the machine's
-   drift hits all alike) for ``--repeats`` back-to-back calls after one untimed call; the clock
-   the profile was calibrated with (its details; wall when it does not say; ``--clock thread``
-   at one thread leaves out the time other processes take the core on a shared machine);
-   samples more than 3 IQR above the median dropped (calibration's statistic); a network's
+   ``benchmarks/.cache/onnx/``, keyed by the spec text, variant, torch version and archspec's
+   module code) and time it end to end, batch 1, at its spec's input size: :data:`ROUNDS`
+   separate rounds (3 from two threads up), each visiting every network once in a fresh
+   shuffled order (interleaved, so the machine's drift hits all alike) for ``--repeats``
+   back-to-back calls after one untimed call; the clock the profile was calibrated with (its
+   details; wall when it does not say; ``--clock thread`` at one thread leaves out the time
+   other processes take the core on a shared machine); samples more than 3 IQR above the median dropped (calibration's statistic); a network's
    latency is the median of all its kept samples;
 4. report, over all networks and per group (generated, shipped): Spearman ρ of predicted against
    measured (also among the networks within ±30 % of EMO-1M's measured latency), MAPE, the share
@@ -223,7 +223,8 @@ def onnx_path(net: Net) -> Path:
     import archspec
     from archspec.nn.export import export
 
-    tag = hashlib.sha256(f"{net.key}\n{torch.__version__}".encode()).hexdigest()[:16]
+    tag = hashlib.sha256(f"{net.key}\n{torch.__version__}\n{_nn_source()}".encode()
+                         ).hexdigest()[:16]
     path = CACHE / "onnx" / f"{tag}.onnx"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -232,6 +233,16 @@ def onnx_path(net: Net) -> Path:
         export(model, torch.randn(1, *net.input_shape), tmp)
         tmp.replace(path)
     return path
+
+
+def _nn_source() -> str:
+    """A hash of archspec's torch modules: an export made by other module code is stale."""
+    import archspec.nn
+
+    digest = hashlib.sha256()
+    for path in sorted(Path(archspec.nn.__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def onnx_runner(net: Net, threads: int) -> Callable[[], object]:

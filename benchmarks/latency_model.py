@@ -26,6 +26,7 @@ tuning; tune on ``--validation``, a stream of its own) plus every variant of eve
 
     python benchmarks/latency_model.py --backend torch --threads 1 [--profile DEVICE.json]
         [--n 120] [--repeats 15] [--rounds R] [--clock thread|wall] [--quick] [--validation]
+    python benchmarks/latency_model.py --prepare   # fill the ONNX export cache, nothing else
 
 Prints a per-network table and a summary; writes ``benchmarks/results/latency_model_<backend>_t<N>
 [_validation][_quick].json``.
@@ -130,12 +131,13 @@ def analyse(nets: Sequence[Net], profile: Any) -> None:
             net.document = archspec.loads(net.text, f"{net.name}.yaml")
         (result,) = run(net.document, [net.variant], device=profile).variants
         graph_net, _ = result.require()
-        assert result.totals is not None and result.latency is not None
+        assert result.totals is not None
         net.input_shape = graph_net.input_shape
         net.macs, net.mem_access = result.totals.macs, result.totals.mem_access
         net.params = result.totals.params
-        net.predicted_ms = result.latency.total_ms
-        net.missing = result.latency.missing
+        if result.latency is not None:
+            net.predicted_ms = result.latency.total_ms
+            net.missing = result.latency.missing
 
 
 # ------------------------------------------------------------------------------- profile
@@ -453,6 +455,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--clock", choices=tuple(CLOCKS), default=None,
                         help="wall, or thread CPU time (one thread only); default: the clock "
                              "the profile was calibrated with")
+    parser.add_argument("--prepare", action="store_true",
+                        help="only export the networks to ONNX (the cache), then stop")
     parser.add_argument("--quick", action="store_true",
                         help="a smoke run: few networks, few repeats, quick calibration")
     parser.add_argument("--validation", action="store_true",
@@ -473,6 +477,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     torch.set_num_interop_threads(1)
     torch.manual_seed(0)
     started = time.perf_counter()
+    if args.prepare:
+        nets = networks(validation=args.validation, n=n, quick=args.quick)
+        analyse(nets, None)
+        for i, x in enumerate(nets):
+            print(f"{i + 1}/{len(nets)} {x.name}: {onnx_path(x)}", flush=True)
+        print(f"exported in {time.perf_counter() - started:.0f} s")
+        return 0
 
     if args.profile:
         profile, calib_s, profile_path = load_profile(args.profile), None, args.profile

@@ -561,6 +561,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "node": platform.node(), "profile": {"name": profile.name, "path": str(profile_path),
                                              "calibrated": profile.calibrated},
         "stream": "validation" if args.validation else "heldout",
+        # which networks exactly: a change to the generator changes this digest
+        "networks_sha256": hashlib.sha256("".join(
+            x.text + str(x.variant) for x in nets).encode()).hexdigest(),
         "seed": VALIDATION_SEED if args.validation else HELDOUT_SEED,
         "rounds": rounds, "repeats": repeats, "clock": clock,
         "seconds": {"calibration": calib_s, "build": build_s, "timing": timing_s,

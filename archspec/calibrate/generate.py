@@ -181,6 +181,7 @@ class _Plan:
         self.rng = rng
         self.scale = scale
         self.mix = dict.fromkeys(FAMILIES, 0)
+        self.stem_out = 0  # the stem's output width, once drawn
 
     # -- helpers -------------------------------------------------------------------------
     def pick(self, options: Sequence[Any], weights: Sequence[float] | None = None) -> Any:
@@ -204,7 +205,6 @@ class _Plan:
     def network(self, name: str, origin: str) -> GeneratedNetwork:
         rng = self.rng
         style = self.pick(list(STYLES), list(STYLES.values()))
-        self.style = style
         stem, hw = self.stem(style)
         n_stages = self.pick((4, 5), (0.55, 0.45))
         downs = int(round(math.log2(hw / 7)))
@@ -221,7 +221,7 @@ class _Plan:
             depth = self.pick((1, 2, 3, 4), self.depth_weights(i, n_stages))
             name_i = f"s{i + 1}"
             blocks, in_ch = self.stage(family, in_ch=in_ch, rel=rel, stride=stride, depth=depth,
-                                       hw=hw, hw_in=hw_in, last=i == n_stages - 1)
+                                       hw=hw, hw_in=hw_in)
             stages.append((name_i, blocks))
         head = self.head(style, in_ch)
         text = _emit(name, origin, style, stem, stages, head)
@@ -255,8 +255,8 @@ class _Plan:
     def stem(self, style: str) -> tuple[list[Block], int]:
         act = self.pick(("relu", "relu6", "hardswish", "silu", "none"), (3, 2, 2, 2, 1))
         aligned = not self.chance(UNALIGNED)
-        out = self.width(max(12.0, self.rng.uniform(12, 32) * math.sqrt(self.scale)), aligned=aligned,
-                         quantum=2, limit=64)
+        out = self.width(max(12.0, self.rng.uniform(12, 32) * math.sqrt(self.scale)),
+                         aligned=aligned, quantum=2, limit=64)
         conv: Block = {"block": "conv", "out": out, "k": 3, "stride": 2, "act": act}
         if style == "emo":
             conv.update(bias=True, norm={"type": "bn", "eps": 1e-6}, act="none")
@@ -314,7 +314,7 @@ class _Plan:
 
     # -- stages --------------------------------------------------------------------------
     def stage(self, family: str, *, in_ch: int, rel: float, stride: int, depth: int, hw: int,
-              hw_in: int, last: bool) -> tuple[list[Block], int]:
+              hw_in: int) -> tuple[list[Block], int]:
         aligned = not self.chance(UNALIGNED)
         value = 16 * rel * self.scale
         if family == "mmb":

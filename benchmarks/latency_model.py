@@ -269,6 +269,8 @@ def robust(samples: Sequence[float]) -> list[float]:
     if len(samples) < 2:
         return list(samples)
     q = statistics.quantiles(samples, n=4, method="inclusive")
+    if q[2] == q[0]:
+        return list(samples)
     limit = q[1] + OUTLIER_IQRS * (q[2] - q[0])
     return [s for s in samples if s <= limit]
 

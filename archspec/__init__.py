@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from archspec.graph.analysis import Analysis
     from archspec.graph.opgraph import OpGraph
+    from archspec.latency.model import DeviceProfile
     from archspec.nn.network import Network
     from archspec.spec.document import Document
     from archspec.spec.resolved import ResolvedNet
@@ -183,12 +184,24 @@ def analyze(spec_or_path: SpecOrPath, *, variant: str | None = None,
             input_size: int | tuple[int, int] | None = None, batch: int = 1,
             dtype: Literal["fp32", "fp16", "bf16", "int8"] = "fp32",
             convention: Literal["torch", "fvcore"] = "torch", num_classes: int | None = None,
-            in_channels: int | None = None) -> Analysis:
+            in_channels: int | None = None,
+            device: DeviceProfile | str | os.PathLike[str] | None = None) -> Analysis:
     """Params, multiply-accumulates, FLOPs, memory access and activation memory, per block and in
     total. ``input_size`` overrides the spec's input size; ``convention="fvcore"`` counts FLOPs
-    as fvcore does (so EMO's published numbers can be reproduced)."""
+    as fvcore does (so EMO's published numbers can be reproduced).
+
+    ``device`` (a DeviceProfile, or a profile file's path; without one, the file
+    ``$ARCHSPEC_DEVICE`` names, if set) adds the predicted latency of one image at batch 1:
+    ``total.latency_ms``, each block's ``latency_ms`` and the prediction as ``latency`` (None
+    without a device). A bad profile file raises SpecError, located (docs/device-profile.md)."""
     from archspec.graph.analysis import DTYPE_BYTES, analyze_net
+    from archspec.latency.model import DeviceProfile as Profile
+    from archspec.latency.profile import resolve_device
     from archspec.pipeline import run
+
+    if device is not None and not isinstance(device, Profile | str | os.PathLike):
+        raise TypeError(f"device: expected a DeviceProfile or a profile file's path, got "
+                        f"{_type_name(device)}")
 
     for name, value, allowed in (("dtype", dtype, tuple(DTYPE_BYTES)),
                                  ("convention", convention, ("torch", "fvcore"))):
@@ -202,10 +215,18 @@ def analyze(spec_or_path: SpecOrPath, *, variant: str | None = None,
     _check_count("num_classes", num_classes)
     _check_count("in_channels", in_channels)
     _check_input_size(input_size)
-    result = run(_document(spec_or_path), [variant], num_classes=num_classes,
-                 in_channels=in_channels, input_size=input_size)
+    document = _document(spec_or_path)
+    profile = resolve_device(device)
+    result = run(document, [variant], num_classes=num_classes, in_channels=in_channels,
+                 input_size=input_size, device=profile)
     net, graph = result.variants[0].require()
-    return analyze_net(net, graph, batch=batch, dtype=dtype, convention=convention)
+    analysis = analyze_net(net, graph, batch=batch, dtype=dtype, convention=convention)
+    latency = result.variants[0].latency
+    if latency is None:
+        return analysis
+    from archspec.latency.predict import with_latency
+
+    return with_latency(analysis, latency)
 
 
 def _check_input_size(size: object) -> None:

@@ -9,11 +9,15 @@ block), so blocks sum to the total less the constant.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from archspec.graph.opgraph import OpGraph
 from archspec.latency.kernels import kernels
 from archspec.latency.model import DeviceProfile
+
+if TYPE_CHECKING:
+    from archspec.graph.analysis import Analysis
 
 
 @dataclass(frozen=True)
@@ -68,3 +72,13 @@ def predict(graph: OpGraph, profile: DeviceProfile) -> Prediction:
         blocks[top] = blocks.get(top, 0.0) + ms
     total = raw + corr.constant_ms
     return Prediction(total, blocks, nodes, count, tuple(sorted(missing)), profile)
+
+
+def with_latency(analysis: Analysis, prediction: Prediction) -> Analysis:
+    """``analysis`` with the predicted figures: ``total.latency_ms`` end to end, each block's
+    ``latency_ms`` its kernels' (0.0 for a block that runs none), and the prediction itself.
+    Like MACs, the figures are of one image, at batch 1, whatever ``analysis.batch`` is."""
+    blocks = tuple(replace(b, latency_ms=prediction.blocks.get(b.path, 0.0))
+                   for b in analysis.blocks)
+    return replace(analysis, total=replace(analysis.total, latency_ms=prediction.total_ms),
+                   blocks=blocks, latency=prediction)

@@ -69,9 +69,9 @@ class ClassFile(_Strict):
         min_length=len(FEATURES), max_length=len(FEATURES),
         description="one non-negative coefficient per feature, in the order of `features` "
                     "(ms per call, per MAC, per element read, per element written, per weight)")
-    samples: int = Field(0, ge=0, description="kernels of this class timed at calibration")
+    samples: int = Field(default=0, ge=0, description="kernels of this class timed at calibration")
     mape: NonNegative | None = Field(
-        None, description="the fit's mean absolute percentage error on those kernels (0.05 = 5 %)")
+        default=None, description="the fit's mean absolute percentage error on those kernels (0.05 = 5 %)")
 
 
 class NoiseFile(_Strict):
@@ -80,13 +80,13 @@ class NoiseFile(_Strict):
     median_iqr: NonNegative
     p90_iqr: NonNegative
     trusted: bool
-    limit: float = Field(0.10, gt=0, allow_inf_nan=False)
+    limit: float = Field(default=0.10, gt=0, allow_inf_nan=False)
 
 
 class NetworkFile(_Strict):
     """``total = scale · Σ kernels + per_kernel_ms · kernels + constant_ms``."""
 
-    scale: float = Field(1.0, gt=0, allow_inf_nan=False)
+    scale: float = Field(default=1.0, gt=0, allow_inf_nan=False)
     per_kernel_ms: NonNegative = 0.0
     constant_ms: NonNegative = 0.0
 
@@ -113,7 +113,7 @@ class ProfileFile(_Strict):
     noise: NoiseFile
     features: list[str]
     classes: dict[str, ClassFile]
-    network: NetworkFile = Field(default_factory=NetworkFile)
+    network: NetworkFile = Field(default_factory=lambda: NetworkFile())
     fusion: list[FusionFile] = Field(default_factory=list)
     details: dict[str, Any] = Field(default_factory=dict)
 

@@ -308,7 +308,7 @@ def resolve_device(device: DeviceProfile | str | os.PathLike[str] | None,
                    environ: Mapping[str, str] | None = None) -> DeviceProfile | None:
     """The profile to predict on: ``device`` (a profile, or a profile file's path); without one,
     the file ``$ARCHSPEC_DEVICE`` names (unset or empty: none). A bad file named by the variable
-    is a SpecError whose messages name the variable."""
+    is a SpecError whose messages name the variable (their spans name the file)."""
     if isinstance(device, DeviceProfile):
         return device
     if device is not None:
@@ -319,7 +319,7 @@ def resolve_device(device: DeviceProfile | str | os.PathLike[str] | None,
     try:
         return load_profile(named)
     except SpecError as exc:
-        raise SpecError([replace(d, message=f"{ENV_VAR}={show_value(named)}: {d.message}",
+        raise SpecError([replace(d, message=f"{ENV_VAR}: {d.message}",
                                  fix=d.fix or f"fix the profile, or unset {ENV_VAR}",
                                  data={**d.data, "env": ENV_VAR})
                          for d in exc.diagnostics]) from None

@@ -188,3 +188,12 @@ def test_a_bad_profile_named_by_the_environment_names_the_variable(tmp_path: Pat
     [d] = caught.value.diagnostics
     assert d.code == "E100" and d.message.startswith(f"{ENV_VAR}: ")
     assert d.data["env"] == ENV_VAR
+
+
+def test_the_example_of_the_format_reference_loads(tmp_path: Path) -> None:
+    page = (Path(__file__).resolve().parents[2] / "docs" / "device-profile.md").read_text()
+    example = page.split("```json\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "example.json"
+    path.write_text(example)
+    p = load_profile(path)
+    assert p.name == "ci-x86-torch-1t" and p.noise.trusted and len(p.classes) == 4

@@ -92,10 +92,13 @@ class NetworkFile(_Strict):
 
 
 class FusionFile(_Strict):
-    """Kernels of classes starting with ``into`` run the ``absorbs`` classes after them inside."""
+    """Ops the backend runs as one kernel (:class:`~archspec.latency.kernels.FusionRule`): a head
+    of class ``into`` (or a class under it) and the ``absorbs`` chain after it; with
+    ``as_class``, the whole chain is one kernel of that class."""
 
     into: str = Field(min_length=1)
     absorbs: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1)
+    as_class: str | None = Field(default=None, min_length=1)
 
 
 class ProfileFile(_Strict):
@@ -255,7 +258,7 @@ def _profile(model: ProfileFile, file: str) -> DeviceProfile:
         classes={cls: ClassModel(tuple(c.coef), c.samples, c.mape)
                  for cls, c in model.classes.items()},
         network=NetworkCorrection(net.scale, net.per_kernel_ms, net.constant_ms),
-        fusion=tuple(FusionRule(f.into, tuple(f.absorbs)) for f in model.fusion),
+        fusion=tuple(FusionRule(f.into, tuple(f.absorbs), f.as_class) for f in model.fusion),
         dtype=model.dtype, details=dict(model.details), source=file)
 
 
@@ -283,7 +286,9 @@ def profile_to_data(profile: DeviceProfile) -> dict[str, Any]:
         "network": {"scale": profile.network.scale,
                     "per_kernel_ms": profile.network.per_kernel_ms,
                     "constant_ms": profile.network.constant_ms},
-        "fusion": [{"into": r.into, "absorbs": list(r.absorbs)} for r in profile.fusion],
+        "fusion": [{"into": r.into, "absorbs": list(r.absorbs),
+                    **({"as_class": r.as_class} if r.as_class is not None else {})}
+                   for r in profile.fusion],
         "details": dict(profile.details),
     }
 

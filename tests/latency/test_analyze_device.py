@@ -77,6 +77,15 @@ def test_fused_ops_cost_nothing_of_their_own(tiny: Path, tmp_path: Path) -> None
     assert a.blocks[0].latency_ms == pytest.approx(1.0)
 
 
+def test_a_chain_fused_as_a_class_of_its_own_sums_its_features(tiny: Path, tmp_path: Path) -> None:
+    fusion = [{"into": "conv", "absorbs": ["norm.bn", "act.relu"], "as_class": "cbr"}]
+    classes = {**calls_only(1.0), "cbr": [0.5, 0, 0.01, 0, 0.001]}
+    a = archspec.analyze(tiny, device=write_profile(tmp_path / "d.json", classes, fusion=fusion))
+    # one call; elements read 192 + 64 + 64 (conv, bn, relu); weights 108 + 8
+    assert a.blocks[0].latency_ms == pytest.approx(0.5 + 320 * 0.01 + 116 * 0.001)
+    assert a.latency is not None and a.latency.kernels == 4
+
+
 def test_a_class_without_a_model_makes_the_total_a_lower_bound(tiny: Path, tmp_path: Path) -> None:
     classes = calls_only(1.0, [c for c in TINY_KERNELS if c not in ("view", "act.relu")])
     a = archspec.analyze(tiny, device=write_profile(tmp_path / "d.json", classes))

@@ -37,7 +37,8 @@ def test_a_profile_loads_as_written(tmp_path: Path) -> None:
     assert p.classes["conv.pw"].coef == (1e-3, 2e-9, 0.0, 0.0, 0.0)
     assert (p.classes["conv.pw"].samples, p.classes["conv.pw"].mape) == (10, 0.05)
     assert (p.network.scale, p.network.per_kernel_ms, p.network.constant_ms) == (1.5, 0.002, 0.1)
-    assert [(r.into, r.absorbs) for r in p.fusion] == [("conv", ("norm.bn", "act.relu"))]
+    assert [(r.into, r.absorbs, r.as_class) for r in p.fusion] == [
+        ("conv", ("norm.bn", "act.relu"), None)]
     assert p.noise.trusted and p.machine == {"cpu": "test"} and p.versions == {"torch": "0.0"}
     assert p.source == str(path)
     assert profile_warnings(p) == []
@@ -57,7 +58,9 @@ def test_optional_fields_take_their_defaults(tmp_path: Path) -> None:
 def test_save_then_load_gives_the_same_profile(tmp_path: Path) -> None:
     original = load_profile(write_profile(
         tmp_path / "a.json", {"conv.pw": [1e-3, 2.5e-9, 1e-7, 3e-8, 0.0], "add": [5e-3, 0, 0, 0, 0]},
-        fusion=[{"into": "conv", "absorbs": ["norm.bn"]}], details={"seconds": 12.5}))
+        fusion=[{"into": "conv", "absorbs": ["norm.bn"]},
+                {"into": "matmul", "absorbs": ["mul.scalar", "softmax", "matmul"],
+                 "as_class": "attention"}], details={"seconds": 12.5}))
     save_profile(original, tmp_path / "b.json")
     again = load_profile(tmp_path / "b.json")
     assert again == DeviceProfile(**{**original.__dict__, "source": str(tmp_path / "b.json")})

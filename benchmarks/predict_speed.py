@@ -2,8 +2,8 @@
 ``archspec.latency.predict(graph, profile)`` on every shipped variant, median of many calls.
 
 Issue 10 asks ≤ 1 ms for EMO-1M (a sweep predicts thousands of networks a second). The profile is
-synthetic (every kernel class of the shipped specs, non-zero coefficients on every feature and a
-network correction, so every multiply-add is done); timing does not depend on the numbers. Each
+synthetic (eager torch's fusion, every kernel class of the shipped specs, non-zero coefficients on
+every feature and a network correction, so every multiply-add is done); timing does not depend on the numbers. Each
 call lists the graph's kernels again: nothing is cached between calls.
 
     python benchmarks/predict_speed.py [--repeats 300] [--quick]
@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import print_table, write_result  # noqa: E402
 
-from archspec.latency.kernels import kernel_class  # noqa: E402
+from archspec.latency.kernels import TORCH_FUSION, kernels  # noqa: E402
 from archspec.latency.model import ClassModel, DeviceProfile, NetworkCorrection, Noise  # noqa: E402
 from archspec.latency.predict import predict  # noqa: E402
 from archspec.pipeline import run_file  # noqa: E402
@@ -43,13 +43,13 @@ def shipped_graphs() -> list[tuple[str, str, object]]:
 
 
 def synthetic_profile(graphs: list) -> DeviceProfile:
-    classes = sorted({c for _, _, g in graphs for op in g.ops() if (c := kernel_class(op))})
+    classes = sorted({k.cls for _, _, g in graphs for k in kernels(g, TORCH_FUSION)})
     coef = (4e-3, 3e-8, 1e-7, 5e-8, 1e-8)
     return DeviceProfile(
         name="synthetic", backend="torch", threads=1, machine={}, versions={},
         calibrated="2026-11-30T00:00:00+00:00", noise=Noise(0.01, 0.02, True),
         classes={c: ClassModel(coef) for c in classes},
-        network=NetworkCorrection(1.05, 0.002, 0.05))
+        network=NetworkCorrection(1.05, 0.002, 0.05), fusion=TORCH_FUSION)
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from archspec.graph.opgraph import OpGraph
-from archspec.latency.kernels import kernels
+from archspec.latency.kernels import kernel_rows
 from archspec.latency.model import DeviceProfile
 
 if TYPE_CHECKING:
@@ -39,36 +39,37 @@ class Prediction:
 
 
 def predict(graph: OpGraph, profile: DeviceProfile) -> Prediction:
-    """Predict ``graph``'s batch-1 latency on ``profile``'s device."""
+    """Predict ``graph``'s batch-1 latency on ``profile``'s device.
+
+    Written for speed (a sweep predicts thousands of networks a second; EMO-1M's 233 kernels
+    take well under a millisecond, benchmarks/predict_speed.py): one pass over plain tuples,
+    the class model's sum written out."""
     classes = profile.classes
     corr = profile.network
-    op_of = graph.op_of
+    per_kernel = corr.per_kernel_ms
     nodes: dict[int, float] = {}
     blocks: dict[str, float] = {}
     missing: set[str] = set()
     factors: dict[str, float] = {}
     raw = 0.0
     count = 0
-    overhead = corr.per_kernel_ms
-    for kernel in kernels(graph, profile.fusion):
-        cls = kernel.cls
+    for cls, head, fused, top, macs, read, written, weights in kernel_rows(graph, profile.fusion):
         model = classes.get(cls)
         if model is None:
             missing.add(cls)
-            ms = 0.0
+            ms = per_kernel  # 0 ms of its own: the total is a lower bound
         else:
             factor = factors.get(cls)
             if factor is None:
                 factor = factors[cls] = corr.factor(cls)
-            ms = model.ms(kernel.features) * factor
+            c = model.coef  # ClassModel.ms, written out (one call: c[0] · 1)
+            ms = (c[0] + c[1] * macs + c[2] * read + c[3] * written + c[4] * weights) * factor \
+                + per_kernel
         count += 1
-        ms += overhead
         raw += ms
-        head = kernel.nodes[0]
         nodes[head] = ms
-        for other in kernel.nodes[1:]:
-            nodes[other] = 0.0
-        top = op_of[head].origin.top
+        if fused:
+            nodes.update(dict.fromkeys(fused, 0.0))
         blocks[top] = blocks.get(top, 0.0) + ms
     total = raw + corr.constant_ms
     return Prediction(total, blocks, nodes, count, tuple(sorted(missing)), profile)

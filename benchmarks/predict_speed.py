@@ -61,27 +61,39 @@ def main() -> None:
 
     graphs = shipped_graphs()
     profile = synthetic_profile(graphs)
+    wall: list[list[float]] = [[] for _ in graphs]
+    cpu: list[list[float]] = [[] for _ in graphs]
+    kernels_of = [predict(graph, profile).kernels for _, _, graph in graphs]  # and warm-up
+    for _ in range(repeats):  # interleaved: load on a shared machine hits every variant alike
+        for i, (_, _, graph) in enumerate(graphs):
+            start, start_cpu = time.perf_counter(), time.thread_time()
+            predict(graph, profile)
+            cpu[i].append(time.thread_time() - start_cpu)
+            wall[i].append(time.perf_counter() - start)
     rows, results = [], []
-    for spec, variant, graph in graphs:
-        predict(graph, profile)  # warm-up
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            prediction = predict(graph, profile)
-            times.append(time.perf_counter() - start)
-        ms = statistics.median(times) * 1000
+    for i, (spec, variant, graph) in enumerate(graphs):
+        ms, cpu_ms = statistics.median(wall[i]) * 1000, statistics.median(cpu[i]) * 1000
         ops = sum(1 for _ in graph.ops())
-        results.append({"spec": spec, "variant": variant, "ops": ops,
-                        "kernels": prediction.kernels, "median_ms": ms,
+        best = min(wall[i]) * 1000
+        results.append({"spec": spec, "variant": variant, "ops": ops, "kernels": kernels_of[i],
+                        "median_ms": ms, "median_cpu_ms": cpu_ms, "min_ms": best,
                         "per_second": 1000 / ms})
-        rows.append((spec, variant, ops, prediction.kernels, f"{ms:.3f}", f"{1000 / ms:,.0f}"))
-    print(f"predict() on every shipped variant: median of {repeats} calls each")
-    print_table(["spec", "variant", "ops", "kernels", "median ms", "per second"], rows)
+        rows.append((spec, variant, ops, kernels_of[i], f"{ms:.3f}", f"{cpu_ms:.3f}",
+                     f"{best:.3f}", f"{1000 / ms:,.0f}"))
+    print(f"predict() on every shipped variant: median of {repeats} calls each, interleaved "
+          f"(wall clock, and this thread's CPU time)")
+    print_table(["spec", "variant", "ops", "kernels", "median ms", "CPU ms", "min ms",
+                 "per second"], rows)
     emo = next(r for r in results if r["variant"] == "emo_1m")
     verdict = "within" if emo["median_ms"] <= BOUND_MS else "OVER"
-    print(f"\nEMO-1M: {emo['median_ms']:.3f} ms ({verdict} the issue's {BOUND_MS} ms)")
+    print(f"\nEMO-1M: median {emo['median_ms']:.3f} ms wall, {emo['median_cpu_ms']:.3f} ms CPU, "
+          f"fastest {emo['min_ms']:.3f} ms ({verdict} the issue's {BOUND_MS} ms; on a shared "
+          f"machine the fastest call is the closest to an idle one)")
     path = write_result("predict_speed", {"repeats": repeats, "bound_ms": BOUND_MS,
-                                          "emo_1m_ms": emo["median_ms"], "variants": results})
+                                          "emo_1m_ms": emo["median_ms"],
+                                          "emo_1m_cpu_ms": emo["median_cpu_ms"],
+                                          "emo_1m_min_ms": emo["min_ms"],
+                                          "variants": results})
     print(f"wrote {path}")
 
 

@@ -195,13 +195,10 @@ def analyze(spec_or_path: SpecOrPath, *, variant: str | None = None,
     ``total.latency_ms``, each block's ``latency_ms`` and the prediction as ``latency`` (None
     without a device). A bad profile file raises SpecError, located (docs/device-profile.md)."""
     from archspec.graph.analysis import DTYPE_BYTES, analyze_net
-    from archspec.latency.model import DeviceProfile as Profile
     from archspec.latency.profile import resolve_device
     from archspec.pipeline import run
 
-    if device is not None and not isinstance(device, Profile | str | os.PathLike):
-        raise TypeError(f"device: expected a DeviceProfile or a profile file's path, got "
-                        f"{_type_name(device)}")
+    _check_device(device)
 
     for name, value, allowed in (("dtype", dtype, tuple(DTYPE_BYTES)),
                                  ("convention", convention, ("torch", "fvcore"))):
@@ -242,9 +239,13 @@ def _check_input_size(size: object) -> None:
 
 def lint(spec_or_path: SpecOrPath, *, variant: str | None = None,
          target: str | os.PathLike[str] | None = None, select: Iterable[str] | None = None,
-         ignore: Iterable[str] | None = None) -> list[Diagnostic]:
+         ignore: Iterable[str] | None = None,
+         device: DeviceProfile | str | os.PathLike[str] | None = None) -> list[Diagnostic]:
     """Findings of the design rules (torch-free). Every variant unless ``variant`` is given; a
-    variant with spec errors raises SpecError with every variant's (each error once)."""
+    variant with spec errors raises SpecError with every variant's (each error once).
+    ``device`` (as for :func:`analyze`; default ``$ARCHSPEC_DEVICE``) states the rules' figures
+    in time predicted on that device."""
+    from archspec.latency.profile import resolve_device
     from archspec.pipeline import LintRequest
     from archspec.pipeline import lint as _lint
 
@@ -252,9 +253,18 @@ def lint(spec_or_path: SpecOrPath, *, variant: str | None = None,
     if target is not None and not isinstance(target, str | os.PathLike):
         raise TypeError(f"target: expected a shipped target's name or a target file's path, "
                         f"got {_type_name(target)}")
+    _check_device(device)
     document = _document(spec_or_path)
     request = LintRequest(target, _check_codes("select", select), _check_codes("ignore", ignore))
-    return _lint(document, request, variant)
+    return _lint(document, request, variant, device=resolve_device(device))
+
+
+def _check_device(device: object) -> None:
+    from archspec.latency.model import DeviceProfile as Profile
+
+    if device is not None and not isinstance(device, Profile | str | os.PathLike):
+        raise TypeError(f"device: expected a DeviceProfile or a profile file's path, got "
+                        f"{_type_name(device)}")
 
 
 def build(spec_or_path: SpecOrPath, *, variant: str | None = None,

@@ -149,3 +149,25 @@ def test_a_bad_environment_variable_is_an_error_naming_it(
 def test_device_of_the_wrong_type_is_a_type_error(tiny: Path) -> None:
     with pytest.raises(TypeError, match="device: expected a DeviceProfile or a profile"):
         archspec.analyze(tiny, device=3)  # type: ignore[arg-type]
+
+
+def test_lint_predicts_on_the_device_it_is_given(
+        tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import archspec.rules.engine as engine
+
+    seen = []
+    lint_net = engine.lint_net
+
+    def spy(net, graph, setup, latency=None):  # noqa: ANN001, ANN202
+        seen.append(latency)
+        return lint_net(net, graph, setup, latency)
+
+    monkeypatch.setattr(engine, "lint_net", spy)
+    archspec.lint(tiny)
+    archspec.lint(tiny, device=write_profile(tmp_path / "d.json", calls_only(1.0)))
+    monkeypatch.setenv(ENV_VAR, str(write_profile(tmp_path / "e.json", calls_only(2.0))))
+    archspec.lint(tiny)
+    assert seen[0] is None
+    assert [p.total_ms for p in seen[1:]] == pytest.approx([6.0, 12.0])
+    with pytest.raises(TypeError, match="device: expected"):
+        archspec.lint(tiny, device=1.5)  # type: ignore[arg-type]

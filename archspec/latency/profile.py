@@ -4,8 +4,9 @@ A profile file (docs/device-profile.md) is the JSON form of a
 :class:`~archspec.latency.model.DeviceProfile`. JSON is YAML, so it is read by the spec loader
 (:mod:`archspec.spec.source`: a regular file of at most 1 MiB, UTF-8, no duplicate key, no
 non-finite number, every value with its ``file:line:col``) and validated by the pydantic models
-below (strict types, unknown keys refused with a "did you mean", coefficients finite and
-non-negative, ``features`` equal to :data:`~archspec.latency.kernels.FEATURES`), errors translated
+of :mod:`archspec.latency.schema` (strict types, unknown keys refused with a "did you mean",
+coefficients finite and non-negative, ``features`` equal to
+:data:`~archspec.latency.kernels.FEATURES`), errors translated
 by :func:`archspec.spec.errors.translate`. Codes: the loader's (E100, E101, E103, E106, E108–E113)
 for a file that cannot be read as data, then E180 (not a device profile), E181 (a format version
 this archspec does not read) and E182 (a field with a wrong key, type or value), all raised as
@@ -21,11 +22,8 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from typing import TYPE_CHECKING, Any
 
 from archspec.diagnostics import Diagnostic, Span, SpecError, error, show_value
 from archspec.latency.kernels import FEATURES, FusionRule
@@ -40,6 +38,7 @@ from archspec.latency.model import (
 
 if TYPE_CHECKING:
     from archspec.latency.predict import Prediction
+    from archspec.latency.schema import ProfileFile
     from archspec.spec.source import Source
 
 __all__ = ["ENV_VAR", "describe", "load_profile", "profile_from_data", "profile_to_data",
@@ -50,113 +49,6 @@ ENV_VAR = "ARCHSPEC_DEVICE"
 
 #: Codes raised here beyond the loader's (registered in archspec/codes.py).
 NOT_A_PROFILE, BAD_VERSION, BAD_FIELD = "E180", "E181", "E182"
-
-
-# ------------------------------------------------------------------------------ the schema
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-
-
-class ClassFile(_Strict):
-    """One kernel class's model: ``ms = Σ coef[i] · feature[i]``."""
-
-    coef: list[NonNegative] = Field(
-        min_length=len(FEATURES), max_length=len(FEATURES),
-        description="one non-negative coefficient per feature, in the order of `features` "
-                    "(ms per call, per MAC, per element read, per element written, per weight)")
-    samples: int = Field(default=0, ge=0, description="kernels of this class timed at calibration")
-    mape: NonNegative | None = Field(
-        default=None, description="the fit's mean absolute percentage error on those kernels (0.05 = 5 %)")
-
-
-class NoiseFile(_Strict):
-    """The calibration's repeatability (IQR/median of repeated timings)."""
-
-    median_iqr: NonNegative
-    p90_iqr: NonNegative
-    trusted: bool
-    limit: float = Field(default=0.10, gt=0, allow_inf_nan=False)
-
-
-class NetworkFile(_Strict):
-    """``total = scale · Σ kernels + per_kernel_ms · kernels + constant_ms``."""
-
-    scale: float = Field(default=1.0, gt=0, allow_inf_nan=False)
-    per_kernel_ms: NonNegative = 0.0
-    constant_ms: NonNegative = 0.0
-
-
-class FusionFile(_Strict):
-    """Ops the backend runs as one kernel (:class:`~archspec.latency.kernels.FusionRule`): a head
-    of class ``into`` (or a class under it) and the ``absorbs`` chain after it; with
-    ``as_class``, the whole chain is one kernel of that class."""
-
-    into: str = Field(min_length=1)
-    absorbs: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1)
-    as_class: str | None = Field(default=None, min_length=1)
-
-
-class ProfileFile(_Strict):
-    """The whole file (docs/device-profile.md)."""
-
-    format: Literal["archspec-device-profile"]
-    version: Literal[1]
-    name: str = Field(min_length=1, max_length=200)
-    backend: str = Field(min_length=1, max_length=64)
-    threads: int = Field(ge=1, le=4096)
-    dtype: Literal["fp32", "fp16", "bf16", "int8"] = "fp32"
-    calibrated: str
-    machine: dict[str, Any] = Field(default_factory=dict)
-    versions: dict[str, str] = Field(default_factory=dict)
-    noise: NoiseFile
-    features: list[str]
-    classes: dict[str, ClassFile]
-    network: NetworkFile = Field(default_factory=lambda: NetworkFile())
-    fusion: list[FusionFile] = Field(default_factory=list)
-    details: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("features")
-    @classmethod
-    def _features(cls, value: list[str]) -> list[str]:
-        if tuple(value) != FEATURES:
-            raise ValueError(f"the coefficients of this archspec are for the features "
-                             f"[{', '.join(FEATURES)}], in that order; the file's are "
-                             f"[{', '.join(show_value(v) for v in value[:8])}]")
-        return value
-
-    @field_validator("calibrated")
-    @classmethod
-    def _date(cls, value: str) -> str:
-        try:
-            datetime.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"expected an ISO 8601 date-time such as 2026-11-30T09:40:00+00:00, "
-                             f"got {show_value(value)}") from None
-        return value
-
-
-#: The keys valid in each mapping of the file, for "did you mean".
-_KEYS: dict[str, list[str]] = {
-    "": list(ProfileFile.model_fields), "noise": list(NoiseFile.model_fields),
-    "network": list(NetworkFile.model_fields), "classes": list(ClassFile.model_fields),
-    "fusion": list(FusionFile.model_fields),
-}
-
-
-def _allowed(path: tuple[Any, ...], data: Any) -> list[str]:
-    if not path:
-        return _KEYS[""]
-    head = str(path[0])
-    if head in ("noise", "network") and len(path) == 1:
-        return _KEYS[head]
-    if head in ("classes", "fusion") and len(path) == 2:
-        return _KEYS[head]
-    return []
 
 
 # ------------------------------------------------------------------------------ reading
@@ -206,6 +98,9 @@ def _not_a_profile(span: Span, why: str) -> Diagnostic:
 def profile_from_data(data: Any, source: Source | str = "<memory>") -> DeviceProfile:
     """A profile from plain data (a parsed file). ``source`` locates errors: the parsed file
     (a :class:`~archspec.spec.source.Source`), or only a name to show."""
+    from pydantic import ValidationError
+
+    from archspec.latency.schema import ProfileFile, allowed
     from archspec.spec.errors import translate
     from archspec.spec.located import Located
     from archspec.spec.source import Source
@@ -219,7 +114,7 @@ def profile_from_data(data: Any, source: Source | str = "<memory>") -> DevicePro
     try:
         model = ProfileFile.model_validate(data)
     except ValidationError as exc:
-        found = translate(exc, Located.at(data, ()), source, allowed=_allowed, tagged=False)
+        found = translate(exc, Located.at(data, ()), source, allowed=allowed, tagged=False)
         raise SpecError([replace(d, code=BAD_FIELD, block=None) for d in found]) from None
     return _profile(model, source.file)
 

@@ -87,17 +87,15 @@ class LintReport:
         from archspec.latency.profile import profile_warnings
 
         found = profile_warnings(self.device)
-        missing: dict[str, list[str]] = {}
-        for f in self.files:
-            for v in f.variants:
-                for cls in v.missing:
-                    missing.setdefault(cls, []).append(v.variant or f.file)
+        variants = [v for f in self.files for v in f.variants]
+        missing = Counter(cls for v in variants for cls in v.missing)
         if missing:
+            named = ", ".join(cls if n == len(variants) else f"{cls} ({n} of {len(variants)} "
+                              f"variants)" for cls, n in sorted(missing.items()))
             found.append(f"the device profile has no model for {len(missing)} kernel "
-                         f"class{'es' * (len(missing) != 1)} ("
-                         + "; ".join(f"{cls} in {', '.join(dict.fromkeys(where))}"
-                                     for cls, where in sorted(missing.items()))
-                         + "): they count 0 ms, so those predicted times are lower bounds")
+                         f"class{'es' * (len(missing) != 1)} of these networks ({named}): they "
+                         "count 0 ms, so the times of the variants that have them are lower "
+                         "bounds")
         return found
 
     @property

@@ -190,3 +190,17 @@ def test_lint_passes_the_profile_to_the_pipeline(
     assert cli("lint", tiny, "--device", device).rc in (0, 1)
     [prediction] = seen
     assert prediction.profile.name == "test-cpu" and prediction.total_ms == pytest.approx(6.0)
+
+
+def test_lint_names_missing_classes_and_marks_lower_bounds(cli, tiny: str, tmp_path: Path) -> None:  # noqa: ANN001
+    partial = write_profile(tmp_path / "p.json",
+                            calls_only(1.0, [c for c in TINY_KERNELS if c != "linear"]))
+    report = json.loads(cli("lint", tiny, "--device", str(partial), "--format", "json").out)
+    [variant] = report["files"][0]["variants"]
+    assert variant["missing_classes"] == ["linear"]
+    assert variant["latency_ms"] == pytest.approx(5.0)
+    [warning] = report["warnings"]
+    assert "no model for 1 kernel class of these networks (linear)" in warning
+    text = cli("lint", tiny, "--device", str(partial)).out.splitlines()
+    header = next(line for line in text if line.startswith("file "))
+    assert "≥ 5.000" in text[text.index(header) + 1]

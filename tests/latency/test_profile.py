@@ -200,3 +200,14 @@ def test_the_example_of_the_format_reference_loads(tmp_path: Path) -> None:
     path.write_text(example)
     p = load_profile(path)
     assert p.name == "ci-x86-torch-1t" and p.noise.trusted and len(p.classes) == 4
+
+
+def test_a_hostile_profile_is_bounded(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"format": "archspec-device-profile", "version": 1, "details": '
+                    + "[" * 60 + "]" * 60 + "}")
+    assert _errors(deep)[0][0] == "E109"
+    wide = tmp_path / "wide.json"
+    wide.write_text('{"format": "archspec-device-profile", "version": 1, "details": ['
+                    + ", ".join(["0"] * 100_001) + "]}")
+    assert _errors(wide)[0][0] == "E108"

@@ -46,3 +46,21 @@ def test_predict_sums_each_kernels_model(graph) -> None:  # noqa: ANN001
     assert prediction.total_ms == pytest.approx(sum(each) + 0.2, rel=1e-12)
     assert [prediction.nodes[k.nodes[0]] for k in found] == pytest.approx(each, rel=1e-12)
     assert all(prediction.nodes[n] == 0.0 for k in found for n in k.nodes[1:])
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=[s.stem for s in SPECS])
+def test_every_kernel_belongs_to_a_top_level_block(spec: Path) -> None:
+    """The blocks' figures sum to the total less the network constant: no kernel is lost
+    between the prediction's blocks and the analysis' (nested blocks count in their parent)."""
+    import archspec
+
+    graph = run_file(str(spec)).variants[0].graph
+    assert graph is not None
+    found = {k.cls for k in kernels(graph, TORCH_FUSION)}
+    profile = DeviceProfile("t", "torch", 1, {}, {}, "2026-11-30T00:00:00", Noise(0, 0, True),
+                            {c: ClassModel((1.0, 0, 0, 0, 0)) for c in found},
+                            NetworkCorrection(1.0, 0.0, 0.5), TORCH_FUSION)
+    a = archspec.analyze(spec, device=profile)
+    assert a.total.latency_ms is not None and a.latency is not None
+    assert sum(b.latency_ms or 0.0 for b in a.blocks) == pytest.approx(a.total.latency_ms - 0.5)
+    assert a.total.latency_ms == pytest.approx(a.latency.kernels + 0.5)

@@ -211,6 +211,22 @@ def kernel_rows(graph: OpGraph, fusion: Sequence[FusionRule] = ()) -> list[Row]:
     return rows
 
 
+@dataclass(frozen=True)
+class KernelTable:
+    """A graph's kernels as a backend with ``fusion`` runs them: everything a prediction needs
+    from the graph, shared by every profile with that fusion. Listing them is most of a
+    prediction's time; to predict one graph on many profiles, build the table once
+    (:func:`kernel_table`) and pass it to :func:`~archspec.latency.predict.predict`."""
+
+    graph: OpGraph
+    fusion: tuple[FusionRule, ...]
+    rows: tuple[Row, ...]
+
+
+def kernel_table(graph: OpGraph, fusion: Sequence[FusionRule] = ()) -> KernelTable:
+    return KernelTable(graph, tuple(fusion), tuple(kernel_rows(graph, fusion)))
+
+
 def _fused(graph: OpGraph, node: int, cls: str, rules: list[FusionRule], absorbed: set[int]
            ) -> Row | None:
     """The kernel the first of ``rules`` that fuses anything makes at ``node`` (its absorbed

@@ -8,12 +8,12 @@ block), so blocks sum to the total less the constant.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from archspec.graph.opgraph import OpGraph
-from archspec.latency.kernels import kernel_rows
+from archspec.latency.kernels import KernelTable, Row, kernel_rows
 from archspec.latency.model import DeviceProfile
 
 if TYPE_CHECKING:
@@ -38,12 +38,21 @@ class Prediction:
         return not self.missing
 
 
-def predict(graph: OpGraph, profile: DeviceProfile) -> Prediction:
+def predict(graph: OpGraph | KernelTable, profile: DeviceProfile) -> Prediction:
     """Predict ``graph``'s batch-1 latency on ``profile``'s device.
 
-    Written for speed (a sweep predicts thousands of networks a second; EMO-1M's 233 kernels
-    take well under a millisecond, benchmarks/predict_speed.py): one pass over plain tuples,
-    the class model's sum written out."""
+    ``graph`` may be its :class:`~archspec.latency.kernels.KernelTable` for the profile's
+    fusion, built once to predict it on many profiles (ValueError for another fusion's table).
+    Written for speed (a sweep predicts thousands of networks a second; benchmarks/
+    predict_speed.py): one pass over flat tuples, the class model's sum written out."""
+    if isinstance(graph, KernelTable):
+        if graph.fusion != tuple(profile.fusion):
+            raise ValueError(f"the kernel table was listed for other fusion rules than "
+                             f"{profile.name!r}'s; build it with kernel_table(graph, "
+                             f"profile.fusion)")
+        rows: Sequence[Row] = graph.rows
+    else:
+        rows = kernel_rows(graph, profile.fusion)
     classes = profile.classes
     corr = profile.network
     per_kernel = corr.per_kernel_ms
@@ -53,7 +62,7 @@ def predict(graph: OpGraph, profile: DeviceProfile) -> Prediction:
     factors: dict[str, float] = {}
     raw = 0.0
     count = 0
-    for cls, head, fused, top, macs, read, written, weights in kernel_rows(graph, profile.fusion):
+    for cls, head, fused, top, macs, read, written, weights in rows:
         model = classes.get(cls)
         if model is None:
             missing.add(cls)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from archspec.latency.kernels import TORCH_FUSION, features, kernel_class, kernels
+from archspec.latency.kernels import TORCH_FUSION, features, kernel_class, kernel_table, kernels
 from archspec.latency.model import ClassModel, DeviceProfile, NetworkCorrection, Noise
 from archspec.latency.predict import predict
 from archspec.pipeline import run_file
@@ -46,6 +46,9 @@ def test_predict_sums_each_kernels_model(graph) -> None:  # noqa: ANN001
     assert prediction.total_ms == pytest.approx(sum(each) + 0.2, rel=1e-12)
     assert [prediction.nodes[k.nodes[0]] for k in found] == pytest.approx(each, rel=1e-12)
     assert all(prediction.nodes[n] == 0.0 for k in found for n in k.nodes[1:])
+    assert predict(kernel_table(graph, TORCH_FUSION), profile) == prediction
+    with pytest.raises(ValueError, match="other fusion rules"):
+        predict(kernel_table(graph), profile)
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=[s.stem for s in SPECS])

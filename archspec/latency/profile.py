@@ -152,7 +152,8 @@ def _profile(model: ProfileFile, file: str) -> DeviceProfile:
         noise=Noise(n.median_iqr, n.p90_iqr, n.trusted, n.limit),
         classes={cls: ClassModel(tuple(c.coef), c.samples, c.mape)
                  for cls, c in model.classes.items()},
-        network=NetworkCorrection(net.scale, net.per_kernel_ms, net.constant_ms),
+        network=NetworkCorrection(net.scale, net.per_kernel_ms, net.constant_ms,
+                                  dict(net.groups)),
         fusion=tuple(FusionRule(f.into, tuple(f.absorbs), f.as_class) for f in model.fusion),
         dtype=model.dtype, details=dict(model.details), source=file)
 
@@ -180,7 +181,8 @@ def profile_to_data(profile: DeviceProfile) -> dict[str, Any]:
                     for cls, m in sorted(profile.classes.items())},
         "network": {"scale": profile.network.scale,
                     "per_kernel_ms": profile.network.per_kernel_ms,
-                    "constant_ms": profile.network.constant_ms},
+                    "constant_ms": profile.network.constant_ms,
+                    "groups": dict(profile.network.groups)},
         "fusion": [{"into": r.into, "absorbs": list(r.absorbs),
                     **({"as_class": r.as_class} if r.as_class is not None else {})}
                    for r in profile.fusion],

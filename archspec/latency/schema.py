@@ -13,8 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from archspec.diagnostics import show_value
-from archspec.latency.kernels import FEATURES
+from archspec.diagnostics import did_you_mean, show_value
+from archspec.latency.kernels import FEATURES, GROUPS
 
 
 class _Strict(BaseModel):
@@ -45,12 +45,29 @@ class NoiseFile(_Strict):
     limit: float = Field(default=0.10, gt=0, allow_inf_nan=False)
 
 
-class NetworkFile(_Strict):
-    """``total = scale · Σ kernels + per_kernel_ms · kernels + constant_ms``."""
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
-    scale: float = Field(default=1.0, gt=0, allow_inf_nan=False)
+
+class NetworkFile(_Strict):
+    """A kernel in a network takes ``scale · groups[its group] · isolated + per_kernel_ms``; the
+    network ``Σ kernels + constant_ms`` (:class:`~archspec.latency.model.NetworkCorrection`)."""
+
+    scale: Positive = 1.0
     per_kernel_ms: NonNegative = 0.0
     constant_ms: NonNegative = 0.0
+    groups: dict[str, Positive] = Field(default_factory=dict)
+
+    @field_validator("groups")
+    @classmethod
+    def _groups(cls, value: dict[str, float]) -> dict[str, float]:
+        known = [group for group, _ in GROUPS] + ["other"]
+        for name in value:
+            if name not in known:
+                near = did_you_mean(name, known)
+                raise ValueError(f"unknown kernel group {show_value(name)}" +
+                                 (f" (did you mean {near!r}?)" if near else "") +
+                                 f"; the groups are {', '.join(known)}")
+        return value
 
 
 class FusionFile(_Strict):

@@ -69,6 +69,16 @@ def test_the_network_correction(tiny: Path, tmp_path: Path) -> None:
     assert sum(b.latency_ms or 0 for b in a.blocks) == pytest.approx(a.total.latency_ms - 1.5)
 
 
+def test_group_factors_scale_their_kernels(tiny: Path, tmp_path: Path) -> None:
+    # conv.k3.s2 is in group "conv", norm.bn and act.relu in "elementwise", linear in "gemv"
+    network = {"scale": 2.0, "groups": {"elementwise": 0.5, "gemv": 3.0}}
+    a = archspec.analyze(tiny, device=write_profile(tmp_path / "d.json", calls_only(1.0),
+                                                    network=network))
+    assert {b.path: b.latency_ms for b in a.blocks} == pytest.approx(
+        {"stem[0]": 2 * 1 + 2 * 0.5 * 2, "head[0]": 2.0, "head[1]": 0.0, "head[2]": 2 + 2 * 3})
+    assert a.total.latency_ms == pytest.approx(4 + 2 + 8)
+
+
 def test_fused_ops_cost_nothing_of_their_own(tiny: Path, tmp_path: Path) -> None:
     fusion = [{"into": "conv", "absorbs": ["norm.bn", "act.relu"]}]
     a = archspec.analyze(tiny, device=write_profile(tmp_path / "d.json", calls_only(1.0),

@@ -31,8 +31,10 @@ def _errors(path: Path) -> list[tuple[str, int, int, str]]:
 def test_a_profile_loads_as_written(tmp_path: Path) -> None:
     path = write_profile(tmp_path / "dev.json", {"conv.pw": [1e-3, 2e-9, 0.0, 0.0, 0.0]},
                          fusion=[{"into": "conv", "absorbs": ["norm.bn", "act.relu"]}],
-                         network={"scale": 1.5, "per_kernel_ms": 0.002, "constant_ms": 0.1})
+                         network={"scale": 1.5, "per_kernel_ms": 0.002, "constant_ms": 0.1,
+                                  "groups": {"pointwise": 1.25}})
     p = load_profile(path)
+    assert p.network.groups == {"pointwise": 1.25}
     assert (p.name, p.backend, p.threads, p.dtype) == ("test-cpu", "torch", 1, "fp32")
     assert p.classes["conv.pw"].coef == (1e-3, 2e-9, 0.0, 0.0, 0.0)
     assert (p.classes["conv.pw"].samples, p.classes["conv.pw"].mape) == (10, 0.05)
@@ -211,3 +213,16 @@ def test_a_hostile_profile_is_bounded(tmp_path: Path) -> None:
     wide.write_text('{"format": "archspec-device-profile", "version": 1, "details": ['
                     + ", ".join(["0"] * 100_001) + "]}")
     assert _errors(wide)[0][0] == "E108"
+
+
+def test_an_unknown_kernel_group_is_refused_with_the_nearest(tmp_path: Path) -> None:
+    path = tmp_path / "g.json"
+    path.write_text('{"format": "archspec-device-profile", "version": 1, "name": "g",\n'
+                    ' "backend": "torch", "threads": 1, "calibrated": "2026-11-30",\n'
+                    ' "noise": {"median_iqr": 0, "p90_iqr": 0, "trusted": true},\n'
+                    ' "features": ["calls", "macs", "in_elems", "out_elems", "weight_elems"],\n'
+                    ' "classes": {},\n'
+                    ' "network": {"groups": {"depthwsie": 1.1}}}')
+    [(code, line, col, message)] = _errors(path)
+    assert (code, line, col) == ("E182", 6, 24)
+    assert "unknown kernel group 'depthwsie' (did you mean 'depthwise'?)" in message

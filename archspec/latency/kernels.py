@@ -134,7 +134,7 @@ class FusionRule:
 def _chain(graph: OpGraph, node: int, rule: FusionRule) -> list[int]:
     """The nodes ``rule`` fuses into the kernel headed by ``node`` (``node`` first)."""
     op_of = graph.op_of
-    succ = graph.graph.succ
+    succ = graph.graph._succ  # networkx's own successor dicts: its views cost a call each
     nodes = [node]
     tail = node
     for absorb in rule.absorbs:
@@ -154,10 +154,7 @@ def _chain(graph: OpGraph, node: int, rule: FusionRule) -> list[int]:
 
 
 def _summed(ops: Iterable[Op]) -> tuple[float, ...]:
-    total = [0.0] * len(FEATURES)
-    for op in ops:
-        for i, v in enumerate(features(op)):
-            total[i] += v
+    total = [sum(column, 0.0) for column in zip(*map(features, ops), strict=True)]
     total[0] = 1.0  # one call
     return tuple(total)
 

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from archspec.graph.analysis import Analysis
     from archspec.graph.opgraph import OpGraph
+    from archspec.latency.model import DeviceProfile
     from archspec.nn.network import Network
     from archspec.spec.document import Document
     from archspec.spec.resolved import ResolvedNet
@@ -183,12 +184,21 @@ def analyze(spec_or_path: SpecOrPath, *, variant: str | None = None,
             input_size: int | tuple[int, int] | None = None, batch: int = 1,
             dtype: Literal["fp32", "fp16", "bf16", "int8"] = "fp32",
             convention: Literal["torch", "fvcore"] = "torch", num_classes: int | None = None,
-            in_channels: int | None = None) -> Analysis:
+            in_channels: int | None = None,
+            device: DeviceProfile | str | os.PathLike[str] | None = None) -> Analysis:
     """Params, multiply-accumulates, FLOPs, memory access and activation memory, per block and in
     total. ``input_size`` overrides the spec's input size; ``convention="fvcore"`` counts FLOPs
-    as fvcore does (so EMO's published numbers can be reproduced)."""
+    as fvcore does (so EMO's published numbers can be reproduced).
+
+    ``device`` (a DeviceProfile, or a profile file's path; without one, the file
+    ``$ARCHSPEC_DEVICE`` names, if set) adds the predicted latency of one image at batch 1:
+    ``total.latency_ms``, each block's ``latency_ms`` and the prediction as ``latency`` (None
+    without a device). A bad profile file raises SpecError, located (docs/device-profile.md)."""
     from archspec.graph.analysis import DTYPE_BYTES, analyze_net
+    from archspec.latency.profile import resolve_device
     from archspec.pipeline import run
+
+    _check_device(device)
 
     for name, value, allowed in (("dtype", dtype, tuple(DTYPE_BYTES)),
                                  ("convention", convention, ("torch", "fvcore"))):
@@ -202,10 +212,18 @@ def analyze(spec_or_path: SpecOrPath, *, variant: str | None = None,
     _check_count("num_classes", num_classes)
     _check_count("in_channels", in_channels)
     _check_input_size(input_size)
-    result = run(_document(spec_or_path), [variant], num_classes=num_classes,
-                 in_channels=in_channels, input_size=input_size)
+    document = _document(spec_or_path)
+    profile = resolve_device(device)
+    result = run(document, [variant], num_classes=num_classes, in_channels=in_channels,
+                 input_size=input_size, device=profile)
     net, graph = result.variants[0].require()
-    return analyze_net(net, graph, batch=batch, dtype=dtype, convention=convention)
+    analysis = analyze_net(net, graph, batch=batch, dtype=dtype, convention=convention)
+    latency = result.variants[0].latency
+    if latency is None:
+        return analysis
+    from archspec.latency.predict import with_latency
+
+    return with_latency(analysis, latency)
 
 
 def _check_input_size(size: object) -> None:
@@ -221,9 +239,13 @@ def _check_input_size(size: object) -> None:
 
 def lint(spec_or_path: SpecOrPath, *, variant: str | None = None,
          target: str | os.PathLike[str] | None = None, select: Iterable[str] | None = None,
-         ignore: Iterable[str] | None = None) -> list[Diagnostic]:
+         ignore: Iterable[str] | None = None,
+         device: DeviceProfile | str | os.PathLike[str] | None = None) -> list[Diagnostic]:
     """Findings of the design rules (torch-free). Every variant unless ``variant`` is given; a
-    variant with spec errors raises SpecError with every variant's (each error once)."""
+    variant with spec errors raises SpecError with every variant's (each error once).
+    ``device`` (as for :func:`analyze`; default ``$ARCHSPEC_DEVICE``) states the rules' figures
+    in time predicted on that device."""
+    from archspec.latency.profile import resolve_device
     from archspec.pipeline import LintRequest
     from archspec.pipeline import lint as _lint
 
@@ -231,9 +253,18 @@ def lint(spec_or_path: SpecOrPath, *, variant: str | None = None,
     if target is not None and not isinstance(target, str | os.PathLike):
         raise TypeError(f"target: expected a shipped target's name or a target file's path, "
                         f"got {_type_name(target)}")
+    _check_device(device)
     document = _document(spec_or_path)
     request = LintRequest(target, _check_codes("select", select), _check_codes("ignore", ignore))
-    return _lint(document, request, variant)
+    return _lint(document, request, variant, device=resolve_device(device))
+
+
+def _check_device(device: object) -> None:
+    from archspec.latency.model import DeviceProfile as Profile
+
+    if device is not None and not isinstance(device, Profile | str | os.PathLike):
+        raise TypeError(f"device: expected a DeviceProfile or a profile file's path, got "
+                        f"{_type_name(device)}")
 
 
 def build(spec_or_path: SpecOrPath, *, variant: str | None = None,

@@ -22,8 +22,8 @@ PAGE = "spec.md"
 @dataclass(frozen=True)
 class Code:
     """One spec-error code: ``stage`` is where it is raised (loader, schema, variants,
-    resolution, sizes, noqa, target, config, build), ``title`` a few words for tables, ``meaning``
-    what it covers and what to do. A ``note`` (severity info) explains the errors beside it and
+    resolution, sizes, noqa, target, config, device, build), ``title`` a few words for tables,
+    ``meaning`` what it covers and what to do. A ``note`` (severity info) explains the errors beside it and
     never sets the exit code."""
 
     code: str
@@ -180,6 +180,20 @@ _ALL = (
     Code("E174", "config", "bad `[tool.archspec]` table",
          "pyproject.toml cannot be read as TOML, or its `[tool.archspec]` table has an "
          "unknown key or a value of the wrong type."),
+    Code("E180", "device", "not a device profile",
+         "`--device`, `device=` or `ARCHSPEC_DEVICE` names a file that is not a device profile: "
+         "empty, not a JSON object, or without `\"format\": \"archspec-device-profile\"` (a spec "
+         "passed as the device, say). A file that cannot be read as data at all gets the "
+         "loader's codes (E100, E101, E103, E106, E110, E113). See docs/device-profile.md."),
+    Code("E181", "device", "unsupported device-profile version",
+         "The profile's `version` is not one this archspec reads (1): recalibrate with this "
+         "archspec, or use the archspec that wrote the profile."),
+    Code("E182", "device", "bad device-profile field",
+         "A field of a device profile has an unknown key (with a \"did you mean\"), a missing "
+         "key, a wrong type (types are strict), or a value out of range: a negative coefficient, "
+         "a `coef` list without one number per feature, `features` other than this archspec's "
+         "(`calls, macs, in_elems, out_elems, weight_elems`), a `calibrated` that is not an ISO "
+         "8601 date-time (docs/device-profile.md)."),
     Code("E190", "build", "not enough memory to build",
          "`archspec build` (and `archspec.build()`) estimates the memory the build, its "
          "forward at the requested batch and input and the export will hold, and refuses "

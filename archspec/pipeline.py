@@ -228,13 +228,14 @@ def run_file(path: str, *, variant: str | None = None, lint: LintRequest | None 
     return run(document, variants, lint=lint, problems=problems, device=device)
 
 
-def lint(document: Document, request: LintRequest, variant: str | None = None
-         ) -> list[Diagnostic]:
-    """The findings of every variant of ``document`` (or only ``variant``), in file order; a
-    SpecError with the spec errors of every variant (each once), or of the configuration."""
+def lint(document: Document, request: LintRequest, variant: str | None = None, *,
+         device: DeviceProfile | None = None) -> list[Diagnostic]:
+    """The findings of every variant of ``document`` (or only ``variant``), in file order, with
+    figures in predicted time on ``device`` when given; a SpecError with the spec errors of
+    every variant (each once), or of the configuration."""
     variants: list[str | None] = [variant] if variant is not None else (
         list(document.variants) or [None])
-    result = run(document, variants, lint=request)
+    result = run(document, variants, lint=request, device=device)
     if result.errors or result.lint_errors:
         raise SpecError(result.errors or result.lint_errors)
     return result.findings

@@ -31,25 +31,31 @@ def lint_file(path: str, args: argparse.Namespace) -> FileReport:
     request = LintRequest(args.target, codes(args.select), codes(args.ignore),
                           config_dir=Path(path).resolve().parent)
     try:
-        result = run_file(path, variant=args.variant, lint=request)
+        result = run_file(path, variant=args.variant, lint=request, device=args.device)
     except UnknownSelector as exc:
         raise UsageError(f"--select/--ignore: {exc}") from None
     report = FileReport(path)
     report.diagnostics.extend(result.spec_errors)
-    report.variants.extend(VariantSummary(v.net.variant, v.totals.params, v.totals.macs)
-                           for v in result.variants if v.net is not None and v.totals)
+    report.variants.extend(VariantSummary(
+        v.net.variant, v.totals.params, v.totals.macs,
+        v.latency.total_ms if v.latency else None, v.latency.missing if v.latency else ())
+        for v in result.variants if v.net is not None and v.totals)
     report.diagnostics.extend(result.lint_errors)
     report.diagnostics.extend(result.findings)
     return report
 
 
 def cmd_lint(args: argparse.Namespace) -> Outcome:
+    from archspec.latency.profile import resolve_device
     from archspec.report import render_lint
     from archspec.report.model import LintReport
 
+    # --device, else $ARCHSPEC_DEVICE (decision 0024); once, before any file: a bad profile is
+    # exit 2, located in the profile
+    args.device = resolve_device(args.device)
     if args.target is not None:  # once, before any file: a bad target is nobody's spec error
         from archspec.rules.targets import load_target
 
         args.target = load_target(args.target)
-    report = LintReport([lint_file(path, args) for path in args.specs])
+    report = LintReport([lint_file(path, args) for path in args.specs], device=args.device)
     return Outcome(report.exit_code, lambda out: render_lint(report, args.format, out))

@@ -54,6 +54,10 @@ exit codes:
 """
 
 
+DEVICE_HELP = ("predict latency on this device profile (from `archspec calibrate`; "
+               "default: $ARCHSPEC_DEVICE if set)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from archspec import __version__
 
@@ -82,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="skip these rule codes or prefixes, comma-separated (repeatable)")
     p.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text",
                    help="output format (default: text)")
+    p.add_argument("--device", metavar="DEVICE.json", help=DEVICE_HELP)
     p.set_defaults(func=lint.cmd_lint)
 
     p = command("profile", "per-block shapes, params, MACs, memory access (no torch)",
@@ -99,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--convention", choices=("torch", "fvcore"), default="torch",
                    help="FLOPs: torch = 2×MACs; fvcore = MACs + norm elements (default: torch)")
     p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--device", metavar="DEVICE.json", help=DEVICE_HELP)
     p.set_defaults(func=profile.cmd_profile)
 
     p = command("build", "build the torch module (needs torch) and optionally export it",

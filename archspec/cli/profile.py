@@ -22,8 +22,10 @@ def check_channels(channels: int, expected: int, where: str) -> None:
 
 def cmd_profile(args: argparse.Namespace) -> Outcome:
     from archspec import analyze
+    from archspec.latency.profile import resolve_device
     from archspec.spec.document import load
 
+    device = resolve_device(args.device)  # before the spec: a bad profile is exit 2, located
     document = load(args.spec)
     batch, channels, size = 1, None, None
     if args.input is not None:
@@ -32,7 +34,7 @@ def cmd_profile(args: argparse.Namespace) -> Outcome:
     try:
         analysis = analyze(document, variant=args.variant, input_size=size, batch=batch,
                            dtype=args.dtype, convention=args.convention,
-                           num_classes=args.num_classes)
+                           num_classes=args.num_classes, device=device)
     except SpecError as exc:
         raise exc if size is None else blame_input(exc, document, args) from None
     if channels is not None:

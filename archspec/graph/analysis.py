@@ -3,12 +3,14 @@
 Units: ``params`` (count), ``macs`` (multiply-accumulates of conv/linear/matmul), ``flops``
 (2 × macs, or fvcore's count with ``convention="fvcore"``: macs + 2/element for eval BatchNorm and
 5/element for LayerNorm), ``mem_access`` (elements read + written per image, ShuffleNet V2's
-"MAC"), activation bytes (elements × dtype size × batch).
+"MAC"), activation bytes (elements × dtype size × batch), ``latency_ms`` (predicted on a device
+profile, batch 1; None without one: filled by the layer that predicts, see
+:func:`archspec.latency.predict.with_latency`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from archspec.graph.op import numel
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
     from archspec.blocks.base import ResolvedBlock, Rounding
     from archspec.graph.op import Op
     from archspec.graph.opgraph import OpGraph
+    from archspec.latency.predict import Prediction
     from archspec.spec.resolved import ResolvedNet
 
 DTYPE_BYTES = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1}
@@ -33,6 +36,8 @@ class Figures:
     mem_access: int
     output_shape: tuple[int, ...]
     activation_bytes: int  # output tensor(s) of the block / peak live set for the network
+    #: predicted ms on the analysis' device (the network: end to end; a block: its kernels)
+    latency_ms: float | None = field(default=None, kw_only=True)
 
     @property
     def output_elems(self) -> int:
@@ -59,6 +64,8 @@ class Analysis:
     convention: Convention
     dtype: str
     batch: int
+    #: the prediction the latency figures come from (None without a device)
+    latency: Prediction | None = None
 
     @property
     def roundings(self) -> tuple[Rounding, ...]:

@@ -13,10 +13,11 @@ itself): an absorbed op costs nothing of its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from math import prod
 
-from archspec.graph.op import Op, OpKind, numel
+from archspec.graph.op import Op, OpKind
 from archspec.graph.opgraph import OpGraph
 
 #: The features of every kernel, in the order a profile's coefficients are written.
@@ -42,27 +43,33 @@ def _conv_class(op: Op) -> str:
     return f"{base}.s2" if stride > 1 else base
 
 
+def _pool_class(op: Op) -> str:
+    a = op.attrs
+    return f"pool.{a['mode']}.global" if a.get("global_pool") else f"pool.{a['mode']}"
+
+
+#: Kind → its class (``add``, ``matmul``, ``softmax``…: the kind's name), or the function that
+#: reads it from the op. A table rather than a chain of tests: prediction asks once per op.
+_CLASS_OF: dict[OpKind, str | Callable[[Op], str]] = {
+    **{kind: str(kind.value) for kind in OpKind},
+    OpKind.CONV: _conv_class,
+    OpKind.NORM: lambda op: f"norm.{op.attrs['type']}",
+    OpKind.ACT: lambda op: f"act.{op.attrs['type']}",
+    OpKind.MUL: lambda op: "mul.scalar" if "scalar" in op.attrs else "mul",
+    OpKind.POOL: _pool_class,
+    OpKind.RESHAPE: lambda op: "copy" if op.attrs.get("copy") else "view",
+    OpKind.SPLIT: lambda op: "view",
+    OpKind.FLATTEN: lambda op: "view",
+}
+
+
 def kernel_class(op: Op) -> str | None:
     """The class of ``op``'s kernel; None for an op no backend runs (the graph's ends, dropout)."""
     kind = op.kind
     if kind in FREE_KINDS:
         return None
-    a = op.attrs
-    if kind == OpKind.CONV:
-        return _conv_class(op)
-    if kind == OpKind.NORM:
-        return f"norm.{a['type']}"
-    if kind == OpKind.ACT:
-        return f"act.{a['type']}"
-    if kind == OpKind.MUL:
-        return "mul.scalar" if "scalar" in a else "mul"
-    if kind == OpKind.POOL:
-        return f"pool.{a['mode']}.global" if a.get("global_pool") else f"pool.{a['mode']}"
-    if kind == OpKind.RESHAPE:
-        return "copy" if a.get("copy") else "view"
-    if kind in (OpKind.SPLIT, OpKind.FLATTEN):
-        return "view"
-    return str(kind.value)
+    of = _CLASS_OF[kind]
+    return of if isinstance(of, str) else of(op)
 
 
 #: Kernel groups: classes that share how their time changes inside a network (caches shared
@@ -91,9 +98,9 @@ def kernel_group(cls: str) -> str:
 
 def features(op: Op) -> tuple[float, ...]:
     """The values of :data:`FEATURES` for one op (per image)."""
-    weights = op.params
-    return (1.0, float(op.macs), float(sum(numel(s) for s in op.in_shapes)),
-            float(numel(op.out_shape)), float(weights))
+    ins = op.in_shapes
+    read = prod(ins[0]) if len(ins) == 1 else sum(map(prod, ins))  # prod(()) = numel(()) = 1
+    return (1.0, float(op.macs), float(read), float(prod(op.out_shape)), float(op.params))
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +134,7 @@ class FusionRule:
 def _chain(graph: OpGraph, node: int, rule: FusionRule) -> list[int]:
     """The nodes ``rule`` fuses into the kernel headed by ``node`` (``node`` first)."""
     op_of = graph.op_of
-    succ = graph.graph.succ
+    succ = graph.graph._succ  # networkx's own successor dicts: its views cost a call each
     nodes = [node]
     tail = node
     for absorb in rule.absorbs:
@@ -147,39 +154,91 @@ def _chain(graph: OpGraph, node: int, rule: FusionRule) -> list[int]:
 
 
 def _summed(ops: Iterable[Op]) -> tuple[float, ...]:
-    total = [0.0] * len(FEATURES)
-    for op in ops:
-        for i, v in enumerate(features(op)):
-            total[i] += v
+    total = [sum(column, 0.0) for column in zip(*map(features, ops), strict=True)]
     total[0] = 1.0  # one call
     return tuple(total)
 
 
 def kernels(graph: OpGraph, fusion: Sequence[FusionRule] = ()) -> Iterator[Kernel]:
     """The graph's kernels in traced order, fused as ``fusion`` says."""
+    for cls, head, fused, _, *counts in kernel_rows(graph, fusion):
+        yield Kernel(cls, (1.0, *(float(v) for v in counts)), (head, *fused))
+
+
+#: One kernel as prediction reads it, flat: class, the node it heads, the nodes fused into it,
+#: the top-level block it belongs to (its head's ``origin.top``), then its features after
+#: ``calls`` (always one): MACs, elements read, elements written, weights (ints as counted,
+#: floats where a fused chain summed them).
+Row = tuple[str, int, tuple[int, ...], str, float, float, float, float]
+
+
+def kernel_rows(graph: OpGraph, fusion: Sequence[FusionRule] = ()) -> list[Row]:
+    """:func:`kernels` as a list of flat tuples: what prediction iterates, once per op of the
+    network on every call. One loop with :func:`kernel_class` and :func:`features` written out
+    (no generator, one tuple and no record per kernel, no float conversions): less than half
+    the time of going through them (benchmarks/predict_speed.py)."""
     op_of = graph.op_of
+    free = FREE_KINDS
+    class_of = _CLASS_OF
     absorbed: set[int] = set()
+    rules_of: dict[str, list[FusionRule]] = {}
+    rows: list[Row] = []
+    append = rows.append
     for node in graph.order:
-        if node in absorbed:
-            continue
         op = op_of[node]
-        cls = kernel_class(op)
-        if cls is None:
+        kind = op.kind
+        if kind in free or node in absorbed:
             continue
-        for rule in fusion:
-            if not rule.heads(cls):
-                continue
-            nodes = _chain(graph, node, rule)
-            if len(nodes) == 1:
-                continue
-            absorbed.update(nodes[1:])
-            if rule.as_class is not None:
-                yield Kernel(rule.as_class, _summed(op_of[n] for n in nodes), tuple(nodes))
-            else:
-                yield Kernel(cls, features(op), tuple(nodes))
-            break
-        else:
-            yield Kernel(cls, features(op), (node,))
+        of = class_of[kind]
+        cls = of if type(of) is str else of(op)  # type: ignore[operator]
+        if fusion:
+            rules = rules_of.get(cls)
+            if rules is None:
+                rules = rules_of[cls] = [r for r in fusion if r.heads(cls)]
+            if rules:
+                fused = _fused(graph, node, cls, rules, absorbed)
+                if fused is not None:
+                    append(fused)
+                    continue
+        ins = op.in_shapes
+        read = prod(ins[0]) if len(ins) == 1 else sum(map(prod, ins))  # prod(()) = 1 = numel(())
+        origin = op.origin
+        top = origin.lineage[0] if origin.lineage else origin.block  # OpOrigin.top, inlined
+        append((cls, node, (), top, op.macs, read, prod(op.out_shape), op.params))
+    return rows
+
+
+@dataclass(frozen=True)
+class KernelTable:
+    """A graph's kernels as a backend with ``fusion`` runs them: everything a prediction needs
+    from the graph, shared by every profile with that fusion. Listing them is most of a
+    prediction's time; to predict one graph on many profiles, build the table once
+    (:func:`kernel_table`) and pass it to :func:`~archspec.latency.predict.predict`."""
+
+    graph: OpGraph
+    fusion: tuple[FusionRule, ...]
+    rows: tuple[Row, ...]
+
+
+def kernel_table(graph: OpGraph, fusion: Sequence[FusionRule] = ()) -> KernelTable:
+    return KernelTable(graph, tuple(fusion), tuple(kernel_rows(graph, fusion)))
+
+
+def _fused(graph: OpGraph, node: int, cls: str, rules: list[FusionRule], absorbed: set[int]
+           ) -> Row | None:
+    """The kernel the first of ``rules`` that fuses anything makes at ``node`` (its absorbed
+    nodes added to ``absorbed``), None when none does."""
+    op_of = graph.op_of
+    for rule in rules:
+        nodes = _chain(graph, node, rule)
+        if len(nodes) == 1:
+            continue
+        absorbed.update(nodes[1:])
+        feats = features(op_of[node]) if rule.as_class is None else \
+            _summed(op_of[n] for n in nodes)
+        return (rule.as_class or cls, node, tuple(nodes[1:]), op_of[node].origin.top,
+                feats[1], feats[2], feats[3], feats[4])
+    return None
 
 
 def class_totals(kernel_list: Iterable[Kernel]) -> Mapping[str, list[float]]:

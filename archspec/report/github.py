@@ -34,4 +34,6 @@ def annotation(d: Diagnostic) -> str:
 
 
 def render_lint(report: LintReport) -> str:
-    return "".join(annotation(d) + "\n" for d in report.diagnostics)
+    device = "".join(f"::warning title=device::{_data(escape(w))}\n"
+                     for w in report.device_warnings)
+    return device + "".join(annotation(d) + "\n" for d in report.diagnostics)

@@ -22,7 +22,7 @@ def dumps(document: dict[str, Any]) -> str:
 
 def lint_dict(report: LintReport) -> dict[str, Any]:
     diagnostics = report.diagnostics
-    return {
+    out = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "archspec", "version": __version__},
         "files": [
@@ -47,6 +47,22 @@ def lint_dict(report: LintReport) -> dict[str, Any]:
             "exit_code": report.exit_code,
         },
     }
+    if report.device is not None:
+        add_device(out, report)
+    return out
+
+
+def add_device(out: dict[str, Any], report: LintReport) -> None:
+    """With ``--device``: the device, its warnings, each variant's predicted ms (docs/json.md)."""
+    from archspec.latency.profile import describe
+
+    assert report.device is not None  # the caller checked
+    out["device"] = describe(report.device)
+    out["warnings"] = report.device_warnings
+    for entry, f in zip(out["files"], report.files, strict=True):
+        for row, v in zip(entry["variants"], f.variants, strict=True):
+            row["latency_ms"] = v.latency_ms
+            row["missing_classes"] = list(v.missing)
 
 
 def render_lint(report: LintReport) -> str:

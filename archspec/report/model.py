@@ -11,9 +11,12 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archspec.diagnostics import UNKNOWN_SPAN, Diagnostic, Severity
+
+if TYPE_CHECKING:
+    from archspec.latency.model import DeviceProfile
 
 SCHEMA_VERSION = 1
 SEVERITIES = tuple(Severity)  # error, warning, info: the order every summary uses
@@ -31,6 +34,10 @@ class VariantSummary:
     variant: str | None
     params: int
     macs: int  # multiply-accumulates per image
+    #: predicted ms on the run's device (one image, batch 1); None without a device
+    latency_ms: float | None = None
+    #: kernel classes the device profile has no model for (the time is then a lower bound)
+    missing: tuple[str, ...] = ()
 
 
 @dataclass
@@ -68,6 +75,28 @@ class LintReport:
 
     files: list[FileReport] = field(default_factory=list)
     errors: list[Diagnostic] = field(default_factory=list)
+    #: the device profile the figures are predicted on (``--device``), None without one
+    device: DeviceProfile | None = None
+
+    @property
+    def device_warnings(self) -> list[str]:
+        """What every format says about the device: a profile too noisy to trust, and the
+        kernel classes it has no model for, with the variants that have them."""
+        if self.device is None:
+            return []
+        from archspec.latency.profile import profile_warnings
+
+        found = profile_warnings(self.device)
+        variants = [v for f in self.files for v in f.variants]
+        missing = Counter(cls for v in variants for cls in v.missing)
+        if missing:
+            named = ", ".join(cls if n == len(variants) else f"{cls} ({n} of {len(variants)} "
+                              f"variants)" for cls, n in sorted(missing.items()))
+            found.append(f"the device profile has no model for {len(missing)} kernel "
+                         f"class{'es' * (len(missing) != 1)} of these networks ({named}): they "
+                         "count 0 ms, so the times of the variants that have them are lower "
+                         "bounds")
+        return found
 
     @property
     def diagnostics(self) -> list[Diagnostic]:

@@ -27,7 +27,7 @@ def roundings(analysis: Analysis) -> list[dict[str, Any]]:
 def profile_dict(analysis: Analysis) -> dict[str, Any]:
     net = analysis.net
     t = analysis.total
-    return {
+    out = {
         "schema_version": SCHEMA_VERSION,
         "file": net.file,
         "name": net.name,
@@ -62,3 +62,23 @@ def profile_dict(analysis: Analysis) -> dict[str, Any]:
         ],
         "roundings": roundings(analysis),
     }
+    if analysis.latency is not None:
+        _add_latency(out, analysis)
+    return out
+
+
+def _add_latency(out: dict[str, Any], analysis: Analysis) -> None:
+    """With a device: its description, the predicted ms in totals and per block, what the
+    prediction lacks and the warnings every output shows (docs/json.md, "profile")."""
+    from archspec.latency.profile import describe, prediction_warnings
+
+    prediction = analysis.latency
+    assert prediction is not None  # the caller checked
+    out["device"] = describe(prediction.profile)
+    out["totals"]["latency_ms"] = analysis.total.latency_ms
+    for row, block in zip(out["blocks"], analysis.blocks, strict=True):
+        row["latency_ms"] = block.latency_ms
+    out["latency"] = {"batch": 1, "kernels": prediction.kernels,
+                      "missing_classes": list(prediction.missing),
+                      "lower_bound": bool(prediction.missing)}
+    out["warnings"] = prediction_warnings(prediction)

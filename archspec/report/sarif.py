@@ -94,16 +94,18 @@ def sarif_dict(report: LintReport, root: str | None = None) -> dict[str, Any]:
     diagnostics = report.diagnostics
     rules = rule_descriptors({d.code for d in diagnostics})
     index = {r["id"]: i for i, r in enumerate(rules)}
-    return {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "archspec", "version": __version__, "rules": rules}},
-            "originalUriBaseIds": {"%SRCROOT%": {"uri": Path(root).as_uri() + "/"}},
-            "invocations": [{"executionSuccessful": True, "exitCode": report.exit_code}],
-            "results": [result(d, index, root) for d in diagnostics],
-        }],
+    run: dict[str, Any] = {
+        "tool": {"driver": {"name": "archspec", "version": __version__, "rules": rules}},
+        "originalUriBaseIds": {"%SRCROOT%": {"uri": Path(root).as_uri() + "/"}},
+        "invocations": [{"executionSuccessful": True, "exitCode": report.exit_code}],
+        "results": [result(d, index, root) for d in diagnostics],
     }
+    if report.device is not None:  # --device: what the figures in time were predicted on
+        from archspec.latency.profile import describe
+
+        run["properties"] = {"device": describe(report.device),
+                             "warnings": report.device_warnings}
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
 def render_lint(report: LintReport) -> str:

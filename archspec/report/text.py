@@ -24,6 +24,7 @@ from archspec.report.snippet import SourceLines, caret
 
 if TYPE_CHECKING:
     from archspec.graph.analysis import Analysis
+    from archspec.latency.model import DeviceProfile
 
 Segment = tuple[str, str]  # (text, rich style; "" for none)
 Cell = str | Segment
@@ -139,6 +140,9 @@ def render_lint(report: LintReport, stream: IO[str], *, summary: bool = True) ->
     variant and a verdict (without: the diagnostics alone, for errors of other commands)."""
     page = Page()
     lines = SourceLines()
+    if report.device is not None:
+        add_device(page, report.device, report.device_warnings)
+        page.blank()
     add_diagnostics(page, report.errors, lines)
     for file, variant, found in _groups(report):
         page.add((file, "bold underline"), *([(f"  variant {variant}", "bold")] if variant else []))
@@ -159,11 +163,14 @@ def _summary(page: Page, report: LintReport) -> None:
             for code, name, severity, n in rule_counts(everything)), numeric=(3,))
         page.blank()
     rows = [(f, v) for f in report.files for v in f.variants]
+    timed = report.device is not None
     if rows:
-        page.table(("file", "variant", "params", "MACs", "errors", "warnings", "info"), (
+        page.table(("file", "variant", "params", "MACs", *(("ms",) if timed else ()), "errors",
+                    "warnings", "info"), (
             (f.file, v.variant or "-", human(v.params), human(v.macs),
+             *((("≥ " if v.missing else "") + ms(v.latency_ms),) if timed else ()),
              *(str(n) for n in severity_counts(f.of_variant(v.variant)).values()))
-            for f, v in rows), numeric=(2, 3, 4, 5, 6))
+            for f, v in rows), numeric=(2, 3, 4, 5, 6, 7))
         page.blank()
     page.add(_verdict(report))
 
@@ -204,18 +211,27 @@ def render_profile(analysis: Analysis, stream: IO[str]) -> None:
     net, batch, t = analysis.net, analysis.batch, analysis.total
     page.add((f"{net.file}  {net.label}  input {batch}×{shape(net.input_shape)}  "
               f"{analysis.dtype}  FLOPs as {analysis.convention}", "bold"))
+    timed = analysis.latency is not None
+    if analysis.latency is not None:
+        from archspec.latency.profile import prediction_warnings
+
+        add_device(page, analysis.latency.profile, prediction_warnings(analysis.latency))
     page.table(("block", "family", "in → out (per image)", "params", "MACs", "mem_access",
-                "act. bytes"), (
+                "act. bytes", *(("ms",) if timed else ())), (
         (b.path, b.family, f"{shape(b.input_shape)} → {shape(b.output_shape)}", f"{b.params:,}",
-         f"{b.macs:,}", f"{b.mem_access:,}", f"{b.activation_bytes:,}")
-        for b in analysis.blocks), numeric=(3, 4, 5, 6))
+         f"{b.macs:,}", f"{b.mem_access:,}", f"{b.activation_bytes:,}",
+         *((ms(b.latency_ms),) if timed else ()))
+        for b in analysis.blocks), numeric=(3, 4, 5, 6, 7))
     page.blank()
     totals = [("params", t.params), ("MACs (per image)", t.macs), ("FLOPs (per image)", t.flops),
               ("mem_access (elements per image)", t.mem_access),
               (f"peak activation bytes (batch {batch})", t.activation_bytes)]
     page.table(("total", "value", ""), [
         *((name, f"{value:,}", human(value)) for name, value in totals),
-        ("output shape", f"{batch}×{shape(t.output_shape)}", "")], numeric=(1, 2))
+        ("output shape", f"{batch}×{shape(t.output_shape)}", ""),
+        *((("predicted latency (ms, one image, batch 1)", ms(t.latency_ms),
+            "lower bound" if analysis.latency.missing else ""),)
+          if analysis.latency is not None else ())], numeric=(1, 2))
     changed = roundings(analysis)
     page.blank()
     page.add((f"Roundings ({len(changed)})", "bold"))
@@ -226,3 +242,22 @@ def render_profile(analysis: Analysis, stream: IO[str]) -> None:
             (f"{r['file']}:{r['line']}:{r['col']}", r["block"], r["field"], f"{r['written']:g}",
              str(r["value"]), r["rule"]) for r in changed), numeric=(3, 4))
     page.write(stream)
+
+
+# ---------------------------------------------------------------------------------------- device
+
+
+def ms(value: float | None) -> str:
+    """A predicted time in milliseconds, to the microsecond."""
+    return "-" if value is None else f"{value:.3f}"
+
+
+def add_device(page: Page, profile: DeviceProfile, warnings: Iterable[str]) -> None:
+    """The device the times are predicted on, then what makes them less than exact (a profile
+    too noisy to trust, kernel classes it has no model for)."""
+    threads = f"{profile.threads} thread{'s' * (profile.threads != 1)}"
+    page.add(("device ", "bold"), (profile.name, "bold"),
+             f"  {profile.backend}, {threads}, {profile.dtype}, calibrated {profile.calibrated}"
+             f"  ({profile.source})")
+    for text in warnings:
+        page.add(("warning: ", STYLES[Severity.WARNING]), text)

@@ -95,7 +95,8 @@ def reference() -> str:
         parts.append(_family_section(family, schema))
     parts += ['<a id="error-codes"></a>\n\n## Error codes\n',
               "Every spec error makes `archspec lint` exit with 2 and is reported at the YAML "
-              "node that caused it (E17x: at the target file or `pyproject.toml` entry). "
+              "node that caused it (E17x: at the target file or `pyproject.toml` entry; E18x: "
+              "at the device profile's JSON). "
               "`archspec rule E1xx` prints an entry of this table. Lint findings (G, S, H and A "
               "codes) are documented in [rules/](rules/).\n",
               error_table()]

@@ -51,7 +51,7 @@ def stub_rules(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         state["prepared"] = kwargs
         return setup
 
-    def lint_net(net: Any, graph: Any, setup: Any) -> list[Diagnostic]:
+    def lint_net(net: Any, graph: Any, setup: Any, latency: Any = None) -> list[Diagnostic]:
         state["calls"].append({"variant": net.variant, **state["prepared"]})
         return [finding(net.variant, severity=state["severity"], file=net.file)]
 

@@ -1,37 +1,14 @@
-"""How calibration times anything, whatever the backend: one harness, one statistic.
-
-* **Interleaved.** Every round visits every benchmark once, in a freshly shuffled order, and
-  times ``repeats`` calls of it back to back; so a slow drift of the machine (another process,
-  the clock, thermal state) spreads over all benchmarks alike instead of biasing the ones timed
-  last. Each benchmark is called ``warmup`` times first (oneDNN creates its primitives, ONNX
-  Runtime its kernels, the allocator its pages).
-* **One call per sample**, timed with :func:`time.perf_counter_ns` (wall clock; at one thread it
-  equals the thread's CPU time up to preemption, which the outlier rejection removes). A
-  benchmark may have a ``prepare`` step that runs before each call, untimed: an in-place
-  kernel restores its input there so it never iterates into denormals.
-* **Robust statistic** (:func:`robust`): samples more than 3 IQR above the median are dropped (a
-  preemption, a page fault), then the median and IQR/median of what is left.
-
-Nothing here imports torch, numpy or onnxruntime.
-"""
+"""What calibration needs of the op graph and the process before anything is timed: which ops
+are the same kernel, and the environment the backends read when they load."""
 
 from __future__ import annotations
 
 import os
-import random
-import statistics
-import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from archspec.graph.op import Op
-
-#: The clock every sample is read with (recorded in the profile's details).
-CLOCK = "time.perf_counter_ns (wall clock, one call per sample)"
-
-#: Samples further than this many IQRs above the median are outliers.
-OUTLIER_IQRS = 3.0
+from archspec.latency.kernels import kernel_class
 
 #: oneDNN's primitive cache must hold every distinct shape timed in one process (its default is
 #: 1024; shipped specs alone have ~1000 distinct kernels). Read once, when torch loads.
@@ -41,24 +18,6 @@ ONEDNN_CACHE_CAPACITY = 16384
 #: Attributes of an op that do not change the kernel it runs (a BatchNorm's training momentum):
 #: left out of its signature; a matmul's (an attention's geometry) are all left out.
 _IRRELEVANT_ATTRS = frozenset({"momentum"})
-
-
-@dataclass(frozen=True)
-class Bench:
-    """One thing to time: ``run`` is timed, ``prepare`` (if any) runs untimed before each call."""
-
-    run: Callable[[], object]
-    prepare: Callable[[], object] | None = None
-
-
-@dataclass(frozen=True)
-class Stat:
-    """A benchmark's samples reduced: median ms, IQR/median, samples kept and dropped."""
-
-    ms: float
-    iqr: float
-    kept: int
-    dropped: int
 
 
 def pin_threads_env(threads: int) -> dict[str, str]:
@@ -88,51 +47,20 @@ def signature(op: Op, cls: str, variant: str = "") -> tuple[Any, ...]:
     return (cls, op.in_shapes, op.out_shape, attrs, variant)
 
 
-def robust(samples_ms: Sequence[float]) -> Stat:
-    """Median and IQR/median of ``samples_ms`` after dropping those more than
-    :data:`OUTLIER_IQRS` IQRs above the median."""
-    if not samples_ms:
-        raise ValueError("no samples")
-    med, iqr = _median_iqr(samples_ms)
-    kept = [s for s in samples_ms if s <= med + OUTLIER_IQRS * iqr] if iqr > 0 else list(samples_ms)
-    med, iqr = _median_iqr(kept)
-    return Stat(med, iqr / med if med > 0 else 0.0, len(kept), len(samples_ms) - len(kept))
 
 
-def _median_iqr(xs: Sequence[float]) -> tuple[float, float]:
-    if len(xs) < 2:
-        return float(xs[0]), 0.0
-    q1, q2, q3 = statistics.quantiles(xs, n=4, method="inclusive")
-    return q2, q3 - q1
-
-
-def interleaved(benches: Sequence[Bench], *, repeats: int, rounds: int, warmup: int,
-                seed: int = 0, on_round: Callable[[int, int], None] | None = None
-                ) -> list[list[float]]:
-    """Samples (ms) of every bench: ``rounds`` × ``repeats`` calls each, interleaved across
-    benches round by round, in a shuffled order per round (seeded)."""
-    if repeats < 1 or rounds < 1 or warmup < 0:
-        raise ValueError(f"repeats and rounds must be ≥ 1, warmup ≥ 0 "
-                         f"(got {repeats}, {rounds}, {warmup})")
-    for b in benches:
-        for _ in range(warmup):
-            if b.prepare is not None:
-                b.prepare()
-            b.run()
-    samples: list[list[float]] = [[] for _ in benches]
-    order = list(range(len(benches)))
-    rng = random.Random(seed)
-    clock = time.perf_counter_ns
-    for r in range(rounds):
-        rng.shuffle(order)
-        for i in order:
-            run, prepare, out = benches[i].run, benches[i].prepare, samples[i]
-            for _ in range(repeats):
-                if prepare is not None:
-                    prepare()
-                t0 = clock()
-                run()
-                out.append((clock() - t0) / 1e6)
-        if on_round is not None:
-            on_round(r + 1, rounds)
-    return samples
+def unique_ops(ops: Sequence[Op], variant: Callable[[Op], str] = lambda op: "") -> list[Op]:
+    """One op per distinct kernel (class, shapes, attributes, ``variant(op)``: the backend's
+    implementation), first seen first; ops that run nothing (the graph's ends, dropout) left
+    out. Views are kept: a backend may dispatch a call for each."""
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for op in ops:
+        cls = kernel_class(op)
+        if cls is None:
+            continue
+        sig = signature(op, cls, variant(op))
+        if sig not in seen:
+            seen.add(sig)
+            out.append(op)
+    return out

@@ -40,8 +40,9 @@ import contextlib
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from archspec.calibrate.harness import Bench, interleaved, robust
 from archspec.calibrate.samples import KernelTiming, NetworkTiming
-from archspec.calibrate.timing import Bench, interleaved, robust, signature
+from archspec.calibrate.timing import unique_ops as _unique_ops
 from archspec.graph.op import Op, OpKind
 from archspec.latency.kernels import class_totals, features, kernel_class, kernels
 
@@ -271,20 +272,8 @@ _MAKERS: dict[OpKind, Callable[[Op, list[Any], Rand], Bench]] = {
 
 
 def unique_ops(ops: Sequence[Op]) -> list[Op]:
-    """One op per distinct kernel (class, shapes, attributes, implementation), first seen
-    first; ops that run nothing (the graph's ends, dropout) left out. Views are kept: eager
-    torch dispatches a call for each."""
-    seen: set[tuple[Any, ...]] = set()
-    out = []
-    for op in ops:
-        cls = kernel_class(op)
-        if cls is None:
-            continue
-        sig = signature(op, cls, variant(op))
-        if sig not in seen:
-            seen.add(sig)
-            out.append(op)
-    return out
+    """One op per distinct eager-torch kernel (:func:`archspec.calibrate.timing.unique_ops`)."""
+    return _unique_ops(ops, variant)
 
 
 def pin_torch(threads: int) -> dict[str, Any]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from archspec.calibrate.timing import Bench, interleaved, robust, signature
+from archspec.calibrate.harness import Bench, interleaved, robust
+from archspec.calibrate.timing import signature
 from archspec.graph.op import Op, OpKind
 
 

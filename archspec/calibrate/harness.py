@@ -5,8 +5,11 @@
   the clock, thermal state) spreads over all benchmarks alike instead of biasing the ones timed
   last. Each benchmark is called ``warmup`` times first (oneDNN creates its primitives, ONNX
   Runtime its kernels, the allocator its pages).
-* **One call per sample**, timed with :func:`time.perf_counter_ns` (wall clock; at one thread it
-  equals the thread's CPU time up to preemption, which the outlier rejection removes). A
+* **Settled.** Each visit makes one untimed call first, so every sample finds the caches in
+  the same state (the bench's own data warm), not the state other benches left.
+* **One call per sample**, timed with :func:`time.perf_counter_ns` (wall clock) or, at one
+  thread, :func:`time.thread_time_ns` (CPU time of the calling thread, which does all the work
+  then: time the process spends preempted by others on a shared machine is left out). A
   benchmark may have a ``prepare`` step that runs before each call, untimed: an in-place
   kernel restores its input there so it never iterates into denormals.
 * **Robust statistic** (:func:`robust`): samples more than 3 IQR above the median are dropped (a
@@ -24,8 +27,17 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-#: The clock every sample is read with (recorded in the profile's details).
-CLOCK = "time.perf_counter_ns (wall clock, one call per sample)"
+#: The clocks a sample can be read with: ``wall`` (:func:`time.perf_counter_ns`), or
+#: ``thread`` (:func:`time.thread_time_ns`, the calling thread's CPU time: at one thread all the
+#: work runs on it, and time lost to other processes on a shared machine is not counted).
+CLOCKS: dict[str, Callable[[], int]] = {"wall": time.perf_counter_ns,
+                                        "thread": time.thread_time_ns}
+CLOCK_NAMES = {"wall": "time.perf_counter_ns (wall clock)",
+               "thread": "time.thread_time_ns (the calling thread's CPU time)"}
+
+#: What calibration uses: on the shared 2-core development machine thread CPU time was no
+#: steadier than wall clock at one thread (co-runners slow the caches, not only the clock).
+CLOCK = "wall"
 
 #: Samples further than this many IQRs above the median are outliers.
 OUTLIER_IQRS = 3.0
@@ -69,13 +81,16 @@ def _median_iqr(xs: Sequence[float]) -> tuple[float, float]:
 
 
 def interleaved(benches: Sequence[Bench], *, repeats: int, rounds: int, warmup: int,
-                seed: int = 0, on_round: Callable[[int, int], None] | None = None
-                ) -> list[list[float]]:
+                settle: int = 1, seed: int = 0, clock: str = "wall",
+                on_round: Callable[[int, int], None] | None = None) -> list[list[float]]:
     """Samples (ms) of every bench: ``rounds`` × ``repeats`` calls each, interleaved across
-    benches round by round, in a shuffled order per round (seeded)."""
-    if repeats < 1 or rounds < 1 or warmup < 0:
-        raise ValueError(f"repeats and rounds must be ≥ 1, warmup ≥ 0 "
-                         f"(got {repeats}, {rounds}, {warmup})")
+    benches round by round, in a shuffled order per round (seeded). Each visit first makes
+    ``settle`` untimed calls: the first call after other benches ran finds the caches holding
+    their data, and timing it would mix two states into one distribution (a bimodal spread
+    that reads as noise). ``clock``: a name in :data:`CLOCKS`."""
+    if repeats < 1 or rounds < 1 or warmup < 0 or settle < 0:
+        raise ValueError(f"repeats and rounds must be ≥ 1, warmup and settle ≥ 0 "
+                         f"(got {repeats}, {rounds}, {warmup}, {settle})")
     for b in benches:
         for _ in range(warmup):
             if b.prepare is not None:
@@ -84,17 +99,21 @@ def interleaved(benches: Sequence[Bench], *, repeats: int, rounds: int, warmup: 
     samples: list[list[float]] = [[] for _ in benches]
     order = list(range(len(benches)))
     rng = random.Random(seed)
-    clock = time.perf_counter_ns
+    now = CLOCKS[clock]
     for r in range(rounds):
         rng.shuffle(order)
         for i in order:
             run, prepare, out = benches[i].run, benches[i].prepare, samples[i]
+            for _ in range(settle):
+                if prepare is not None:
+                    prepare()
+                run()
             for _ in range(repeats):
                 if prepare is not None:
                     prepare()
-                t0 = clock()
+                t0 = now()
                 run()
-                out.append((clock() - t0) / 1e6)
+                out.append((now() - t0) / 1e6)
         if on_round is not None:
             on_round(r + 1, rounds)
     return samples

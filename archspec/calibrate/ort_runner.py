@@ -12,8 +12,9 @@ graph optimisation ``ORT_ENABLE_ALL``, CPU execution provider (OMP/MKL variables
 *Kernels* are timed with ONNX Runtime's node profiler: a kernel's time is the sum of its nodes'
 ``kernel_time`` per run, leaving out the layout reorders ORT inserts around an NCHWc conv (a
 network keeps NCHWc between its convs; the reorders it does pay are the profile's fusion
-details) and ``run()``'s own overhead; the profiler counts whole microseconds. Each sample is one
-run; runs are interleaved across kernels round by round (``harness.interleaved``). *Networks* are
+details) and ``run()``'s own overhead. Runs are interleaved across kernels round by round
+(``harness.interleaved``); a sample is the mean of one visit's ``repeats`` runs (the profiler
+counts whole microseconds), so a kernel has ``rounds`` samples. *Networks* are
 timed end to end, wall clock around ``run()``, without the profiler.
 
 ``timings.json`` (format ``archspec-ort-timings``, version 1)::
@@ -22,6 +23,7 @@ timed end to end, wall clock around ``run()``, without the profiler.
      "threads": N, "repeats": R, "rounds": K, "warmup": W, "seconds": float,
      "machine": {"platform", "processor", "machine", "cpus", "python"},
      "versions": {"onnxruntime", "numpy"}, "settings": {...}, "clock": str,
+     "fusion": [{"into", "absorbs"}], "fusion_details": {...},   # the manifest's, copied
      "kernels": [{"id", "cls", "features": [5 floats], "ms", "iqr", "wall_ms", "samples",
                   "dropped"}],
      "networks": [{"id", "name", "totals": {cls: [5 floats]}, "kernels": int, "ms", "iqr",
@@ -46,15 +48,23 @@ from pathlib import Path
 from typing import Any
 
 try:
-    from archspec.calibrate.harness import CLOCK, Bench, interleaved, robust
+    from archspec.calibrate.harness import CLOCK, CLOCK_NAMES, Bench, interleaved, robust
 except ImportError:  # the bundle's copy, next to this file
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from harness import CLOCK, Bench, interleaved, robust  # type: ignore[import-not-found,no-redef]
+    from harness import (  # type: ignore[import-not-found,no-redef]
+        CLOCK,
+        CLOCK_NAMES,
+        Bench,
+        interleaved,
+        robust,
+    )
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "archspec-ort-bundle"
 TIMINGS_FORMAT = "archspec-ort-timings"
 VERSION = 1
+#: untimed runs at the start of each visit (see ``harness.interleaved``)
+SETTLE = 1
 #: nodes ORT inserts to move a tensor in and out of its blocked NCHWc layout
 REORDER_OPS = frozenset({"ReorderInput", "ReorderOutput"})
 
@@ -109,9 +119,9 @@ def _session(path: Path, threads: int, *, profile: str | None
     return session, lambda: session.run(None, feed)
 
 
-def node_times(profile_file: str, *, skip_runs: int) -> list[float]:
-    """Per run (after the first ``skip_runs``), the ms its nodes computed for, reorders left
-    out, from an ONNX Runtime profile."""
+def node_times(profile_file: str) -> list[float]:
+    """Per run, the ms its nodes computed for, reorders left out, from an ONNX Runtime
+    profile."""
     with open(profile_file, encoding="utf-8") as f:
         events = json.load(f)
     runs = sorted((e["ts"], e["ts"] + e["dur"]) for e in events
@@ -130,7 +140,18 @@ def node_times(profile_file: str, *, skip_runs: int) -> list[float]:
             total += nodes[j][1]
             j += 1
         out.append(total / 1000.0)
-    return out[skip_runs:]
+    return out
+
+
+def visit_means(per_run: Sequence[float], *, warmup: int, settle: int,
+                repeats: int) -> list[float]:
+    """One sample per visit of :func:`harness.interleaved`: the mean of its ``repeats`` timed
+    runs (the profiler counts whole µs; the mean of five reads to 0.2 µs), its ``settle``
+    runs and the ``warmup`` runs before all visits left out."""
+    runs = per_run[warmup:]
+    step = settle + repeats
+    return [sum(runs[i + settle:i + step]) / repeats
+            for i in range(0, len(runs) - step + 1, step)]
 
 
 def time_kernels(root: Path, entries: Sequence[Mapping[str, Any]], *, threads: int,
@@ -139,13 +160,14 @@ def time_kernels(root: Path, entries: Sequence[Mapping[str, Any]], *, threads: i
     """The manifest's kernels, each in its own profiled session, interleaved."""
     sessions = [_session(root / e["file"], threads, profile=str(e["id"])) for e in entries]
     wall = interleaved([Bench(run) for _, run in sessions], repeats=repeats, rounds=rounds,
-                       warmup=warmup, on_round=on_round)
+                       warmup=warmup, settle=SETTLE, on_round=on_round)
     out = []
     for e, (session, _), w in zip(entries, sessions, wall, strict=True):
         profile = session.end_profiling()
-        per_run = node_times(profile, skip_runs=warmup)
+        per_visit = visit_means(node_times(profile), warmup=warmup, settle=SETTLE,
+                                repeats=repeats)
         os.remove(profile)
-        stat = robust(per_run)
+        stat = robust(per_visit)
         out.append({"id": e["id"], "cls": e["cls"], "features": e["features"], "ms": stat.ms,
                     "iqr": stat.iqr, "wall_ms": robust(w).ms, "samples": stat.kept,
                     "dropped": stat.dropped})
@@ -207,7 +229,8 @@ def run_bundle(root: Path, *, threads: int | None = None, repeats: int | None = 
             "threads": threads, "repeats": repeats, "rounds": rounds, "warmup": warmup,
             "seconds": time.perf_counter() - start, "machine": machine(),
             "versions": {"onnxruntime": ort.__version__, "numpy": np.__version__},
-            "settings": settings(threads), "clock": CLOCK + "; kernels: ORT node profiler (µs)",
+            "settings": settings(threads), "clock": f"networks: {CLOCK_NAMES[CLOCK]}; kernels: ORT node profiler (µs)",
+            "fusion": manifest.get("fusion", []), "fusion_details": manifest.get("details", {}),
             "kernels": kernels, "networks": networks}
 
 

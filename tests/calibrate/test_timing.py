@@ -30,7 +30,7 @@ def test_interleaved_visits_every_bench_each_round_and_prepares_every_call():
     log: list[str] = []
     benches = [Bench(lambda n=n: log.append(n), prepare=lambda n=n: log.append(f"p{n}"))
                for n in "ab"]
-    samples = interleaved(benches, repeats=2, rounds=3, warmup=1)
+    samples = interleaved(benches, repeats=2, rounds=3, warmup=1, settle=0)
     assert [len(s) for s in samples] == [6, 6]
     warm, timed = log[:4], log[4:]
     assert warm == ["pa", "a", "pb", "b"]
@@ -59,3 +59,10 @@ def test_signature_ignores_momentum_and_matmul_geometry():
     m2 = Op(OpKind.MATMUL, "m", ((4, 9, 8), (4, 8, 9)), (4, 9, 9), {"window": None})
     assert signature(m1, "matmul") == signature(m2, "matmul")
     assert signature(m1, "matmul", "x") != signature(m1, "matmul")
+
+
+def test_each_visit_settles_before_it_is_timed():
+    log: list[str] = []
+    bench = Bench(lambda: log.append("run"))
+    samples = interleaved([bench], repeats=2, rounds=3, warmup=0, settle=1)
+    assert len(samples[0]) == 6 and len(log) == 9  # 3 rounds × (1 settle + 2 timed)

@@ -4,7 +4,6 @@ tiny timing pass through the real path (no assertion on the times themselves).""
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
 
@@ -14,21 +13,6 @@ from archspec.calibrate import nets  # noqa: E402
 from archspec.calibrate import torch_kernels as tk  # noqa: E402
 from archspec.graph.op import Op, OpKind  # noqa: E402
 from archspec.latency.kernels import features, kernel_class  # noqa: E402
-
-SPECS = Path(__file__).parents[2] / "specs"
-
-
-@pytest.fixture(scope="module")
-def small_nets() -> list[nets.CalibNet]:
-    """Shipped families at 64² (EMO's windows then pad and crop), one variant each."""
-    out = []
-    for name, variant in (("emo", "emo_1m"), ("mobilenet_v3", "small"),
-                          ("shufflenet_v2", "x0_5"), ("mobilenet_v4", "conv_small"),
-                          ("mobilenet_v2", "x0_5")):
-        got = nets.from_files([SPECS / f"{name}.yaml"], input_size=64)
-        out.extend(n for n in got if n.name.endswith(f":{variant}"))
-    assert len(out) == 5
-    return out
 
 
 def test_every_kernel_of_real_graphs_runs_at_its_shapes(small_nets):

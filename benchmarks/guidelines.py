@@ -7,7 +7,15 @@ the figure the lint rule computes, the slowdown measured here, and the paper's G
 and ARM (Snapdragon 810) slowdowns; per family, the Spearman rank correlation between the lint
 figure and the measured slowdown. Writes ``benchmarks/results/guidelines.json``.
 
+With ``--device DEVICE.json`` (a profile written by ``archspec calibrate``) each experiment is
+also predicted on that device, torch-free, and reported next to what was measured: predicted ms,
+measured ms, predicted slowdown against measured slowdown, and per family the Spearman rank
+correlation of predicted against measured latency (and slowdown). Threads default to the
+profile's, so prediction and measurement describe the same configuration. ``--predict-only``
+skips the measurement (the table then shows the prediction and the paper).
+
     python benchmarks/guidelines.py [--repeats 21] [--rounds 3] [--families G1,G2,G3,G4]
+                                    [--device DEVICE.json [--predict-only]]
 """
 
 from __future__ import annotations
@@ -97,6 +105,57 @@ def lint_figure(exp: Experiment) -> dict[str, Any]:
                        if d.severity.value != "info" and d.code.startswith("G")})
     return {**figures, "figure": figures[FIGURE[exp.family][0]], "warnings": verdicts,
             "macs": archspec.analyze(doc, variant=exp.variant).total.macs}
+
+
+def load_device(path: str) -> Any:
+    """The profile at ``path``, by :func:`archspec.latency.profile.load_profile` (imported
+    lazily); where that loader is not installed yet, a shim that reads the same JSON fields
+    (docs/device-profile.md) without validating them."""
+    try:
+        from archspec.latency.profile import load_profile
+    except ImportError:
+        return _load_device_shim(path)
+    return load_profile(path)
+
+
+def _load_device_shim(path: str) -> Any:
+    import json
+
+    from archspec.latency.kernels import FusionRule
+    from archspec.latency.model import ClassModel, DeviceProfile, NetworkCorrection, Noise
+
+    d = json.loads(Path(path).read_text("utf-8"))
+    n, net = d["noise"], d.get("network", {})
+    return DeviceProfile(
+        name=d["name"], backend=d["backend"], threads=d["threads"], machine=d.get("machine", {}),
+        versions=d.get("versions", {}), calibrated=d["calibrated"],
+        noise=Noise(n["median_iqr"], n["p90_iqr"], n["trusted"], n.get("limit", 0.10)),
+        classes={k: ClassModel(tuple(v["coef"]), v.get("samples", 0), v.get("mape"))
+                 for k, v in d["classes"].items()},
+        network=NetworkCorrection(net.get("scale", 1.0), net.get("per_kernel_ms", 0.0),
+                                  net.get("constant_ms", 0.0)),
+        fusion=tuple(FusionRule(f["into"], tuple(f["absorbs"])) for f in d.get("fusion", ())),
+        dtype=d.get("dtype", "fp32"), details=d.get("details", {}), source=path)
+
+
+def predicted(exp: Experiment, device: Any) -> dict[str, Any]:
+    """The experiment predicted on ``device``: total ms, kernels, classes without a model, and
+    the rule's network finding in time (its ms and what its rewrite saves), when it reports."""
+    import archspec
+    from archspec.latency.predict import predict
+    from archspec.pipeline import LintRequest, run
+    from archspec.rules.targets import load_target
+
+    doc = archspec.load(EXPERIMENTS / f"{exp.spec}.yaml")
+    net = archspec.resolve(doc, exp.variant)
+    p = predict(archspec.trace(net), device)
+    res = run(doc, [exp.variant], lint=LintRequest(load_target("default"), [exp.family]),
+              device=device)
+    verdict = next((d for d in res.findings if d.severity.value != "info"), None)
+    finding = None if verdict is None else {
+        k: verdict.data.get(k) for k in ("latency_ms", "share", "saves_ms", "holds")}
+    return {"ms": p.total_ms, "kernels": p.kernels, "missing": list(p.missing),
+            "finding": finding}
 
 
 def spearman(xs: list[float], ys: list[float]) -> float | None:
@@ -206,7 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=21)
     parser.add_argument("--families", default="G1,G2,G3,G4")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads (default: the device profile's, else 2)")
     parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                         help="wall time, or process CPU time (with --threads 1, robust to load)")
     parser.add_argument("--out", default="guidelines", help="result name under benchmarks/results")
@@ -214,53 +274,102 @@ def main(argv: list[str] | None = None) -> int:
                         help="measure each family this many times; keep the quietest round")
     parser.add_argument("--sample-ms", type=float, default=50.0,
                         help="time each sample over enough forwards to fill this")
+    parser.add_argument("--device", default=None, metavar="DEVICE.json",
+                        help="also predict every experiment on this device profile")
+    parser.add_argument("--predict-only", action="store_true",
+                        help="with --device: predict, do not measure")
     args = parser.parse_args(argv)
+    device = load_device(args.device) if args.device else None
+    if args.predict_only and device is None:
+        parser.error("--predict-only needs --device")
+    threads = args.threads or (device.threads if device is not None else 2)
+    if device is not None and threads != device.threads:
+        print(f"warning: measuring at {threads} threads, the profile was calibrated at "
+              f"{device.threads}", file=sys.stderr)
     families = args.families.split(",")
     plan = [e for e in PLAN if e.family in families]
     figures = {f"{e.spec}:{e.variant}": lint_figure(e) for e in plan}
-    times, rounds = measure(plan, args.repeats, args.sample_ms, args.rounds, args.threads,
-                            args.clock)
+    preds = {f"{e.spec}:{e.variant}": predicted(e, device) for e in plan} if device else {}
+    times: dict[str, list[float]] = {}
+    rounds: dict[str, Any] = {}
+    if not args.predict_only:
+        times, rounds = measure(plan, args.repeats, args.sample_ms, args.rounds, threads,
+                                args.clock)
+    measured = bool(times)
     rows, records = [], []
     for exp in plan:
         key = f"{exp.spec}:{exp.variant}"
         base = next(e for e in plan if e.family == exp.family and e.group == exp.group
                     and e.baseline)
-        t, t0 = median(times[key]), median(times[f"{base.spec}:{base.variant}"])
-        rec = {
+        base_key = f"{base.spec}:{base.variant}"
+        rec: dict[str, Any] = {
             "family": exp.family, "experiment": exp.label, "spec": exp.spec,
             "variant": exp.variant, "group": exp.group,
             "lint_figure": figures[key]["figure"], "lint": figures[key],
-            "median_ms": t * 1e3, "min_ms": min(times[key]) * 1e3,
-            "spread": spread(times[key]),
-            "times_ms": [x * 1e3 for x in times[key]],
-            "slowdown_here": t / t0,
             "paper_gpu_slowdown": base.paper_gpu / exp.paper_gpu,
             "paper_arm_slowdown": base.paper_arm / exp.paper_arm,
         }
+        if measured:
+            t, t0 = median(times[key]), median(times[base_key])
+            rec.update({"median_ms": t * 1e3, "min_ms": min(times[key]) * 1e3,
+                        "spread": spread(times[key]),
+                        "times_ms": [x * 1e3 for x in times[key]], "slowdown_here": t / t0})
+        if device is not None:
+            pr = preds[key]
+            rec.update({"predicted_ms": pr["ms"],
+                        "predicted_slowdown": pr["ms"] / preds[base_key]["ms"],
+                        "predicted": pr})
+            if measured:
+                rec["predicted_error"] = pr["ms"] / rec["median_ms"] - 1
         records.append(rec)
-        rows.append([exp.family, exp.label, f"{rec['lint_figure']:.3f}",
-                     ",".join(figures[key]["warnings"]) or "—", f"{rec['median_ms']:.1f}",
-                     f"{rec['spread']:.2f}",
-                     f"{rec['slowdown_here']:.2f}", f"{rec['paper_gpu_slowdown']:.2f}",
-                     f"{rec['paper_arm_slowdown']:.2f}"])
-    print_table(["family", "experiment", "lint figure", "warnings", "median ms", "IQR/median",
-                 "slowdown here",
-                 "paper GPU", "paper ARM"], rows)
+        row = [exp.family, exp.label, f"{rec['lint_figure']:.3f}",
+               ",".join(figures[key]["warnings"]) or "—"]
+        if device is not None:
+            row += [f"{rec['predicted_ms']:.2f}"]
+        if measured:
+            row += [f"{rec['median_ms']:.2f}", f"{rec['spread']:.2f}"]
+        if device is not None:
+            row += [f"{rec['predicted_slowdown']:.2f}"]
+        if measured:
+            row += [f"{rec['slowdown_here']:.2f}"]
+        row += [f"{rec['paper_gpu_slowdown']:.2f}", f"{rec['paper_arm_slowdown']:.2f}"]
+        rows.append(row)
+    head = ["family", "experiment", "lint figure", "warnings"]
+    if device is not None:
+        head += ["predicted ms"]
+    if measured:
+        head += ["median ms", "IQR/median"]
+    if device is not None:
+        head += ["predicted slowdown"]
+    if measured:
+        head += ["slowdown here"]
+    print_table(head + ["paper GPU", "paper ARM"], rows)
     correlations = {}
     print()
     for family in families:
         recs = [r for r in records if r["family"] == family]
         xs = [r["lint_figure"] for r in recs]
-        corr = {
+        gpu = [r["paper_gpu_slowdown"] for r in recs]
+        arm = [r["paper_arm_slowdown"] for r in recs]
+        corr: dict[str, Any] = {
             "figure": FIGURE[family][1],
-            "lint_vs_measured": spearman(xs, [r["slowdown_here"] for r in recs]),
-            "lint_vs_paper_gpu": spearman(xs, [r["paper_gpu_slowdown"] for r in recs]),
-            "lint_vs_paper_arm": spearman(xs, [r["paper_arm_slowdown"] for r in recs]),
-            "measured_vs_paper_gpu": spearman([r["slowdown_here"] for r in recs],
-                                              [r["paper_gpu_slowdown"] for r in recs]),
-            "measured_vs_paper_arm": spearman([r["slowdown_here"] for r in recs],
-                                              [r["paper_arm_slowdown"] for r in recs]),
+            "lint_vs_paper_gpu": spearman(xs, gpu),
+            "lint_vs_paper_arm": spearman(xs, arm),
         }
+        if measured:
+            here = [r["slowdown_here"] for r in recs]
+            corr.update({"lint_vs_measured": spearman(xs, here),
+                         "measured_vs_paper_gpu": spearman(here, gpu),
+                         "measured_vs_paper_arm": spearman(here, arm)})
+        if device is not None:
+            pslow = [r["predicted_slowdown"] for r in recs]
+            corr.update({"predicted_vs_paper_gpu": spearman(pslow, gpu),
+                         "predicted_vs_paper_arm": spearman(pslow, arm)})
+            if measured:
+                corr.update({
+                    "predicted_vs_measured_ms": spearman([r["predicted_ms"] for r in recs],
+                                                         [r["median_ms"] for r in recs]),
+                    "predicted_vs_measured_slowdown": spearman(pslow, here)})
         correlations[family] = corr
         shown = ", ".join(f"{k} {v:+.2f}" if isinstance(v, float) else f"{k} n/a"
                           for k, v in corr.items() if k != "figure")
@@ -268,10 +377,14 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     path = write_result(args.out, {
-        "torch": torch.__version__, "threads": torch.get_num_threads(), "clock": args.clock,
+        "torch": torch.__version__, "threads": threads, "clock": args.clock,
         "batch": 1,
         "repeats": args.repeats, "sample_ms": args.sample_ms, "rounds": rounds,
         "target": "default", "experiments": records,
+        "device": None if device is None else {
+            "name": device.name, "backend": device.backend, "threads": device.threads,
+            "source": device.source},
+        "measured": measured,
         "spearman": correlations,
     })
     print(f"\nwrote {path}")

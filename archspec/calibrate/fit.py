@@ -1,21 +1,19 @@
 """Fit a device profile's latency model from timings (numpy; calibration only).
 
-The model (:mod:`archspec.latency.model`): per kernel class, ``ms = Σ coef · features`` with
-non-negative coefficients, and a network correction ``total = scale · Σ kernels + per_kernel_ms ·
-kernels + constant_ms``. Two kinds of evidence fit it:
+The model (:mod:`archspec.latency.model`) has two layers, fitted in turn:
 
-- kernels timed in isolation: one row each, ``features → ms``;
-- whole networks timed end to end: one row each. A network's prediction is linear in the same
-  coefficients (its kernels' features summed per class), so a network row constrains every class
-  it contains, *in context*: caches shared with neighbours, weights cold, dispatch through
-  archspec's modules — what isolated kernels summed miss.
-
-Both are fitted together by non-negative least squares on *relative* error (each row divided by
-its measured time, so a 20 µs kernel counts as much as a 2 ms one), columns scaled to unit size.
-The scale is fitted on networks first and refined in two passes; the per-kernel overhead and the
-constant are unknowns of the joint fit. Network rows weigh as much, together, as the kernel rows
-of the classes they contain (``network_weight``): the end-to-end truth is what predictions are
-judged by, the kernel rows keep each class's shape where networks cannot tell classes apart.
+1. **Per kernel class**, on kernels timed in isolation: ``ms = Σ coef · features`` with
+   non-negative coefficients, by non-negative least squares on *relative* error (each row divided
+   by its measured time, so a 20 µs kernel counts as much as a 2 ms one), columns scaled to unit
+   size.
+2. **The network correction**, on whole networks timed end to end: a kernel inside a network is
+   not the kernel alone (its input comes from the previous kernel's cache lines, its weights are
+   cold, it is dispatched through archspec's modules). Per network, the isolated predictions are
+   summed per kernel *group* (pointwise convs, depthwise convs, element-wise passes, layout
+   copies…); the end-to-end time is fitted as a scale times the sum, each group with its own
+   factor pulled towards 1, plus an overhead per kernel and a constant. Ten or so unknowns
+   against dozens of networks: well posed, where a per-class fit on networks would not be (no
+   network tells thirty classes apart).
 """
 
 from __future__ import annotations
@@ -25,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from archspec.calibrate.samples import KernelTiming, NetworkTiming
-from archspec.latency.kernels import FEATURES
+from archspec.latency.kernels import FEATURES, kernel_group
 from archspec.latency.model import ClassModel, NetworkCorrection
 
 if TYPE_CHECKING:
@@ -76,67 +74,80 @@ def nnls(a: NDArray[np.float64], b: NDArray[np.float64], *, max_iter: int = 0,
 
 
 def fit(kernels: Sequence[KernelTiming], networks: Sequence[NetworkTiming], *,
-        network_weight: float = 1.0, passes: int = 3) -> Fit:
-    """Fit the per-class models and the network correction (see the module's docstring)."""
+        ridge: float = 0.3) -> Fit:
+    """Fit the per-class models on isolated kernels, then the network correction on whole
+    networks (see the module's docstring)."""
     import numpy as np
 
-    classes = sorted({k.cls for k in kernels} | {c for n in networks for c in n.totals})
-    index = {c: i for i, c in enumerate(classes)}
-    n_coef = len(classes) * N_FEATURES
-    # unknowns: the class coefficients, then per_kernel_ms, constant_ms (network rows only)
-    n_unknown = n_coef + 2
+    by_class: dict[str, list[KernelTiming]] = {}
+    for k in kernels:
+        by_class.setdefault(k.cls, []).append(k)
+    models: dict[str, ClassModel] = {}
+    for cls, rows in sorted(by_class.items()):
+        a = np.array([k.features for k in rows], dtype=float)
+        ms = np.array([k.ms for k in rows], dtype=float)
+        coef = _solve(a, ms, np.ones(len(rows)))
+        rel = np.abs(a @ coef - ms) / ms
+        models[cls] = ClassModel(tuple(float(v) for v in coef), len(rows), float(rel.mean()))
 
-    k_rows = np.zeros((len(kernels), n_unknown))
-    k_ms = np.array([k.ms for k in kernels], dtype=float)
-    for r, k in enumerate(kernels):
-        base = index[k.cls] * N_FEATURES
-        k_rows[r, base:base + N_FEATURES] = k.features
-    n_feats = np.zeros((len(networks), n_unknown))
-    n_ms = np.array([n.ms for n in networks], dtype=float)
-    for r, net in enumerate(networks):
-        for cls, sums in net.totals.items():
-            base = index[cls] * N_FEATURES
-            n_feats[r, base:base + N_FEATURES] += np.asarray(sums, dtype=float)
-        n_feats[r, n_coef] = net.kernels
-        n_feats[r, n_coef + 1] = 1.0
-
-    # Kernel-only fit first: the shape of each class where nothing else constrains it.
-    coef = _solve(k_rows[:, :n_coef], k_ms, np.ones(len(kernels)))
-    scale = 1.0
-    theta = np.concatenate([coef, [0.0, 0.0]])
-    if len(networks):
-        share = _network_share(k_rows, len(networks), network_weight)
-        for _ in range(passes):
-            kernel_sum = n_feats[:, :n_coef] @ theta[:n_coef]
-            scale = _scale(kernel_sum, n_ms)
-            net_rows = n_feats.copy()
-            net_rows[:, :n_coef] *= scale
-            rows = np.vstack([k_rows, net_rows])
-            ms = np.concatenate([k_ms, n_ms])
-            weights = np.concatenate([np.ones(len(kernels)), np.full(len(networks), share)])
-            theta = _solve(rows, ms, weights)
-
-    models = {}
-    for c, i in index.items():
-        sl = slice(i * N_FEATURES, (i + 1) * N_FEATURES)
-        mine = k_rows[:, sl].any(axis=1) if len(kernels) else np.zeros(0, dtype=bool)
-        mape = None
-        if mine.any():
-            pred = k_rows[mine][:, sl] @ theta[sl]
-            mape = float(np.mean(np.abs(pred - k_ms[mine]) / k_ms[mine]))
-        models[c] = ClassModel(tuple(float(v) for v in theta[sl]), int(mine.sum()), mape)
-    correction = NetworkCorrection(float(scale), float(theta[n_coef]), float(theta[n_coef + 1]))
     report: dict[str, Any] = {"kernels": len(kernels), "networks": len(networks),
-                              "classes": len(classes)}
-    if len(networks):
-        pred = scale * (n_feats[:, :n_coef] @ theta[:n_coef]) + n_feats[:, n_coef:] @ theta[n_coef:]
-        rel = np.abs(pred - n_ms) / n_ms
-        report["network_mape"] = float(rel.mean())
-        report["network_within_10pct"] = float((rel <= 0.10).mean())
-    if len(kernels):
-        pred = k_rows[:, :n_coef] @ theta[:n_coef]
-        report["kernel_mape"] = float(np.mean(np.abs(pred - k_ms) / k_ms))
+                              "classes": len(models)}
+    if kernels:
+        report["kernel_mape"] = float(np.mean([m.mape * m.samples for m in models.values()
+                                               if m.mape is not None]) * len(models)
+                                      / len(kernels))
+    correction = NetworkCorrection()
+    if networks:
+        correction, quality = fit_correction(models, networks, ridge=ridge)
+        report.update(quality)
     return Fit(models, correction, report)
+
+
+def fit_correction(models: Mapping[str, ClassModel], networks: Sequence[NetworkTiming], *,
+                   ridge: float = 0.3) -> tuple[NetworkCorrection, dict[str, Any]]:
+    """The network correction: ``T ≈ scale · Σ_g f_g · S_g + per_kernel_ms · K + constant_ms``
+    over networks, where ``S_g`` sums the isolated predictions of the network's kernels in group
+    ``g``. First one scale for all groups; then the group factors, each pulled towards 1 with
+    weight ``ridge`` (a group few networks contain keeps the common scale)."""
+    import numpy as np
+
+    groups = sorted({kernel_group(c) for n in networks for c in n.totals})
+    gi = {g: i for i, g in enumerate(groups)}
+    n_g = len(groups)
+    sums = np.zeros((len(networks), n_g))
+    counts = np.array([n.kernels for n in networks], dtype=float)
+    ms = np.array([n.ms for n in networks], dtype=float)
+    missing: set[str] = set()
+    for r, net in enumerate(networks):
+        for cls, feats in net.totals.items():
+            model = models.get(cls)
+            if model is None:
+                missing.add(cls)
+                continue
+            sums[r, gi[kernel_group(cls)]] += model.ms(tuple(float(v) for v in feats))
+    # one scale for every group, with the overhead and the constant
+    base = np.column_stack([sums.sum(axis=1), counts, np.ones(len(networks))])
+    scale, per_kernel, constant = _solve(base, ms, np.ones(len(networks)))
+    scale = scale if scale > 0 else 1.0
+    # group factors on top of it, each pulled towards 1
+    rows = np.column_stack([sums * scale, counts, np.ones(len(networks))])
+    weight = np.sqrt(ridge * len(networks) / max(n_g, 1))
+    prior = np.zeros((n_g, n_g + 2))
+    prior[np.arange(n_g), np.arange(n_g)] = weight
+    a = np.vstack([rows / ms[:, None], prior])
+    b = np.concatenate([np.ones(len(networks)), np.full(n_g, weight)])
+    theta = nnls(a, b)
+    factors = {g: float(theta[i]) for g, i in gi.items()}
+    correction = NetworkCorrection(float(scale), float(theta[n_g]), float(theta[n_g + 1]),
+                                   factors)
+    pred = rows @ theta
+    rel = np.abs(pred - ms) / ms
+    quality: dict[str, Any] = {"network_mape": float(rel.mean()),
+                               "network_within_10pct": float((rel <= 0.10).mean()),
+                               "network_within_5pct": float((rel <= 0.05).mean())}
+    if missing:
+        quality["classes_without_kernels"] = sorted(missing)
+    return correction, quality
 
 
 def _solve(rows: NDArray[np.float64], ms: NDArray[np.float64],
@@ -153,22 +164,3 @@ def _solve(rows: NDArray[np.float64], ms: NDArray[np.float64],
     x = np.zeros(rows.shape[1])
     x[used] = nnls(a[:, used] / norms[used], b) / norms[used]
     return x
-
-
-def _scale(kernel_sum: NDArray[np.float64], ms: NDArray[np.float64]) -> float:
-    """The network scale: the ratio of measured to summed kernels, median over networks (a ratio
-    fitted this way is robust to the one network the kernel model gets badly wrong)."""
-    import numpy as np
-
-    ok = kernel_sum > 0
-    if not ok.any():
-        return 1.0
-    return float(np.clip(np.median(ms[ok] / kernel_sum[ok]), 0.25, 4.0))
-
-
-def _network_share(k_rows: NDArray[np.float64], n_networks: int, weight: float) -> float:
-    """The weight of one network row: all network rows together weigh ``weight`` times the
-    kernel rows (at least as much as one kernel row each)."""
-    if n_networks == 0:
-        return 0.0
-    return max(1.0, weight * len(k_rows) / n_networks) ** 0.5

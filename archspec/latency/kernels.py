@@ -65,6 +65,30 @@ def kernel_class(op: Op) -> str | None:
     return str(kind.value)
 
 
+#: Kernel groups: classes that share how their time changes inside a network (caches shared
+#: with neighbours, weights cold, dispatch through modules), so the network correction fits one
+#: factor per group rather than per class (networks alone cannot tell thirty classes apart).
+GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("pointwise", ("conv.pw", "conv.grouped.pw")),
+    ("depthwise", ("conv.dw",)),
+    ("gemv", ("conv.gemv", "linear")),
+    ("conv", ("conv",)),
+    ("attention", ("attention", "matmul", "softmax")),
+    ("elementwise", ("act", "norm", "add", "mul", "pad", "crop")),
+    ("layout", ("copy", "concat", "shuffle", "view")),
+    ("pool", ("pool",)),
+)
+
+
+def kernel_group(cls: str) -> str:
+    """The group of a kernel class (:data:`GROUPS`, first match by prefix); ``other`` else."""
+    for group, prefixes in GROUPS:
+        for prefix in prefixes:
+            if cls == prefix or cls.startswith(prefix + "."):
+                return group
+    return "other"
+
+
 def features(op: Op) -> tuple[float, ...]:
     """The values of :data:`FEATURES` for one op (per image)."""
     weights = op.params
@@ -84,17 +108,56 @@ class Kernel:
 
 @dataclass(frozen=True)
 class FusionRule:
-    """``into``: a class prefix (``conv``); ``absorbs``: classes that run inside such a kernel
-    when they consume its output alone (``norm.bn``, ``act.relu``), in order, each optional."""
+    """Ops a backend runs as one kernel: a head of class ``into`` (a class or a prefix of one,
+    ``conv``) followed by ``absorbs``, each consuming the previous op's output and nothing else
+    consuming it. Without ``as_class`` each absorbed op is optional and free (ONNX Runtime folds
+    a BatchNorm into the conv and runs a ReLU in its epilogue): the kernel keeps the head's class
+    and features. With ``as_class`` the whole chain must match and becomes one kernel of that
+    class, its features summed over the chain (eager torch runs q·kᵀ, the scale, the softmax and
+    the product with v as one ``scaled_dot_product_attention``: class ``attention``)."""
 
     into: str
     absorbs: tuple[str, ...]
+    as_class: str | None = None
+
+    def heads(self, cls: str) -> bool:
+        return cls == self.into or cls.startswith(self.into + ".")
+
+
+def _chain(graph: OpGraph, node: int, rule: FusionRule) -> list[int]:
+    """The nodes ``rule`` fuses into the kernel headed by ``node`` (``node`` first)."""
+    op_of = graph.op_of
+    succ = graph.graph.succ
+    nodes = [node]
+    tail = node
+    for absorb in rule.absorbs:
+        after = succ[tail]
+        if len(after) != 1:
+            break
+        (candidate,) = after
+        if kernel_class(op_of[candidate]) != absorb:
+            if rule.as_class is not None:
+                break
+            continue
+        tail = candidate
+        nodes.append(tail)
+    if rule.as_class is not None and len(nodes) != len(rule.absorbs) + 1:
+        return [node]
+    return nodes
+
+
+def _summed(ops: Iterable[Op]) -> tuple[float, ...]:
+    total = [0.0] * len(FEATURES)
+    for op in ops:
+        for i, v in enumerate(features(op)):
+            total[i] += v
+    total[0] = 1.0  # one call
+    return tuple(total)
 
 
 def kernels(graph: OpGraph, fusion: Sequence[FusionRule] = ()) -> Iterator[Kernel]:
     """The graph's kernels in traced order, fused as ``fusion`` says."""
     op_of = graph.op_of
-    succ = graph.graph.succ
     absorbed: set[int] = set()
     for node in graph.order:
         if node in absorbed:
@@ -103,21 +166,20 @@ def kernels(graph: OpGraph, fusion: Sequence[FusionRule] = ()) -> Iterator[Kerne
         cls = kernel_class(op)
         if cls is None:
             continue
-        nodes = [node]
-        rule = next((r for r in fusion if cls.startswith(r.into)), None) if fusion else None
-        if rule is not None:
-            tail = node
-            for absorb in rule.absorbs:
-                nxt = list(succ[tail])
-                if len(nxt) != 1:
-                    break
-                candidate = op_of[nxt[0]]
-                if kernel_class(candidate) != absorb or len(graph.graph.pred[nxt[0]]) != 1:
-                    continue
-                tail = nxt[0]
-                nodes.append(tail)
-                absorbed.add(tail)
-        yield Kernel(cls, features(op), tuple(nodes))
+        for rule in fusion:
+            if not rule.heads(cls):
+                continue
+            nodes = _chain(graph, node, rule)
+            if len(nodes) == 1:
+                continue
+            absorbed.update(nodes[1:])
+            if rule.as_class is not None:
+                yield Kernel(rule.as_class, _summed(op_of[n] for n in nodes), tuple(nodes))
+            else:
+                yield Kernel(cls, features(op), tuple(nodes))
+            break
+        else:
+            yield Kernel(cls, features(op), (node,))
 
 
 def class_totals(kernel_list: Iterable[Kernel]) -> Mapping[str, list[float]]:
@@ -128,3 +190,10 @@ def class_totals(kernel_list: Iterable[Kernel]) -> Mapping[str, list[float]]:
         for i, v in enumerate(k.features):
             row[i] += v
     return totals
+
+
+#: What eager torch runs as one kernel, beyond one op each: archspec's attention modules call
+#: ``scaled_dot_product_attention`` (nn/mmb.py), which the graph traces as its four ops.
+TORCH_FUSION: tuple[FusionRule, ...] = (
+    FusionRule("matmul", ("mul.scalar", "softmax", "matmul"), as_class="attention"),
+)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from archspec.latency.kernels import FEATURES, FusionRule
+from archspec.latency.kernels import FEATURES, FusionRule, kernel_group
 
 PROFILE_FORMAT = "archspec-device-profile"
 PROFILE_VERSION = 1
@@ -35,12 +35,22 @@ class ClassModel:
 
 @dataclass(frozen=True)
 class NetworkCorrection:
-    """What isolated kernels summed miss, fitted on whole networks timed end to end:
-    ``total = scale · Σ kernels + per_kernel_ms · kernels + constant_ms``."""
+    """What isolated kernels summed miss, fitted on whole networks timed end to end: a kernel in
+    a network takes ``factor(cls) · (its isolated prediction) + per_kernel_ms``, and the network
+    ``Σ kernels + constant_ms``. ``factor`` is ``scale`` times the kernel's group's own factor
+    (``groups``, by :func:`~archspec.latency.kernels.kernel_group`; 1 for a group not listed)."""
 
     scale: float = 1.0
     per_kernel_ms: float = 0.0
     constant_ms: float = 0.0
+    groups: Mapping[str, float] = field(default_factory=dict)
+
+    def factor(self, cls: str) -> float:
+        return self.scale * self.groups.get(kernel_group(cls), 1.0)
+
+    def kernel_ms(self, cls: str, isolated_ms: float) -> float:
+        """A kernel's time inside a network, from its isolated prediction."""
+        return isolated_ms * self.factor(cls) + self.per_kernel_ms
 
 
 @dataclass(frozen=True)

@@ -42,17 +42,23 @@ def predict(graph: OpGraph, profile: DeviceProfile) -> Prediction:
     nodes: dict[int, float] = {}
     blocks: dict[str, float] = {}
     missing: set[str] = set()
+    factors: dict[str, float] = {}
     raw = 0.0
     count = 0
+    overhead = corr.per_kernel_ms
     for kernel in kernels(graph, profile.fusion):
-        model = classes.get(kernel.cls)
+        cls = kernel.cls
+        model = classes.get(cls)
         if model is None:
-            missing.add(kernel.cls)
+            missing.add(cls)
             ms = 0.0
         else:
-            ms = model.ms(kernel.features)
+            factor = factors.get(cls)
+            if factor is None:
+                factor = factors[cls] = corr.factor(cls)
+            ms = model.ms(kernel.features) * factor
         count += 1
-        ms = ms * corr.scale + corr.per_kernel_ms
+        ms += overhead
         raw += ms
         head = kernel.nodes[0]
         nodes[head] = ms

@@ -22,6 +22,7 @@ from archspec.graph.op import Op, OpKind, numel
 from archspec.rules.base import Rule, RuleOptions
 from archspec.rules.figures import Share, num, pct, sig, times
 from archspec.rules.kernels import is_depthwise
+from archspec.rules.latency_figures import TimeFigure, Timing, timing
 from archspec.rules.registry import register
 
 if TYPE_CHECKING:
@@ -124,19 +125,44 @@ class _ExcessRule(Rule):
     def check(self, ctx: LintContext, options: Any) -> Iterator[Diagnostic]:
         figs = conv_figures(ctx, grouped=self.grouped)
         worst = _worst_per_block(figs)
+        time = timing(ctx)
         for block, (f, n) in worst.items():
             if f.ratio > options.op_ratio:
-                yield self.note(ctx, message=self.op_message(ctx, f, n), fix=self.op_fix,
-                                block=block, span=f.op.origin.span_of("width"),
-                                data=self.op_data(ctx, f, n, options))
+                message, data = self.op_message(ctx, f, n), self.op_data(ctx, f, n, options)
+                if time is not None:
+                    saves, rewrite = time.balanced(f.node, c1=f.c1, c2=f.c2, groups=f.groups)
+                    fig = time.figure((f.node,), saves, rewrite)
+                    message = f"{message}; {fig.clause(self.code)}"
+                    data.update(fig.data())
+                yield self.note(ctx, message=message, fix=self.op_fix, block=block,
+                                span=f.op.origin.span_of("width"), data=data)
         net = {**_excess_share(ctx, self.code, figs), "threshold": options.network_share}
         if net["value"] > options.network_share and net["worst_block"] is not None:
             block = net["worst_block"]
             f, _ = worst[block]
-            yield self.report(ctx, options, message=self.network_message(ctx, net, f),
-                              fix=self.network_fix, block=block,
-                              span=f.op.origin.span_of("width"),
-                              data={**net, "worst_op": f.op.name, "worst_ratio": sig(f.ratio)})
+            message = self.network_message(ctx, net, f)
+            data = {**net, "worst_op": f.op.name, "worst_ratio": sig(f.ratio)}
+            if time is not None:
+                fig = self._network_time(ctx, time, figs)
+                message = f"{message}; {fig.clause(self.code, 'they take ')}"
+                data.update(fig.data())
+            yield self.report(ctx, options, message=message, fix=self.network_fix, block=block,
+                              span=f.op.origin.span_of("width"), data=data)
+
+    def _network_time(self, ctx: LintContext, time: Timing,
+                      figs: list[ConvFigure]) -> TimeFigure:
+        """The convs the network figure counts (above the minimum, not excused), in time, and
+        what balancing every one of them at equal work saves."""
+        nodes: list[int] = []
+        saves: float | None = 0.0
+        for f in figs:
+            if f.excess <= 1e-9 * f.mem_access or ctx.excused(self.code, f.op.block):
+                continue
+            nodes.append(f.node)
+            s, _ = time.balanced(f.node, c1=f.c1, c2=f.c2, groups=f.groups)
+            saves = None if s is None or saves is None else saves + s
+        return time.figure(nodes, saves, "dense convs at equal work" if self.grouped else
+                           "balancing them at equal work")
 
     op_fix = ""
     network_fix = ""
@@ -212,6 +238,26 @@ class UnequalChannelWidth(_ExcessRule):
     stages:
       - {name: stage2, out: 116, depth: 4, block: {block: shuffle}, first: {stride: 2}}
     ```
+
+    ## With a device
+    With `lint --device DEVICE.json`, each finding adds what its 1×1 convs take on that device
+    (predicted from the profile, in ms and as a share of the network's predicted latency), so
+    findings rank by what they cost there, and what the paper's own comparison predicts: the same
+    convs balanced at equal work, c1→c2 becoming c→c with c = √(c1·c2) (same multiply-accumulates):
+
+    ```
+    1×1 conv `expand` widens 16→96 (…); 1.98 ms (3.8%) on cpu-1t; the balanced form at equal
+    work (39→39) saves 0.473 ms (0.9%)
+    ```
+
+    Where the device runs the balanced form no faster, the finding says so instead of repeating
+    the paper: `…; the balanced form at equal work (39→39) predicts 0.05 ms slower: G1 does not
+    hold on this device`. The rewrite is priced by itself (the norm and activation after the conv
+    keep their widths).
+
+    The figures are also in the finding's `data`: `latency_ms`, `share`, `total_ms`, `saves_ms`,
+    `saves_share`, `holds` and `device` (in JSON and SARIF). Whether a finding is emitted, and at
+    what severity, stays the target's decision; see docs/decisions/0025-findings-in-time.md.
     """
 
     code = "G1"
@@ -295,6 +341,23 @@ class GroupConvolution(_ExcessRule):
         blocks:
           - {block: conv, out: 128, k: 1, norm: none, act: none}
     ```
+
+    ## With a device
+    With `lint --device DEVICE.json`, each finding adds what its grouped convs take on that device
+    (ms and share of the network's predicted latency) and what a dense conv at equal work takes:
+    c1→c2 with g groups becomes c→c with c = √(c1·c2/g), the comparison of the paper's Table 2:
+
+    ```
+    1×1 conv `pw` with 4 groups (16→16): …; 1.02 ms (12.0%) on cpu-1t; the dense form at
+    equal work (8→8) saves 0.512 ms (6.0%)
+    ```
+
+    Where the device runs the dense form no faster (a backend with fast grouped kernels), the
+    finding says `… predicts 0.2 ms slower: G2 does not hold on this device`.
+
+    The figures are also in the finding's `data`: `latency_ms`, `share`, `total_ms`, `saves_ms`,
+    `saves_share`, `holds` and `device` (in JSON and SARIF). Whether a finding is emitted, and at
+    what severity, stays the target's decision; see docs/decisions/0025-findings-in-time.md.
     """
 
     code = "G2"

@@ -80,6 +80,13 @@ def _median_iqr(xs: Sequence[float]) -> tuple[float, float]:
     return q2, q3 - q1
 
 
+def visit_means(samples: Sequence[float], repeats: int) -> list[float]:
+    """One sample per visit: the mean of its ``repeats`` consecutive calls (what the rounds'
+    spread, the calibration's repeatability, is judged on)."""
+    return [sum(samples[i:i + repeats]) / repeats
+            for i in range(0, len(samples) - repeats + 1, repeats)]
+
+
 def interleaved(benches: Sequence[Bench], *, repeats: int, rounds: int, warmup: int,
                 settle: int = 1, seed: int = 0, clock: str = "wall",
                 on_round: Callable[[int, int], None] | None = None) -> list[list[float]]:

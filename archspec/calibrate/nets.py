@@ -75,24 +75,18 @@ def shipped(spec_dir: str | Path | None = None) -> list[CalibNet]:
 
 
 def generated(seed: int, n: int) -> list[CalibNet]:
-    """``n`` calibration networks from the generator (:mod:`archspec.calibrate.generate`); an
-    empty list when this tree has no generator yet."""
+    """``n`` calibration networks of the generator
+    (:func:`archspec.calibrate.generate.calibration_networks`: the stream never judged), at
+    their own size; an empty list when this tree has no generator."""
     try:
-        from archspec.calibrate import generate  # type: ignore[attr-defined]
+        from archspec.calibrate.generate import calibration_networks
     except ImportError:
         return []
-    from archspec.spec.document import Document, loads
+    from archspec.spec.document import loads
 
     nets: list[CalibNet] = []
-    for i, item in enumerate(generate.calibration_networks(seed, n)):
-        name, spec = item if isinstance(item, tuple) else (f"gen{seed}-{i}", item)
-        if isinstance(spec, Document):
-            nets.extend(from_document(spec, name=str(name)))
-        elif isinstance(spec, str):
-            nets.extend(from_document(loads(spec, str(name)), name=str(name), text=spec))
-        else:
-            nets.extend(from_document(loads(Path(spec).read_text(encoding="utf-8"), str(spec)),
-                                      name=str(name)))
+    for g in calibration_networks(seed, n):
+        nets.extend(from_document(loads(g.text, f"{g.name}.yaml"), name=g.name, text=g.text))
     return nets
 
 

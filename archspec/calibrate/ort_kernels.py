@@ -335,23 +335,38 @@ def write_kernels(ops: Sequence[Op], root: Path) -> list[dict[str, Any]]:
     return entries
 
 
+def _nn_digest() -> str:
+    """A hash of archspec's torch modules: an export made by other module code is stale."""
+    import hashlib
+
+    from archspec.nn import build
+
+    digest = hashlib.sha256()
+    for path in sorted(Path(build.__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def export_network(net: CalibNet, cache_dir: Path) -> Path:
-    """``net`` exported as ``torch.onnx.export`` writes it (dynamo, as ``archspec export``),
-    cached under ``cache_dir`` by its spec's hash and torch's version."""
+    """``net`` exported by archspec's exporter (:func:`archspec.nn.export.export`: torch's
+    dynamo exporter, checked in ORT against eager), cached under ``cache_dir`` by its spec's
+    hash, torch's version and archspec's module code."""
+    import os
+
     import torch
 
     from archspec.nn.build import build_module
+    from archspec.nn.export import export
 
     cache_dir.mkdir(parents=True, exist_ok=True)
-    path = cache_dir / f"{net.key}-torch{torch.__version__.split('+')[0]}.onnx"
+    tag = f"{net.key}-{_nn_digest()}-torch{torch.__version__.split('+')[0]}"
+    path = cache_dir / f"{tag}.onnx"
     if path.is_file():
         return path
     model = build_module(net.net).eval()
     x = torch.randn((1, *net.net.input_shape), generator=torch.Generator().manual_seed(0))
-    tmp = path.with_suffix(".tmp.onnx")
-    with torch.no_grad():
-        torch.onnx.export(model, (x,), str(tmp), dynamo=True, external_data=False,
-                          verbose=False)
+    tmp = path.with_suffix(f".{os.getpid()}.onnx")
+    export(model, x, tmp)
     tmp.replace(path)
     return path
 

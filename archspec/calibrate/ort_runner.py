@@ -48,7 +48,14 @@ from pathlib import Path
 from typing import Any
 
 try:
-    from archspec.calibrate.harness import CLOCK, CLOCK_NAMES, Bench, interleaved, robust
+    from archspec.calibrate.harness import (
+        CLOCK,
+        CLOCK_NAMES,
+        Bench,
+        interleaved,
+        robust,
+        visit_means,
+    )
 except ImportError:  # the bundle's copy, next to this file
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from harness import (  # type: ignore[import-not-found,no-redef]
@@ -57,6 +64,7 @@ except ImportError:  # the bundle's copy, next to this file
         Bench,
         interleaved,
         robust,
+        visit_means,
     )
 
 MANIFEST = "manifest.json"
@@ -143,15 +151,15 @@ def node_times(profile_file: str) -> list[float]:
     return out
 
 
-def visit_means(per_run: Sequence[float], *, warmup: int, settle: int,
-                repeats: int) -> list[float]:
-    """One sample per visit of :func:`harness.interleaved`: the mean of its ``repeats`` timed
-    runs (the profiler counts whole µs; the mean of five reads to 0.2 µs), its ``settle``
-    runs and the ``warmup`` runs before all visits left out."""
+def profiled_visits(per_run: Sequence[float], *, warmup: int, settle: int,
+                    repeats: int) -> list[float]:
+    """One sample per visit of ``harness.interleaved`` from the profiler's per-run times: the
+    mean of its ``repeats`` timed runs (the profiler counts whole µs; the mean of five reads to
+    0.2 µs), its ``settle`` runs and the ``warmup`` runs before all visits left out."""
     runs = per_run[warmup:]
     step = settle + repeats
-    return [sum(runs[i + settle:i + step]) / repeats
-            for i in range(0, len(runs) - step + 1, step)]
+    timed = [t for i in range(0, len(runs) - step + 1, step) for t in runs[i + settle:i + step]]
+    return visit_means(timed, repeats)
 
 
 def time_kernels(root: Path, entries: Sequence[Mapping[str, Any]], *, threads: int,
@@ -164,8 +172,8 @@ def time_kernels(root: Path, entries: Sequence[Mapping[str, Any]], *, threads: i
     out = []
     for e, (session, _), w in zip(entries, sessions, wall, strict=True):
         profile = session.end_profiling()
-        per_visit = visit_means(node_times(profile), warmup=warmup, settle=SETTLE,
-                                repeats=repeats)
+        per_visit = profiled_visits(node_times(profile), warmup=warmup, settle=SETTLE,
+                                    repeats=repeats)
         os.remove(profile)
         stat = robust(per_visit)
         out.append({"id": e["id"], "cls": e["cls"], "features": e["features"], "ms": stat.ms,

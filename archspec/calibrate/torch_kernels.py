@@ -40,7 +40,7 @@ import contextlib
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from archspec.calibrate.harness import Bench, interleaved, robust
+from archspec.calibrate.harness import Bench, interleaved, robust, visit_means
 from archspec.calibrate.samples import KernelTiming, NetworkTiming
 from archspec.calibrate.timing import unique_ops as _unique_ops
 from archspec.graph.op import Op, OpKind
@@ -293,7 +293,7 @@ def time_kernels(ops: Sequence[Op], *, threads: int = 1, repeats: int = 5, round
                  on_round: Callable[[int, int], None] | None = None) -> list[KernelTiming]:
     """One timing per distinct kernel among ``ops`` (see :func:`unique_ops`, same order):
     ``rounds`` × ``repeats`` calls each, interleaved, under ``torch.inference_mode()`` at
-    ``threads`` threads."""
+    ``threads`` threads; a sample is one visit's mean (``rounds`` samples per kernel)."""
     import torch
 
     uniq = unique_ops(ops)
@@ -304,7 +304,7 @@ def time_kernels(ops: Sequence[Op], *, threads: int = 1, repeats: int = 5, round
                               on_round=on_round)
     out = []
     for op, s in zip(uniq, samples, strict=True):
-        stat = robust(s)
+        stat = robust(visit_means(s, repeats))
         cls = kernel_class(op)
         assert cls is not None
         out.append(KernelTiming(cls, features(op), stat.ms, stat.iqr))

@@ -49,7 +49,7 @@ def test_the_se_mean_and_a_pool_layer_are_different_kernels():
 def test_visit_means_drop_warmup_and_settle_runs():
     # warmup 1, then visits of settle 1 + repeats 2: [w | s a a | s b b]
     runs = [9.0, 7.0, 1.0, 2.0, 7.0, 3.0, 5.0]
-    assert ort_runner.visit_means(runs, warmup=1, settle=1, repeats=2) == [1.5, 4.0]
+    assert ort_runner.profiled_visits(runs, warmup=1, settle=1, repeats=2) == [1.5, 4.0]
 
 
 def test_node_times_leave_out_reorders(tmp_path):

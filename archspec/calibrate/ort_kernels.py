@@ -71,11 +71,8 @@ class _Graph:
     """Nodes and initializers of one micro-kernel model, written with ``onnx.helper``."""
 
     def __init__(self) -> None:
-        import numpy as np
-
         self.nodes: list[Any] = []
         self.inits: list[Any] = []
-        self.rng = np.random.default_rng(0)
         self.n = 0
 
     def name(self, stem: str) -> str:
@@ -89,10 +86,15 @@ class _Graph:
         self.inits.append(numpy_helper.from_array(array, name))
         return name
 
-    def weights(self, *shape: int, scale: float = 0.1) -> str:
-        import numpy as np
+    def weights(self, *shape: int, value: float = 0.01) -> str:
+        """A constant tensor as ``ConstantOfShape``: ORT folds it into an initializer when the
+        session is made (so a conv's weights are prepacked as a network's are), and the model
+        file stays a few hundred bytes (a bundle of thousands of kernels stays small). The
+        kernels' time does not depend on the weights' values."""
+        from onnx import TensorProto, helper
 
-        return self.init((self.rng.standard_normal(shape) * scale).astype(np.float32))
+        return self.node("ConstantOfShape", [self.ints(*shape)],
+                         value=helper.make_tensor("v", TensorProto.FLOAT, [1], [value]))
 
     def ints(self, *values: int) -> str:
         import numpy as np
@@ -165,15 +167,14 @@ def _conv(op: Op, g: _Graph, x: list[str], s: list[tuple[int, ...]]) -> str:
 
 
 def _norm(op: Op, g: _Graph, x: list[str], s: list[tuple[int, ...]]) -> str:
-    import numpy as np
-
     c, eps = s[0][1], float(op.attrs["eps"])
     if op.attrs["type"] == "bn":
-        var = g.init(np.ones(c, dtype=np.float32))
-        return g.node("BatchNormalization", [x[0], g.weights(c), g.weights(c), g.weights(c),
-                                             var], epsilon=eps)
+        return g.node("BatchNormalization", [x[0], g.weights(c, value=1.0), g.weights(c),
+                                             g.weights(c), g.weights(c, value=1.0)],
+                      epsilon=eps)
     t = g.node("Transpose", [x[0]], perm=[0, 2, 3, 1])
-    t = g.node("LayerNormalization", [t, g.weights(c), g.weights(c)], axis=-1, epsilon=eps)
+    t = g.node("LayerNormalization", [t, g.weights(c, value=1.0), g.weights(c)], axis=-1,
+               epsilon=eps)
     return g.node("Transpose", [t], perm=[0, 3, 1, 2])
 
 

@@ -162,10 +162,31 @@ def profiled_visits(per_run: Sequence[float], *, warmup: int, settle: int,
     return visit_means(timed, repeats)
 
 
+#: kernels with a session open at once (each holds its arena and its profile events): larger
+#: sets are timed chunk by chunk, interleaved within each chunk
+CHUNK = 512
+
+
 def time_kernels(root: Path, entries: Sequence[Mapping[str, Any]], *, threads: int,
                  repeats: int, rounds: int, warmup: int,
                  on_round: Callable[[int, int], None] | None = None) -> list[dict[str, Any]]:
-    """The manifest's kernels, each in its own profiled session, interleaved."""
+    """The manifest's kernels, each in its own profiled session, interleaved (in chunks of
+    :data:`CHUNK` kernels)."""
+    out: list[dict[str, Any]] = []
+    chunks = [entries[i:i + CHUNK] for i in range(0, len(entries), CHUNK)]
+    for c, chunk in enumerate(chunks):
+        def step(r: int, n: int, c: int = c) -> None:
+            if on_round is not None:
+                on_round(c * n + r, len(chunks) * n)
+
+        out.extend(_time_chunk(root, chunk, threads=threads, repeats=repeats, rounds=rounds,
+                               warmup=warmup, on_round=step))
+    return out
+
+
+def _time_chunk(root: Path, entries: Sequence[Mapping[str, Any]], *, threads: int,
+                repeats: int, rounds: int, warmup: int,
+                on_round: Callable[[int, int], None]) -> list[dict[str, Any]]:
     sessions = [_session(root / e["file"], threads, profile=str(e["id"])) for e in entries]
     wall = interleaved([Bench(run) for _, run in sessions], repeats=repeats, rounds=rounds,
                        warmup=warmup, settle=SETTLE, on_round=on_round)

@@ -21,6 +21,7 @@ import platform
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -267,7 +268,10 @@ def calibrate(request: Request, progress: Progress | None = None) -> DeviceProfi
     """Run what ``request`` asks: a profile (local calibration or ``--from``), or the bundle's
     directory (``--bundle``)."""
     progress = progress or Progress(enabled=False)
-    settings = pin_threads_env(request.threads)  # before torch or onnxruntime loads
+    loaded = sorted(m for m in ("torch", "onnxruntime") if m in sys.modules)
+    settings: dict[str, Any] = dict(pin_threads_env(request.threads))  # before they load
+    # a backend imported before this call read its environment already (oneDNN's cache size)
+    settings["loaded_before_settings"] = loaded
     plan = QUICK if request.quick else DEFAULT
     start = time.perf_counter()
     with progress.running():
@@ -286,7 +290,7 @@ def _gen(request: Request, plan: Plan) -> list[CalibNet]:
     return nets.generated(request.seed, plan.generated)
 
 
-def _common_details(request: Request, plan: Plan, settings: dict[str, str], start: float,
+def _common_details(request: Request, plan: Plan, settings: dict[str, Any], start: float,
                     **more: Any) -> dict[str, Any]:
     from archspec.calibrate.harness import CLOCK, CLOCK_NAMES
 
@@ -295,7 +299,7 @@ def _common_details(request: Request, plan: Plan, settings: dict[str, str], star
             "seed": request.seed, **more}
 
 
-def _torch(request: Request, plan: Plan, settings: dict[str, str], progress: Progress,
+def _torch(request: Request, plan: Plan, settings: dict[str, Any], progress: Progress,
                start: float) -> DeviceProfile:
     from archspec.calibrate import nets, torch_kernels
 
@@ -322,7 +326,7 @@ def _torch(request: Request, plan: Plan, settings: dict[str, str], progress: Pro
                     machine_info=machine(), versions=_torch_versions(), details=details)
 
 
-def _onnxruntime(request: Request, plan: Plan, settings: dict[str, str], progress: Progress,
+def _onnxruntime(request: Request, plan: Plan, settings: dict[str, Any], progress: Progress,
                  start: float) -> DeviceProfile | Path:
     from archspec.calibrate import bundle, nets, ort_kernels, ort_runner
 

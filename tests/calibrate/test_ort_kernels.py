@@ -82,3 +82,17 @@ def test_fusion_probe_reads_what_ort_merged(tmp_path):
     chains = {tuple(c["chain"]): c for c in fusion.details["chains"]}
     assert chains[("conv", "norm.bn", "act.gelu")]["optimised"][-1] == "Gelu"
     assert chains[("norm.ln",)]["exported"] == ["Transpose", "LayerNormalization", "Transpose"]
+
+
+def test_weights_are_constants_ort_folds_into_initializers(tmp_path):
+    import onnx
+
+    conv = Op(OpKind.CONV, "c", ((16, 8, 8),), (32, 8, 8),
+              {"k": 3, "stride": 1, "padding": 1, "dilation": 1, "groups": 1, "bias": True})
+    model = ort_kernels.kernel_model(conv)
+    assert len(model.SerializeToString()) < 1000  # 4,640 weights, none stored in the file
+    opt = tmp_path / "opt.onnx"
+    ort.InferenceSession(model.SerializeToString(),
+                         ort_runner.session_options(1, optimized_path=str(opt)),
+                         providers=["CPUExecutionProvider"])
+    assert "ConstantOfShape" not in {n.op_type for n in onnx.load(str(opt)).graph.node}

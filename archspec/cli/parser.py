@@ -8,6 +8,7 @@ import re
 from typing import NoReturn
 
 from archspec.cli import build, info, lint, profile
+from archspec.cli import calibrate as calibrate_cmd
 from archspec.cli.output import PROG
 from archspec.report.escape import escape
 
@@ -124,6 +125,29 @@ def build_parser() -> argparse.ArgumentParser:
                         "(2G, 512M, 1.5GiB); none: no check (default: $ARCHSPEC_MAX_MEMORY, "
                         "else the memory available)")
     p.set_defaults(func=build.cmd_build)
+
+    p = command("calibrate", "time kernels and networks on this machine: a device profile",
+                "Time the kernels archspec's networks run, and whole networks, on a backend "
+                "at a fixed thread count; fit the latency model and write DEVICE.json (read by "
+                "profile/lint --device). --bundle writes ONNX micro-kernels and a runner for a "
+                "remote device; --from fits a profile from the timings that runner wrote.")
+    p.add_argument("--backend", choices=("torch", "onnxruntime"), default="torch",
+                   help="eager torch or ONNX Runtime (CPU) (default: torch)")
+    p.add_argument("--threads", type=_positive, default=1, metavar="N",
+                   help="intra-op threads, pinned and recorded (default: 1)")
+    p.add_argument("--quick", action="store_true",
+                   help="fewer samples and networks (about 2 minutes instead of 10)")
+    p.add_argument("--bundle", metavar="DIR", help="write a remote-device bundle to DIR")
+    p.add_argument("--from", dest="timings", metavar="FILE",
+                   help="fit a profile from a bundle runner's timings.json")
+    p.add_argument("-o", "--output", metavar="FILE", help="the device profile to write")
+    p.add_argument("--name", help="the profile's name (default: BACKEND-Nt)")
+    p.add_argument("--specs", metavar="DIR", help="sample kernels and networks from the specs "
+                   "in DIR (default: the shipped specs)")
+    p.add_argument("--cache-dir", metavar="DIR",
+                   help="where ONNX exports are cached (default: ~/.cache/archspec/calibrate)")
+    p.add_argument("--no-progress", action="store_true", help="no progress display on stderr")
+    p.set_defaults(func=calibrate_cmd.cmd_calibrate)
 
     p = command("schema", "print the JSON Schema of the spec format",
                 "The JSON Schema of archspec specs, generated from the pydantic models; point "

@@ -1,0 +1,87 @@
+"""Eager torch kernels: every op of real traced graphs has a call of its shapes; dedupe; one
+tiny timing pass through the real path (no assertion on the times themselves)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from archspec.calibrate import nets  # noqa: E402
+from archspec.calibrate import torch_kernels as tk  # noqa: E402
+from archspec.graph.op import Op, OpKind  # noqa: E402
+from archspec.latency.kernels import features, kernel_class  # noqa: E402
+
+
+def test_every_kernel_of_real_graphs_runs_at_its_shapes(small_nets):
+    ops = tk.unique_ops(nets.all_ops(small_nets))
+    classes = {kernel_class(op) for op in ops}
+    # the classes these families have (the ones each op of the table in the module covers)
+    for expected in ("conv.pw", "conv.dw.k3", "conv.dw.k5.s2", "conv.k3.s2", "norm.bn",
+                     "norm.ln", "act.gelu", "act.silu", "act.hardswish", "add", "mul",
+                     "mul.scalar", "matmul", "softmax", "copy", "pad", "crop",
+                     "pool.avg.global", "pool.max", "concat", "shuffle", "linear", "view"):
+        assert expected in classes, expected
+    with torch.inference_mode():
+        for op in ops:
+            bench = tk.op_bench(op)
+            if bench.prepare is not None:
+                bench.prepare()
+            y = bench.run()
+            assert y.numel() == math.prod(op.out_shape), op.name
+            assert tuple(y.shape)[-len(op.out_shape):] == op.out_shape, op.name
+
+
+def test_inplace_act_restores_its_input():
+    op = Op(OpKind.ACT, "a", ((4, 3, 3),), (4, 3, 3), {"type": "silu"})
+    bench = tk.op_bench(op)
+    assert bench.prepare is not None  # in place (not the act family): input restored
+    bench.prepare()
+    first = bench.run().clone()
+    for _ in range(3):
+        bench.prepare()
+        y = bench.run()
+    assert torch.equal(y, first)
+
+
+def test_graph_ends_and_dropout_run_no_kernel():
+    op = Op(OpKind.DROPOUT, "d", ((4, 3, 3),), (4, 3, 3), {"p": 0.1})
+    assert tk.unique_ops([op]) == []
+    with pytest.raises(ValueError):
+        tk.op_bench(op)
+
+
+def test_a_split_piece_is_a_view_of_its_input():
+    op = Op(OpKind.SPLIT, "s", ((4, 3, 3),), (2, 3, 3), {"start": 2})
+    assert tk.unique_ops([op]) == [op]
+    y = tk.op_bench(op).run()
+    assert tuple(y.shape) == (1, 2, 3, 3) and y._is_view()
+
+
+def test_unique_ops_keeps_one_per_kernel(small_nets):
+    ops = nets.all_ops(small_nets)
+    uniq = tk.unique_ops(ops)
+    assert len(uniq) < len([o for o in ops if kernel_class(o) is not None])
+    assert tk.unique_ops(uniq) == uniq  # already distinct
+    assert tk.unique_ops(ops + ops) == uniq  # first seen first
+
+
+def test_time_kernels_gives_one_record_per_distinct_kernel(small_nets):
+    ops = tk.unique_ops(small_nets[1].graph.ops())[:12]
+    timed = tk.time_kernels(ops + ops, threads=1, repeats=1, rounds=2, warmup=0)
+    assert [t.cls for t in timed] == [kernel_class(op) for op in ops]
+    assert [t.features for t in timed] == [features(op) for op in ops]
+    assert all(t.ms > 0 and t.iqr >= 0 for t in timed)
+
+
+def test_time_networks_fills_class_totals(small_nets):
+    net = small_nets[1]
+    (timed,) = tk.time_networks([net], threads=1, repeats=1, rounds=1, warmup=0)
+    ops = [op for op in net.ops() if kernel_class(op) not in (None,)]
+    assert timed.name == net.name and timed.ms > 0
+    assert timed.kernels == len(ops)
+    conv_pw = [op for op in ops if kernel_class(op) == "conv.pw"]
+    assert timed.totals["conv.pw"][1] == sum(op.macs for op in conv_pw)
+    assert timed.totals["conv.pw"][0] == len(conv_pw)

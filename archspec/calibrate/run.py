@@ -15,7 +15,6 @@ development machine: one pass over the ~1,000 distinct kernels of the shipped sp
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import platform
 import shutil
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archspec.calibrate.timing import pin_threads_env
+from archspec.latency.kernels import TORCH_FUSION
 
 if TYPE_CHECKING:
     from archspec.calibrate.bundle import Timings
@@ -181,32 +181,10 @@ def assemble(*, name: str, backend: str, threads: int, kernels: Sequence[KernelT
     )
 
 
-def _profile_json(profile: DeviceProfile) -> dict[str, Any]:
-    """The profile as JSON data (used until :mod:`archspec.latency.profile` writes it)."""
-    from archspec.latency.model import PROFILE_FORMAT, PROFILE_VERSION
-
-    return {
-        "format": PROFILE_FORMAT, "version": PROFILE_VERSION, "name": profile.name,
-        "backend": profile.backend, "threads": profile.threads, "dtype": profile.dtype,
-        "calibrated": profile.calibrated, "machine": dict(profile.machine),
-        "versions": dict(profile.versions), "noise": asdict(profile.noise),
-        "classes": {c: {"coef": list(m.coef), "samples": m.samples, "mape": m.mape}
-                    for c, m in sorted(profile.classes.items())},
-        "network": asdict(profile.network),
-        "fusion": [{"into": r.into, "absorbs": list(r.absorbs)} for r in profile.fusion],
-        "details": profile.details,
-    }
-
-
 def save(profile: DeviceProfile, path: Path) -> None:
-    """Write ``profile`` with :func:`archspec.latency.profile.save_profile` when this tree has
-    it, else as the same JSON written here."""
-    try:
-        from archspec.latency.profile import save_profile  # type: ignore[import-not-found]
-    except ImportError:
-        path.write_text(json.dumps(_profile_json(profile), indent=1, default=str) + "\n",
-                        encoding="utf-8")
-        return
+    """Write ``profile`` (:func:`archspec.latency.profile.save_profile`)."""
+    from archspec.latency.profile import save_profile
+
     save_profile(profile, path)
 
 
@@ -312,6 +290,11 @@ def _torch(request: Request, plan: Plan, settings: dict[str, Any], progress: Pro
         uniq, threads=request.threads, repeats=plan.kernel_repeats, rounds=plan.kernel_rounds,
         warmup=plan.warmup, on_round=progress.phase(f"torch: {len(uniq)} kernels",
                                                     plan.kernel_rounds))
+    chains = torch_kernels.attention_chains([n.graph for n in (*own, *other, *generated)])
+    kernels = kernels + torch_kernels.time_attention(
+        chains, threads=request.threads, repeats=plan.kernel_repeats, rounds=plan.kernel_rounds,
+        warmup=plan.warmup, on_round=progress.phase(f"torch: {len(chains)} attention kernels",
+                                                    plan.kernel_rounds))
     timed = timed_nets(own, generated, cap=plan.max_networks)
     networks = torch_kernels.time_networks(
         timed, threads=request.threads, repeats=plan.network_repeats,
@@ -322,7 +305,8 @@ def _torch(request: Request, plan: Plan, settings: dict[str, Any], progress: Pro
                               generated=len(generated),
                               networks=[n.name for n in networks])
     return assemble(name=request.name or f"torch-{request.threads}t", backend="torch",
-                    threads=request.threads, kernels=kernels, networks=networks, fusion=(),
+                    threads=request.threads, kernels=kernels, networks=networks,
+                    fusion=TORCH_FUSION,
                     machine_info=machine(), versions=_torch_versions(), details=details)
 
 

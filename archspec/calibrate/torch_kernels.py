@@ -44,12 +44,13 @@ from archspec.calibrate.harness import Bench, interleaved, robust, visit_means
 from archspec.calibrate.samples import KernelTiming, NetworkTiming
 from archspec.calibrate.timing import unique_ops as _unique_ops
 from archspec.graph.op import Op, OpKind
-from archspec.latency.kernels import class_totals, features, kernel_class, kernels
+from archspec.latency.kernels import TORCH_FUSION, class_totals, features, kernel_class, kernels
 
 if TYPE_CHECKING:
     import torch
 
     from archspec.calibrate.nets import CalibNet
+    from archspec.graph.opgraph import OpGraph
 
 #: activation names archspec builds in place after a conv, norm or linear (nn/layers._INPLACE)
 _ACT_FAMILY = "act"  # the one family whose activation is never in place
@@ -311,6 +312,69 @@ def time_kernels(ops: Sequence[Op], *, threads: int = 1, repeats: int = 5, round
     return out
 
 
+# --------------------------------------------------------------------------- fused kernels
+
+
+def attention_chains(graphs: Sequence[OpGraph]) -> list[tuple[Op, ...]]:
+    """The distinct attention chains (q·kᵀ, scale, softmax, ·v) of ``graphs`` that eager torch
+    runs as one ``scaled_dot_product_attention`` (:data:`TORCH_FUSION`), as their ops."""
+    seen: dict[tuple[Any, ...], tuple[Op, ...]] = {}
+    for graph in graphs:
+        for kernel in kernels(graph, TORCH_FUSION):
+            if kernel.cls != "attention":
+                continue
+            ops = tuple(graph.op_of[n] for n in kernel.nodes)
+            key = tuple((o.in_shapes, o.out_shape, o.attrs.get("scalar")) for o in ops)
+            seen.setdefault(key, ops)
+    return list(seen.values())
+
+
+def attention_bench(chain: Sequence[Op]) -> Bench:
+    """``scaled_dot_product_attention`` as archspec's attention modules call it, at the shapes
+    of one traced chain: q from the first matmul, k from kᵀ, v from the second matmul."""
+    import torch
+    import torch.nn.functional as F
+
+    scores, scale_op, _, apply = chain
+    gen = torch.Generator().manual_seed(0)
+    q_shape, kt_shape = (_batched(s) for s in scores.in_shapes)
+    v_shape = _batched(apply.in_shapes[1])
+    q = torch.randn(q_shape, generator=gen)
+    k = torch.randn((*kt_shape[:-2], kt_shape[-1], kt_shape[-2]), generator=gen)
+    v = torch.randn(v_shape, generator=gen)
+    scale = float(scale_op.attrs["scalar"])
+    return Bench(lambda: F.scaled_dot_product_attention(q, k, v, scale=scale))
+
+
+def chain_features(chain: Sequence[Op]) -> tuple[float, ...]:
+    """A fused chain's features as :func:`~archspec.latency.kernels.kernels` sums them."""
+    total = [0.0] * len(features(chain[0]))
+    for op in chain:
+        for i, v in enumerate(features(op)):
+            total[i] += v
+    total[0] = 1.0
+    return tuple(total)
+
+
+def time_attention(chains: Sequence[Sequence[Op]], *, threads: int = 1, repeats: int = 5,
+                   rounds: int = 5, warmup: int = 2, seed: int = 0,
+                   on_round: Callable[[int, int], None] | None = None) -> list[KernelTiming]:
+    """One ``attention`` timing per chain (see :func:`attention_chains`), as
+    :func:`time_kernels` times ops."""
+    import torch
+
+    if not chains:
+        return []
+    pin_torch(threads)
+    with torch.inference_mode():
+        benches = [attention_bench(c) for c in chains]
+        samples = interleaved(benches, repeats=repeats, rounds=rounds, warmup=warmup, seed=seed,
+                              on_round=on_round)
+    return [KernelTiming("attention", chain_features(c), stat.ms, stat.iqr)
+            for c, s in zip(chains, samples, strict=True)
+            for stat in (robust(visit_means(s, repeats)),)]
+
+
 # --------------------------------------------------------------------------- networks
 
 
@@ -328,9 +392,9 @@ def network_bench(net: CalibNet, *, attention: str = "sdpa") -> Bench:
 
 
 def network_totals(net: CalibNet) -> tuple[dict[str, list[float]], int]:
-    """Per class the feature sums of the network's kernels (eager torch: no fusion), and how
-    many kernels it runs."""
-    ks = list(kernels(net.graph))
+    """Per class the feature sums of the network's kernels (eager torch: one per op, attention
+    one ``scaled_dot_product_attention``), and how many kernels it runs."""
+    ks = list(kernels(net.graph, TORCH_FUSION))
     return dict(class_totals(ks)), len(ks)
 
 

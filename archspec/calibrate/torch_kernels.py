@@ -378,8 +378,8 @@ def time_attention(chains: Sequence[Sequence[Op]], *, threads: int = 1, repeats:
 # --------------------------------------------------------------------------- networks
 
 
-def network_bench(net: CalibNet, *, attention: str = "sdpa") -> Bench:
-    """A built network's forward on one image of its input size (eval, inference mode)."""
+def network_model(net: CalibNet, *, attention: str = "sdpa") -> tuple[Any, torch.Tensor]:
+    """The network built with archspec's modules (eval) and one image of its input size."""
     import torch
 
     from archspec.nn.build import build_module
@@ -388,6 +388,15 @@ def network_bench(net: CalibNet, *, attention: str = "sdpa") -> Bench:
     model = build_module(net.net).eval()
     set_attention_impl(model, attention)  # type: ignore[arg-type]
     x = torch.randn((1, *net.net.input_shape), generator=torch.Generator().manual_seed(0))
+    return model, x
+
+
+def network_bench(net: CalibNet, *, attention: str = "sdpa") -> Bench:
+    """A built network's forward on one image of its input size (run in inference mode)."""
+    return _forward(*network_model(net, attention=attention))
+
+
+def _forward(model: Any, x: torch.Tensor) -> Bench:
     return Bench(lambda: model(x))
 
 
@@ -416,4 +425,86 @@ def time_networks(nets: Sequence[CalibNet], *, threads: int = 1, repeats: int = 
         stat = robust(s)
         totals, count = network_totals(n)
         out.append(NetworkTiming(n.name, totals, count, stat.ms, stat.iqr))
+    return out
+
+
+# --------------------------------------------------------------------------- blocks in context
+
+
+def block_totals(net: CalibNet) -> dict[str, tuple[dict[str, list[float]], int]]:
+    """Per top-level block path: the feature sums per class of its kernels, and their count."""
+    op_of = net.graph.op_of
+    groups: dict[str, list[Any]] = {}
+    for k in kernels(net.graph):
+        groups.setdefault(op_of[k.nodes[0]].origin.top, []).append(k)
+    return {path: (dict(class_totals(ks)), len(ks)) for path, ks in groups.items()}
+
+
+def _hook_blocks(model: Any, net: CalibNet, per_block: dict[str, list[float]],
+                 now: Callable[[], int], recording: list[bool]) -> list[Any]:
+    """Forward hooks that append each top-level block's time (ms) to ``per_block[path]``
+    while ``recording[0]``; the modules are the network's stem, stage and head blocks in the
+    resolved network's block order."""
+    modules = [*model.stem, *(m for stage in model.stages for m in stage), *model.head]
+    paths = [b.path for b in net.net.blocks]
+    if len(modules) != len(paths):
+        raise ValueError(f"{net.name}: {len(modules)} block modules for {len(paths)} blocks")
+    handles = []
+    for path, module in zip(paths, modules, strict=True):
+        xs = per_block.setdefault(path, [])
+        start = [0]
+
+        def pre(_m: Any, _args: Any, start: list[int] = start) -> None:
+            start[0] = now()
+
+        def post(_m: Any, _args: Any, _out: Any, start: list[int] = start,
+                 xs: list[float] = xs) -> None:
+            if recording[0]:
+                xs.append((now() - start[0]) / 1e6)
+
+        handles.append(module.register_forward_pre_hook(pre))
+        handles.append(module.register_forward_hook(post))
+    return handles
+
+
+def time_blocks(nets: Sequence[CalibNet], *, threads: int = 1, repeats: int = 3,
+                rounds: int = 5, warmup: int = 2, seed: int = 0,
+                on_round: Callable[[int, int], None] | None = None) -> list[NetworkTiming]:
+    """Every top-level block timed *in context*: each network runs whole (interleaved across
+    networks, as :func:`time_networks`), and forward hooks on its block modules read the clock
+    around each block. One record per block, named ``network/block path``, with the block's
+    kernels' feature sums and count: what a block costs with its neighbours' data in the
+    caches and its weights cold, which kernels timed alone miss. The hooks' own cost (~1 µs a
+    block) is in these times, so networks' end-to-end timings are taken without them."""
+    import torch
+
+    from archspec.calibrate.harness import CLOCK, CLOCKS
+
+    pin_torch(threads)
+    now = CLOCKS[CLOCK]
+    recording = [False]
+    samples: list[dict[str, list[float]]] = [{} for _ in nets]
+    handles: list[Any] = []
+    with torch.inference_mode():
+        built = [network_model(n) for n in nets]
+        benches = [_forward(m, x) for m, x in built]
+        try:
+            for n, (model, _), per_block in zip(nets, built, samples, strict=True):
+                handles.extend(_hook_blocks(model, n, per_block, now, recording))
+            interleaved(benches, repeats=1, rounds=1, warmup=warmup, settle=0, seed=seed)
+            recording[0] = True  # every call from here is a sample of each of its blocks
+            interleaved(benches, repeats=repeats, rounds=rounds, warmup=0, settle=0,
+                        seed=seed + 1, on_round=on_round)
+        finally:
+            for h in handles:
+                h.remove()
+    out = []
+    for n, per_block in zip(nets, samples, strict=True):
+        totals = block_totals(n)
+        for path, xs in per_block.items():
+            if path in totals and xs:
+                stat = robust(xs)
+                cls_totals, count = totals[path]
+                out.append(NetworkTiming(f"{n.name}/{path}", cls_totals, count, stat.ms,
+                                         stat.iqr))
     return out

@@ -85,3 +85,19 @@ def test_time_networks_fills_class_totals(small_nets):
     conv_pw = [op for op in ops if kernel_class(op) == "conv.pw"]
     assert timed.totals["conv.pw"][1] == sum(op.macs for op in conv_pw)
     assert timed.totals["conv.pw"][0] == len(conv_pw)
+
+
+def test_time_blocks_gives_every_top_level_block_its_kernels(small_nets):
+    net = small_nets[1]
+    blocks = tk.time_blocks([net], threads=1, repeats=1, rounds=1, warmup=0)
+    running = {op.origin.top for op in net.ops() if kernel_class(op) is not None}
+    paths = [b.path for b in net.net.blocks if b.path in running]  # not the head's dropout
+    assert len(paths) == len(net.net.blocks) - 1
+    assert [b.name for b in blocks] == [f"{net.name}/{p}" for p in paths]
+    assert sum(b.kernels for b in blocks) == len(
+        [op for op in net.ops() if kernel_class(op) is not None])
+    assert all(b.ms > 0 for b in blocks)
+    stem = net.net.blocks[0]
+    stem_convs = [op for op in net.ops() if op.origin.top == stem.path
+                  and kernel_class(op) == "conv.k3.s2"]
+    assert blocks[0].totals["conv.k3.s2"][1] == sum(op.macs for op in stem_convs)

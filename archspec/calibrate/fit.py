@@ -6,14 +6,14 @@ The model (:mod:`archspec.latency.model`) has two layers, fitted in turn:
    non-negative coefficients, by non-negative least squares on *relative* error (each row divided
    by its measured time, so a 20 µs kernel counts as much as a 2 ms one), columns scaled to unit
    size.
-2. **The network correction**, on whole networks timed end to end: a kernel inside a network is
-   not the kernel alone (its input comes from the previous kernel's cache lines, its weights are
-   cold, it is dispatched through archspec's modules). Per network, the isolated predictions are
-   summed per kernel *group* (pointwise convs, depthwise convs, element-wise passes, layout
-   copies…); the end-to-end time is fitted as a scale times the sum, each group with its own
-   factor pulled towards 1, plus an overhead per kernel and a constant. Ten or so unknowns
-   against dozens of networks: well posed, where a per-class fit on networks would not be (no
-   network tells thirty classes apart).
+2. **The network correction**, on timings *in context*: a kernel inside a network is not the
+   kernel alone (its input comes from the previous kernel's cache lines, its weights are cold,
+   it is dispatched through archspec's modules). Whole networks timed end to end, and where the
+   backend allows, each top-level block timed inside its running network, are rows whose
+   isolated predictions are summed per kernel class; the fit finds one scale, then a factor per
+   class pulled towards 1 (a class few rows contain keeps the common scale), an overhead per
+   kernel and a constant per network. Forty-odd unknowns against a thousand block rows: well
+   posed, where refitting every coefficient on networks would not be.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from archspec.calibrate.samples import KernelTiming, NetworkTiming
-from archspec.latency.kernels import FEATURES, kernel_group
+from archspec.latency.kernels import FEATURES
 from archspec.latency.model import ClassModel, NetworkCorrection
 
 if TYPE_CHECKING:
@@ -73,10 +73,10 @@ def nnls(a: NDArray[np.float64], b: NDArray[np.float64], *, max_iter: int = 0,
     return x
 
 
-def fit(kernels: Sequence[KernelTiming], networks: Sequence[NetworkTiming], *,
-        ridge: float = 0.3) -> Fit:
+def fit(kernels: Sequence[KernelTiming], networks: Sequence[NetworkTiming],
+        blocks: Sequence[NetworkTiming] = (), *, ridge: float = 0.3) -> Fit:
     """Fit the per-class models on isolated kernels, then the network correction on whole
-    networks (see the module's docstring)."""
+    networks and blocks timed in context (see the module's docstring)."""
     import numpy as np
 
     by_class: dict[str, list[KernelTiming]] = {}
@@ -91,60 +91,71 @@ def fit(kernels: Sequence[KernelTiming], networks: Sequence[NetworkTiming], *,
         models[cls] = ClassModel(tuple(float(v) for v in coef), len(rows), float(rel.mean()))
 
     report: dict[str, Any] = {"kernels": len(kernels), "networks": len(networks),
-                              "classes": len(models)}
+                              "blocks": len(blocks), "classes": len(models)}
     if kernels:
-        report["kernel_mape"] = float(np.mean([m.mape * m.samples for m in models.values()
-                                               if m.mape is not None]) * len(models)
+        report["kernel_mape"] = float(sum((m.mape or 0.0) * m.samples for m in models.values())
                                       / len(kernels))
     correction = NetworkCorrection()
-    if networks:
-        correction, quality = fit_correction(models, networks, ridge=ridge)
+    if networks or blocks:
+        correction, quality = fit_correction(models, networks, blocks, ridge=ridge)
         report.update(quality)
     return Fit(models, correction, report)
 
 
-def fit_correction(models: Mapping[str, ClassModel], networks: Sequence[NetworkTiming], *,
-                   ridge: float = 0.3) -> tuple[NetworkCorrection, dict[str, Any]]:
-    """The network correction: ``T ≈ scale · Σ_g f_g · S_g + per_kernel_ms · K + constant_ms``
-    over networks, where ``S_g`` sums the isolated predictions of the network's kernels in group
-    ``g``. First one scale for all groups; then the group factors, each pulled towards 1 with
-    weight ``ridge`` (a group few networks contain keeps the common scale)."""
+def fit_correction(models: Mapping[str, ClassModel], networks: Sequence[NetworkTiming],
+                   blocks: Sequence[NetworkTiming] = (), *, ridge: float = 0.3
+                   ) -> tuple[NetworkCorrection, dict[str, Any]]:
+    """The network correction, from in-context timings: whole networks (``T ≈ Σ kernels +
+    constant``) and, where the backend lets them be timed, top-level blocks inside running
+    networks (``T ≈ Σ kernels``). A kernel in context takes ``scale · f_c · isolated +
+    per_kernel_ms``: first one scale for every class, then a factor per class pulled towards 1
+    with weight ``ridge`` (a class few rows contain keeps the common scale). Blocks give
+    hundreds of in-context rows where networks give dozens; the two kinds weigh alike in
+    total."""
     import numpy as np
 
-    groups = sorted({kernel_group(c) for n in networks for c in n.totals})
-    gi = {g: i for i, g in enumerate(groups)}
-    n_g = len(groups)
-    sums = np.zeros((len(networks), n_g))
-    counts = np.array([n.kernels for n in networks], dtype=float)
-    ms = np.array([n.ms for n in networks], dtype=float)
+    rows_in = [*networks, *blocks]
+    classes = sorted({c for n in rows_in for c in n.totals if c in models})
+    ci = {c: i for i, c in enumerate(classes)}
+    n_c = len(classes)
+    iso = np.zeros((len(rows_in), n_c))
+    counts = np.array([n.kernels for n in rows_in], dtype=float)
+    const = np.array([1.0] * len(networks) + [0.0] * len(blocks))
+    ms = np.array([n.ms for n in rows_in], dtype=float)
     missing: set[str] = set()
-    for r, net in enumerate(networks):
-        for cls, feats in net.totals.items():
+    for r, row in enumerate(rows_in):
+        for cls, feats in row.totals.items():
             model = models.get(cls)
             if model is None:
                 missing.add(cls)
                 continue
-            sums[r, gi[kernel_group(cls)]] += model.ms(tuple(float(v) for v in feats))
-    # one scale for every group, with the overhead and the constant
-    base = np.column_stack([sums.sum(axis=1), counts, np.ones(len(networks))])
-    scale, per_kernel, constant = _solve(base, ms, np.ones(len(networks)))
+            iso[r, ci[cls]] += model.ms(tuple(float(v) for v in feats))
+    weights = np.ones(len(rows_in))
+    if networks and blocks:
+        weights[len(networks):] = np.sqrt(len(networks) / len(blocks))
+    # one scale for every class, with the overhead and the constant
+    base = np.column_stack([iso.sum(axis=1), counts, const])
+    scale, _, _ = _solve(base, ms, weights)
     scale = scale if scale > 0 else 1.0
-    # group factors on top of it, each pulled towards 1
-    rows = np.column_stack([sums * scale, counts, np.ones(len(networks))])
-    weight = np.sqrt(ridge * len(networks) / max(n_g, 1))
-    prior = np.zeros((n_g, n_g + 2))
-    prior[np.arange(n_g), np.arange(n_g)] = weight
-    a = np.vstack([rows / ms[:, None], prior])
-    b = np.concatenate([np.ones(len(networks)), np.full(n_g, weight)])
-    theta = nnls(a, b)
-    factors = {g: float(theta[i]) for g, i in gi.items()}
-    correction = NetworkCorrection(float(scale), float(theta[n_g]), float(theta[n_g + 1]),
-                                   factors)
-    pred = rows @ theta
-    rel = np.abs(pred - ms) / ms
-    quality: dict[str, Any] = {"network_mape": float(rel.mean()),
-                               "network_within_10pct": float((rel <= 0.10).mean()),
-                               "network_within_5pct": float((rel <= 0.05).mean())}
+    # a factor per class on top of it, each pulled towards 1
+    a = np.column_stack([iso * scale, counts, const]) * (weights / ms)[:, None]
+    strength = np.sqrt(ridge * float(np.sum(weights ** 2)) / max(n_c, 1))
+    prior = np.zeros((n_c, n_c + 2))
+    prior[np.arange(n_c), np.arange(n_c)] = strength
+    theta = nnls(np.vstack([a, prior]), np.concatenate([weights, np.full(n_c, strength)]))
+    factors = {c: float(theta[i]) for c, i in ci.items()}
+    correction = NetworkCorrection(float(scale), float(theta[n_c]), float(theta[n_c + 1]),
+                                   classes=factors)
+    quality: dict[str, Any] = {}
+    for label, sl in (("network", slice(0, len(networks))),
+                      ("block", slice(len(networks), len(rows_in)))):
+        if sl.stop == sl.start:
+            continue
+        pred = np.column_stack([iso[sl] * scale, counts[sl], const[sl]]) @ theta
+        rel = np.abs(pred - ms[sl]) / ms[sl]
+        quality[f"{label}_mape"] = float(rel.mean())
+        quality[f"{label}_within_10pct"] = float((rel <= 0.10).mean())
+        quality[f"{label}_within_5pct"] = float((rel <= 0.05).mean())
     if missing:
         quality["classes_without_kernels"] = sorted(missing)
     return correction, quality

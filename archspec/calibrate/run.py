@@ -159,20 +159,21 @@ def noise(iqrs: Sequence[float], limit: float = NOISE_LIMIT) -> Noise:
     return Noise(statistics.median(xs), p90, p90 <= limit, limit)
 
 
-def _fit(kernels: Sequence[KernelTiming], networks: Sequence[NetworkTiming]) -> Any:
+def _fit(kernels: Sequence[KernelTiming], networks: Sequence[NetworkTiming],
+         blocks: Sequence[NetworkTiming] = ()) -> Any:
     from archspec.calibrate.fit import fit  # numpy; the lead's
 
-    return fit(kernels, networks)
+    return fit(kernels, networks, blocks)
 
 
 def assemble(*, name: str, backend: str, threads: int, kernels: Sequence[KernelTiming],
              networks: Sequence[NetworkTiming], fusion: Sequence[FusionRule],
              machine_info: dict[str, Any], versions: dict[str, str],
-             details: dict[str, Any]) -> DeviceProfile:
+             details: dict[str, Any], blocks: Sequence[NetworkTiming] = ()) -> DeviceProfile:
     """Fit and wrap the result as a :class:`DeviceProfile` with its record of how."""
     from archspec.latency.model import DeviceProfile
 
-    fitted = _fit(kernels, networks)
+    fitted = _fit(kernels, networks, blocks)
     iqrs = [k.iqr for k in kernels] + [n.iqr for n in networks]
     return DeviceProfile(
         name=name, backend=backend, threads=threads, machine=machine_info, versions=versions,
@@ -180,6 +181,7 @@ def assemble(*, name: str, backend: str, threads: int, kernels: Sequence[KernelT
         noise=noise(iqrs), classes=fitted.classes, network=fitted.network,
         fusion=tuple(fusion),
         details={**details, "kernels_timed": len(kernels), "networks_timed": len(networks),
+                 "blocks_timed": len(blocks),
                  "fit": dict(fitted.report),
                  "network_noise": asdict(noise([n.iqr for n in networks]))},
     )
@@ -304,13 +306,18 @@ def _torch(request: Request, plan: Plan, settings: dict[str, Any], progress: Pro
         timed, threads=request.threads, repeats=plan.network_repeats,
         rounds=plan.network_rounds, warmup=plan.warmup,
         on_round=progress.phase(f"torch: {len(timed)} networks", plan.network_rounds))
+    blocks = torch_kernels.time_blocks(
+        timed, threads=request.threads, repeats=plan.network_repeats,
+        rounds=plan.network_rounds, warmup=plan.warmup,
+        on_round=progress.phase(f"torch: blocks of {len(timed)} networks in context",
+                                plan.network_rounds))
     settings = {**settings, **torch_kernels.pin_torch(request.threads)}
     details = _common_details(request, plan, settings, start, attention="sdpa",
                               generated=len(generated),
                               networks=[n.name for n in networks])
     return assemble(name=request.name or f"torch-{request.threads}t", backend="torch",
                     threads=request.threads, kernels=kernels, networks=networks,
-                    fusion=TORCH_FUSION,
+                    fusion=TORCH_FUSION, blocks=blocks,
                     machine_info=machine(), versions=_torch_versions(), details=details)
 
 

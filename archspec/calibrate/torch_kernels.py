@@ -435,7 +435,7 @@ def block_totals(net: CalibNet) -> dict[str, tuple[dict[str, list[float]], int]]
     """Per top-level block path: the feature sums per class of its kernels, and their count."""
     op_of = net.graph.op_of
     groups: dict[str, list[Any]] = {}
-    for k in kernels(net.graph):
+    for k in kernels(net.graph, TORCH_FUSION):
         groups.setdefault(op_of[k.nodes[0]].origin.top, []).append(k)
     return {path: (dict(class_totals(ks)), len(ks)) for path, ks in groups.items()}
 

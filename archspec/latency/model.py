@@ -37,15 +37,22 @@ class ClassModel:
 class NetworkCorrection:
     """What isolated kernels summed miss, fitted on whole networks timed end to end: a kernel in
     a network takes ``factor(cls) · (its isolated prediction) + per_kernel_ms``, and the network
-    ``Σ kernels + constant_ms``. ``factor`` is ``scale`` times the kernel's group's own factor
-    (``groups``, by :func:`~archspec.latency.kernels.kernel_group`; 1 for a group not listed)."""
+    ``Σ kernels + constant_ms``. ``factor`` is ``scale`` times the kernel class's own factor
+    (``classes``) or else its group's (``groups``, by
+    :func:`~archspec.latency.kernels.kernel_group`; 1 for one not listed)."""
 
     scale: float = 1.0
     per_kernel_ms: float = 0.0
     constant_ms: float = 0.0
     groups: Mapping[str, float] = field(default_factory=dict)
+    #: a factor per kernel class (fitted where in-context timings tell classes apart); a class
+    #: listed here takes its own factor instead of its group's
+    classes: Mapping[str, float] = field(default_factory=dict)
 
     def factor(self, cls: str) -> float:
+        own = self.classes.get(cls)
+        if own is not None:
+            return self.scale * own
         return self.scale * self.groups.get(kernel_group(cls), 1.0)
 
     def kernel_ms(self, cls: str, isolated_ms: float) -> float:

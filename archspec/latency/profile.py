@@ -153,7 +153,7 @@ def _profile(model: ProfileFile, file: str) -> DeviceProfile:
         classes={cls: ClassModel(tuple(c.coef), c.samples, c.mape)
                  for cls, c in model.classes.items()},
         network=NetworkCorrection(net.scale, net.per_kernel_ms, net.constant_ms,
-                                  dict(net.groups)),
+                                  dict(net.groups), dict(net.classes)),
         fusion=tuple(FusionRule(f.into, tuple(f.absorbs), f.as_class) for f in model.fusion),
         dtype=model.dtype, details=dict(model.details), source=file)
 
@@ -182,7 +182,8 @@ def profile_to_data(profile: DeviceProfile) -> dict[str, Any]:
         "network": {"scale": profile.network.scale,
                     "per_kernel_ms": profile.network.per_kernel_ms,
                     "constant_ms": profile.network.constant_ms,
-                    "groups": dict(profile.network.groups)},
+                    "groups": dict(profile.network.groups),
+                    "classes": dict(profile.network.classes)},
         "fusion": [{"into": r.into, "absorbs": list(r.absorbs),
                     **({"as_class": r.as_class} if r.as_class is not None else {})}
                    for r in profile.fusion],

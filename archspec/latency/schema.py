@@ -49,13 +49,15 @@ Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 
 class NetworkFile(_Strict):
-    """A kernel in a network takes ``scale · groups[its group] · isolated + per_kernel_ms``; the
-    network ``Σ kernels + constant_ms`` (:class:`~archspec.latency.model.NetworkCorrection`)."""
+    """A kernel in a network takes ``scale · factor · isolated + per_kernel_ms``, its factor
+    ``classes[its class]`` when listed, else ``groups[its group]``, else 1; the network
+    ``Σ kernels + constant_ms`` (:class:`~archspec.latency.model.NetworkCorrection`)."""
 
     scale: Positive = 1.0
     per_kernel_ms: NonNegative = 0.0
     constant_ms: NonNegative = 0.0
     groups: dict[str, Positive] = Field(default_factory=dict)
+    classes: dict[str, NonNegative] = Field(default_factory=dict)
 
     @field_validator("groups")
     @classmethod

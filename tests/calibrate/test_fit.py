@@ -102,7 +102,7 @@ def test_networks_fit_a_scale_and_a_per_kernel_overhead() -> None:
     assert result.report["network_within_5pct"] == 1.0
 
 
-def test_a_group_slower_in_context_gets_its_own_factor() -> None:
+def test_a_class_slower_in_context_gets_its_own_factor() -> None:
     """Element-wise kernels 2× slower inside networks, the rest as alone."""
     ks = _kernels(0, 90)
     rng = random.Random(6)

@@ -184,14 +184,10 @@ def calibrate(backend: str, threads: int, quick: bool) -> tuple[Any, float, Path
     out = CACHE / "profiles" / f"{backend}_t{threads}{'_quick' if quick else ''}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    if hasattr(calibration, "Request"):  # calibrate(Request(...)), then save(profile, path)
-        profile = calibration.calibrate(calibration.Request(
-            backend=backend, threads=threads, quick=quick, output=out))
-    else:
-        profile = calibration.calibrate(backend=backend, threads=threads, quick=quick, out=out)
+    profile = calibration.calibrate(calibration.Request(
+        backend=backend, threads=threads, quick=quick, output=out))
     seconds = time.perf_counter() - start
-    if not out.exists() and hasattr(calibration, "save"):
-        calibration.save(profile, out)
+    calibration.save(profile, out)  # this run's profile, replacing an older one
     return profile, seconds, out
 
 

@@ -123,3 +123,33 @@ def test_a_class_slower_in_context_gets_its_own_factor() -> None:
     corr = fit(ks, nets, ridge=0.01).network
     assert corr.factor("act.relu") == pytest.approx(2.0, rel=0.1)
     assert corr.factor("conv.pw") == pytest.approx(1.0, rel=0.05)
+
+
+def test_blocks_in_context_carry_no_network_constant() -> None:
+    """Blocks timed inside their networks are rows without the per-network constant: with
+    blocks 1.3× slower than alone plus 0.01 ms a kernel, and networks adding 0.5 ms, the fit
+    finds all three."""
+    ks = _kernels(0, 90)
+    rng = random.Random(7)
+
+    def row(name: str, constant: float) -> NetworkTiming:
+        totals: dict[str, list[float]] = {}
+        iso = 0.0
+        count = rng.randrange(3, 12)
+        for _ in range(count):
+            cls = rng.choice(list(TRUE))
+            feats = _kernel(rng, cls)
+            sums = totals.setdefault(cls, [0.0] * 5)
+            for j, v in enumerate(feats):
+                sums[j] += v
+            iso += _true_ms(cls, feats)
+        return NetworkTiming(name, totals, count, 1.3 * iso + 0.01 * count + constant, 0.01)
+
+    nets = [row(f"n{i}", 0.5) for i in range(20)]
+    blocks = [row(f"n{i // 10}/b{i}", 0.0) for i in range(200)]
+    result = fit(ks, nets, blocks, ridge=0.01)
+    corr = result.network
+    assert corr.constant_ms == pytest.approx(0.5, rel=0.1)
+    assert corr.per_kernel_ms == pytest.approx(0.01, rel=0.1)
+    assert corr.factor("conv.pw") == pytest.approx(1.3, rel=0.02)
+    assert result.report["block_within_5pct"] == 1.0

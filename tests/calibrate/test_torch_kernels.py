@@ -101,3 +101,50 @@ def test_time_blocks_gives_every_top_level_block_its_kernels(small_nets):
     stem_convs = [op for op in net.ops() if op.origin.top == stem.path
                   and kernel_class(op) == "conv.k3.s2"]
     assert blocks[0].totals["conv.k3.s2"][1] == sum(op.macs for op in stem_convs)
+
+
+def test_attention_chains_are_the_sdpa_calls_a_built_network_makes():
+    """Eager torch runs each traced q·kᵀ → scale → softmax → ·v chain as one
+    scaled_dot_product_attention: the chains found in EMO-1M's graph are exactly the calls its
+    built module makes, shape for shape, and each chain's bench runs at those shapes."""
+    from pathlib import Path
+
+    import torch.nn.functional as F
+
+    from archspec.latency.kernels import TORCH_FUSION, kernels
+    from archspec.nn.build import build_module
+
+    emo = nets.from_files([Path(__file__).parents[2] / "specs" / "emo.yaml"])
+    net = next(n for n in emo if n.name.endswith("emo_1m"))
+    chains = [tuple(net.graph.op_of[i] for i in k.nodes)
+              for k in kernels(net.graph, TORCH_FUSION) if k.cls == "attention"]
+    calls: list[tuple[tuple[int, ...], ...]] = []
+    real = F.scaled_dot_product_attention
+
+    def spy(q, k, v, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        calls.append((tuple(q.shape), tuple(k.shape), tuple(v.shape)))
+        return real(q, k, v, *args, **kwargs)
+
+    model = build_module(net.net).eval()
+    F.scaled_dot_product_attention = spy
+    try:
+        with torch.inference_mode():
+            model(torch.randn(1, *net.net.input_shape))
+    finally:
+        F.scaled_dot_product_attention = real
+    assert calls and len(calls) == len(chains)
+    for (q, k, v), chain in zip(calls, chains, strict=True):
+        scores, _, _, apply = chain
+        assert q[-2:] == scores.in_shapes[0][-2:]
+        assert k[-2:] == (scores.in_shapes[1][-1], scores.in_shapes[1][-2])  # kᵀ traced
+        assert v[-2:] == apply.in_shapes[1][-2:]
+        assert math.prod(q) == math.prod(scores.in_shapes[0])
+    unique = tk.attention_chains([net.graph])
+    with torch.inference_mode():
+        for chain in unique:
+            out = tk.attention_bench(chain).run()
+            assert math.prod(out.shape) == math.prod(chain[-1].out_shape)
+    timed = tk.time_attention(unique[:2], repeats=1, rounds=1, warmup=0)
+    assert [t.cls for t in timed] == ["attention"] * len(timed)
+    assert all(t.features[0] == 1.0 and t.features[1] == sum(o.macs for o in c)
+               for t, c in zip(timed, unique, strict=False))

@@ -108,34 +108,10 @@ def lint_figure(exp: Experiment) -> dict[str, Any]:
 
 
 def load_device(path: str) -> Any:
-    """The profile at ``path``, by :func:`archspec.latency.profile.load_profile` (imported
-    lazily); where that loader is not installed yet, a shim that reads the same JSON fields
-    (docs/device-profile.md) without validating them."""
-    try:
-        from archspec.latency.profile import load_profile
-    except ImportError:
-        return _load_device_shim(path)
+    """The device profile at ``path`` (:func:`archspec.latency.profile.load_profile`)."""
+    from archspec.latency.profile import load_profile
+
     return load_profile(path)
-
-
-def _load_device_shim(path: str) -> Any:
-    import json
-
-    from archspec.latency.kernels import FusionRule
-    from archspec.latency.model import ClassModel, DeviceProfile, NetworkCorrection, Noise
-
-    d = json.loads(Path(path).read_text("utf-8"))
-    n, net = d["noise"], d.get("network", {})
-    return DeviceProfile(
-        name=d["name"], backend=d["backend"], threads=d["threads"], machine=d.get("machine", {}),
-        versions=d.get("versions", {}), calibrated=d["calibrated"],
-        noise=Noise(n["median_iqr"], n["p90_iqr"], n["trusted"], n.get("limit", 0.10)),
-        classes={k: ClassModel(tuple(v["coef"]), v.get("samples", 0), v.get("mape"))
-                 for k, v in d["classes"].items()},
-        network=NetworkCorrection(net.get("scale", 1.0), net.get("per_kernel_ms", 0.0),
-                                  net.get("constant_ms", 0.0)),
-        fusion=tuple(FusionRule(f["into"], tuple(f["absorbs"])) for f in d.get("fusion", ())),
-        dtype=d.get("dtype", "fp32"), details=d.get("details", {}), source=path)
 
 
 def predicted(exp: Experiment, device: Any) -> dict[str, Any]:

@@ -254,6 +254,9 @@ def onnx_runner(net: Net, threads: int) -> Callable[[], object]:
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # as calibration's sessions: with many sessions open, idle ones' spinning workers would
+    # take the cores from the one being timed
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     session = ort.InferenceSession(str(onnx_path(net)), options,
                                    providers=["CPUExecutionProvider"])
     feed = {session.get_inputs()[0].name:

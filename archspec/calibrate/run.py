@@ -70,7 +70,7 @@ QUICK = Plan(kernel_repeats=3, kernel_rounds=5, network_repeats=2, network_round
              kernel_sizes=(), max_networks=12, max_networks_ort=3, generated=8)
 DEFAULT = Plan(kernel_repeats=5, kernel_rounds=7, network_repeats=3, network_rounds=7,
                warmup=3, kernel_sizes=(160, 192, 256), max_networks=None,
-               max_networks_ort=8, generated=100)
+               max_networks_ort=20, generated=100)
 
 
 @dataclass(frozen=True)

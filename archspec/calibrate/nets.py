@@ -93,3 +93,30 @@ def generated(seed: int, n: int) -> list[CalibNet]:
 def all_ops(nets: Sequence[CalibNet]) -> list[Op]:
     """Every op of every network, in order (duplicates kept: dedupe by signature)."""
     return [op for n in nets for op in n.ops()]
+
+
+def grouped_variants(ops: Sequence[Op], *, groups: Sequence[int] = (2, 4, 8),
+                     every: int = 7) -> list[Op]:
+    """Grouped convs at the shapes real networks have: every ``every``-th dense 1×1 or 3×3 conv
+    among ``ops`` (in order, so the choice is deterministic), with each of ``groups`` that
+    divides its channels. Mobile networks write few grouped convs (ShuffleNet V1, the G2
+    experiments), so the networks sampled alone leave the class almost empty."""
+    from dataclasses import replace
+
+    from archspec.graph.cost import cost_of
+    from archspec.graph.op import OpKind
+
+    dense = [op for op in ops if op.kind == OpKind.CONV and op.attrs["groups"] == 1
+             and op.attrs["k"] in (1, 3) and len(op.in_shapes[0]) == 3
+             and op.out_shape[-1] * op.out_shape[-2] > 1]
+    out = []
+    for op in dense[::every]:
+        cin, cout = op.in_shapes[0][0], op.out_shape[0]
+        for g in groups:
+            if cin % g or cout % g or cin // g < 2:
+                continue
+            shaped = replace(op, name=f"{op.name}.g{g}", attrs={**op.attrs, "groups": g})
+            cost = cost_of(shaped)
+            out.append(replace(shaped, params=cost.params, macs=cost.macs,
+                               mem_access=cost.mem_access, fvcore_extra=cost.fvcore_extra))
+    return out

@@ -291,6 +291,7 @@ def _torch(request: Request, plan: Plan, settings: dict[str, Any], progress: Pro
     own, other = kernel_nets(request, plan)
     generated = _gen(request, plan)
     ops = nets.all_ops([*own, *other, *generated])
+    ops += nets.grouped_variants(ops)
     uniq = torch_kernels.unique_ops(ops)
     kernels = torch_kernels.time_kernels(
         uniq, threads=request.threads, repeats=plan.kernel_repeats, rounds=plan.kernel_rounds,
@@ -331,6 +332,7 @@ def _onnxruntime(request: Request, plan: Plan, settings: dict[str, Any], progres
     own, other = kernel_nets(request, plan)
     generated = _gen(request, plan)
     ops = nets.all_ops([*own, *other, *generated])
+    ops += nets.grouped_variants(ops)
     timed = timed_nets(own, generated, cap=plan.max_networks_ort)
     exports = progress.phase(f"exporting {len(timed)} networks (cached)", len(timed))
     done = [0]

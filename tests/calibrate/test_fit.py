@@ -153,3 +153,23 @@ def test_blocks_in_context_carry_no_network_constant() -> None:
     assert corr.per_kernel_ms == pytest.approx(0.01, rel=0.1)
     assert corr.factor("conv.pw") == pytest.approx(1.3, rel=0.02)
     assert result.report["block_within_5pct"] == 1.0
+
+
+def test_grouped_variants_divide_the_work_by_their_groups() -> None:
+    """A 1×1 conv c1→c2 on h×w made grouped by g does c1·c2·h·w/g multiply-accumulates and
+    holds c1·c2/g weights."""
+    from archspec.calibrate.nets import grouped_variants
+    from archspec.graph.cost import cost_of
+    from archspec.graph.op import Op, OpKind
+
+    attrs = {"k": 1, "stride": 1, "padding": 0, "dilation": 1, "groups": 1, "bias": False}
+    dense = Op(OpKind.CONV, "c", ((48, 14, 14),), (96, 14, 14), attrs)
+    cost = cost_of(dense)
+    dense = Op(OpKind.CONV, "c", ((48, 14, 14),), (96, 14, 14), attrs, params=cost.params,
+               macs=cost.macs, mem_access=cost.mem_access)
+    made = grouped_variants([dense], groups=(2, 4, 5, 8), every=1)
+    assert [op.attrs["groups"] for op in made] == [2, 4, 8]  # 5 divides neither width
+    for op in made:
+        g = op.attrs["groups"]
+        assert op.macs == 48 * 96 * 14 * 14 // g
+        assert op.params == 48 * 96 // g

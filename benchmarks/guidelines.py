@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import interleaved, median, print_table, write_result  # noqa: E402
+from _common import interleaved, median, print_table, spearman, write_result  # noqa: E402
 
 EXPERIMENTS = ROOT / "specs" / "experiments"
 
@@ -132,31 +132,6 @@ def predicted(exp: Experiment, device: Any) -> dict[str, Any]:
         k: verdict.data.get(k) for k in ("latency_ms", "share", "saves_ms", "holds")}
     return {"ms": p.total_ms, "kernels": p.kernels, "missing": list(p.missing),
             "finding": finding}
-
-
-def spearman(xs: list[float], ys: list[float]) -> float | None:
-    """Spearman's rank correlation (average ranks for ties); None when undefined."""
-    def ranks(values: list[float]) -> list[float]:
-        order = sorted(range(len(values)), key=lambda i: values[i])
-        out = [0.0] * len(values)
-        i = 0
-        while i < len(order):
-            j = i
-            while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
-                j += 1
-            for k in range(i, j + 1):
-                out[order[k]] = (i + j) / 2 + 1
-            i = j + 1
-        return out
-
-    if len(xs) < 3:
-        return None
-    rx, ry = ranks(xs), ranks(ys)
-    mx, my = sum(rx) / len(rx), sum(ry) / len(ry)
-    cov = sum((a - mx) * (b - my) for a, b in zip(rx, ry, strict=True))
-    vx = sum((a - mx) ** 2 for a in rx) ** 0.5
-    vy = sum((b - my) ** 2 for b in ry) ** 0.5
-    return cov / (vx * vy) if vx and vy else None
 
 
 def interleaved_on(now: Any, runs: dict[str, Any], repeats: int) -> dict[str, list[float]]:

@@ -44,7 +44,14 @@ from archspec.calibrate.harness import Bench, interleaved, robust, visit_means
 from archspec.calibrate.samples import KernelTiming, NetworkTiming
 from archspec.calibrate.timing import unique_ops as _unique_ops
 from archspec.graph.op import Op, OpKind
-from archspec.latency.kernels import TORCH_FUSION, class_totals, features, kernel_class, kernels
+from archspec.latency.kernels import (
+    TORCH_FUSION,
+    class_totals,
+    features,
+    kernel_class,
+    kernels,
+    summed_features,
+)
 
 if TYPE_CHECKING:
     import torch
@@ -346,16 +353,6 @@ def attention_bench(chain: Sequence[Op]) -> Bench:
     return Bench(lambda: F.scaled_dot_product_attention(q, k, v, scale=scale))
 
 
-def chain_features(chain: Sequence[Op]) -> tuple[float, ...]:
-    """A fused chain's features as :func:`~archspec.latency.kernels.kernels` sums them."""
-    total = [0.0] * len(features(chain[0]))
-    for op in chain:
-        for i, v in enumerate(features(op)):
-            total[i] += v
-    total[0] = 1.0
-    return tuple(total)
-
-
 def time_attention(chains: Sequence[Sequence[Op]], *, threads: int = 1, repeats: int = 5,
                    rounds: int = 5, warmup: int = 2, seed: int = 0,
                    on_round: Callable[[int, int], None] | None = None) -> list[KernelTiming]:
@@ -370,7 +367,7 @@ def time_attention(chains: Sequence[Sequence[Op]], *, threads: int = 1, repeats:
         benches = [attention_bench(c) for c in chains]
         samples = interleaved(benches, repeats=repeats, rounds=rounds, warmup=warmup, seed=seed,
                               on_round=on_round)
-    return [KernelTiming("attention", chain_features(c), stat.ms, stat.iqr)
+    return [KernelTiming("attention", summed_features(c), stat.ms, stat.iqr)
             for c, s in zip(chains, samples, strict=True)
             for stat in (robust(visit_means(s, repeats)),)]
 

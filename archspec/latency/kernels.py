@@ -153,7 +153,8 @@ def _chain(graph: OpGraph, node: int, rule: FusionRule) -> list[int]:
     return nodes
 
 
-def _summed(ops: Iterable[Op]) -> tuple[float, ...]:
+def summed_features(ops: Iterable[Op]) -> tuple[float, ...]:
+    """The features of a chain run as one kernel: its ops' features summed, one call."""
     total = [sum(column, 0.0) for column in zip(*map(features, ops), strict=True)]
     total[0] = 1.0  # one call
     return tuple(total)
@@ -235,7 +236,7 @@ def _fused(graph: OpGraph, node: int, cls: str, rules: list[FusionRule], absorbe
             continue
         absorbed.update(nodes[1:])
         feats = features(op_of[node]) if rule.as_class is None else \
-            _summed(op_of[n] for n in nodes)
+            summed_features(op_of[n] for n in nodes)
         return (rule.as_class or cls, node, tuple(nodes[1:]), op_of[node].origin.top,
                 feats[1], feats[2], feats[3], feats[4])
     return None

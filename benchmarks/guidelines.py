@@ -134,21 +134,6 @@ def predicted(exp: Experiment, device: Any) -> dict[str, Any]:
             "finding": finding}
 
 
-def interleaved_on(now: Any, runs: dict[str, Any], repeats: int) -> dict[str, list[float]]:
-    """``_common.interleaved`` on a chosen clock (wall or process CPU time)."""
-    if now is time.perf_counter:
-        return interleaved(runs, repeats, warmup=1)
-    for fn in runs.values():
-        fn()
-    times: dict[str, list[float]] = {name: [] for name in runs}
-    for _ in range(repeats):
-        for name, fn in runs.items():
-            start = now()
-            fn()
-            times[name].append(now() - start)
-    return times
-
-
 def spread(samples: list[float]) -> float:
     """Interquartile range over the median: how disturbed a round of samples was."""
     q = sorted(samples)
@@ -201,7 +186,7 @@ def measure(plan: list[Experiment], repeats: int, sample_ms: float, rounds: int,
             print(f"measuring {family}, round {r + 1}/{rounds}: {len(runs)} networks × "
                   f"{repeats} repeats", file=sys.stderr)
             got = {key: [t / loops[key] for t in samples]
-                   for key, samples in interleaved_on(now, runs, repeats).items()}
+                   for key, samples in interleaved(runs, repeats, warmup=1, clock=now).items()}
             noise = median([spread(v) for v in got.values()])
             candidates.append((noise, got))
         best = min(candidates, key=lambda c: c[0])

@@ -42,5 +42,9 @@ def trace_actblock(b: ActBlock, g: GraphBuilder, x: Tensor) -> Tensor:
         return g.act(x, "act", b.act)
 
 
+EXAMPLE = """\
+- {block: act, act: hardswish}
+"""
+
 ACT = register(Family("act", ActBlockSpec, resolve_actblock, trace_actblock, ActBlock,
-                      "an activation", shape=same_shape))
+                      "an activation", shape=same_shape, example=EXAMPLE))

@@ -304,6 +304,9 @@ class Family:
     #: callback the tracer gives it, as its ``resolve`` resolves them through
     #: ``ResolveContext.resolve_child``, so families never import the tracer that dispatches them.
     trace_nested: Callable[[Any, GraphBuilder, Tensor, TraceChild], Tensor] | None = None
+    #: Blocks as a user writes them (YAML, a list of block mappings, usually one per line), shown
+    #: in docs/spec.md; tests/docs checks every family has one and that each example builds.
+    example: str = ""
 
     def __post_init__(self) -> None:
         if (self.trace is None) == (self.trace_nested is None):

@@ -104,5 +104,10 @@ def shape(f: Mapping[str, Any], ctx: ResolveContext) -> tuple[int, ...] | None:
     return (ctx.width("out", f["out"], f["scaling"]), *hw) if min(hw) >= 1 else None
 
 
+EXAMPLE = """\
+- {block: conv, out: 32, k: 3, stride: 2, act: relu6}       # 3×3, BN, ReLU6
+- {block: conv, out: 32, k: 3, groups: depthwise}           # depthwise: one group per channel
+"""
+
 FAMILY = register(Family("conv", ConvSpec, resolve, trace, Conv, "convolution + norm + act",
-                         shape=shape))
+                         shape=shape, example=EXAMPLE))

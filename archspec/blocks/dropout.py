@@ -42,5 +42,9 @@ def trace_dropout(b: Dropout, g: GraphBuilder, x: Tensor) -> Tensor:
         return g.dropout(x, "dropout", b.p)
 
 
+EXAMPLE = """\
+- {block: dropout, p: 0.2}
+"""
+
 DROPOUT = register(Family("dropout", DropoutSpec, resolve_dropout, trace_dropout, Dropout,
-                          "dropout", shape=same_shape))
+                          "dropout", shape=same_shape, example=EXAMPLE))

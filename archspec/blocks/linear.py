@@ -71,5 +71,10 @@ def shape_linear(f: Mapping[str, Any], ctx: ResolveContext) -> tuple[int, ...] |
     return (f["out"],) if ctx.is_classifier else (ctx.width("out", f["out"], f["scaling"]),)
 
 
+EXAMPLE = """\
+- {block: pool, global: true}
+- {block: linear, out: 1000}
+"""
+
 LINEAR = register(Family("linear", LinearSpec, resolve_linear, trace_linear, Linear,
-                         "fully connected layer", shape=shape_linear))
+                         "fully connected layer", shape=shape_linear, example=EXAMPLE))

@@ -379,4 +379,10 @@ def shape(f: Mapping[str, Any], ctx: ResolveContext) -> tuple[int, ...] | None:
     return (ctx.width("out", f["out"], f["scaling"]), *hw) if min(hw) >= 1 else None
 
 
-FAMILY = register(Family("mmb", MMBSpec, resolve, trace, MMB, "Meta Mobile Block", shape=shape))
+EXAMPLE = """\
+- {block: mmb, out: 24, exp: 6, dw_k: 3, stride: 2, expand_act: relu6, dw_act: relu6}   # MobileNetV2
+- {block: mmb, out: 24, exp: 3, f: attn, window: 4, dim_head: 8, pre_norm: bn}         # iRMB
+"""
+
+FAMILY = register(Family("mmb", MMBSpec, resolve, trace, MMB, "Meta Mobile Block", shape=shape,
+                         example=EXAMPLE))

@@ -46,5 +46,9 @@ def trace_normblock(b: NormBlock, g: GraphBuilder, x: Tensor) -> Tensor:
         return g.norm(x, "norm", b.norm)
 
 
+EXAMPLE = """\
+- {block: norm, norm: {type: bn, eps: 1.0e-3}}
+"""
+
 NORM = register(Family("norm", NormBlockSpec, resolve_normblock, trace_normblock, NormBlock,
-                       "a norm layer", shape=same_shape))
+                       "a norm layer", shape=same_shape, example=EXAMPLE))

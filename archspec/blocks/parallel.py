@@ -90,5 +90,13 @@ def trace(b: Parallel, g: GraphBuilder, x: Tensor, trace_child: TraceChild) -> T
         return g.concat(outs, "merge")
 
 
+EXAMPLE = """\
+- block: parallel                     # Inception-like: two branches, channels stacked
+  merge: concat
+  branches:
+    - [{block: conv, out: 16}]
+    - [{block: conv, out: 8}, {block: conv, out: 16, k: 3}]
+"""
+
 FAMILY = register(Family("parallel", ParallelSpec, resolve, None, Parallel, "parallel branches",
-                         trace_nested=trace))
+                         trace_nested=trace, example=EXAMPLE))

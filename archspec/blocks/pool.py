@@ -90,5 +90,9 @@ def shape_pool(f: Mapping[str, Any], ctx: ResolveContext) -> tuple[int, ...] | N
     return (ctx.in_ch, *hw) if min(hw) >= 1 else None
 
 
+EXAMPLE = """\
+- {block: pool, kind: max, k: 3, stride: 2, padding: 1}
+"""
+
 POOL = register(Family("pool", PoolSpec, resolve_pool, trace_pool, Pool, "avg/max pooling",
-                       shape=shape_pool))
+                       shape=shape_pool, example=EXAMPLE))

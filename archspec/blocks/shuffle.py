@@ -146,5 +146,10 @@ def shape(f: Mapping[str, Any], ctx: ResolveContext) -> tuple[int, ...] | None:
     return (ctx.width("out", f["out"], f["scaling"]), *hw) if min(hw) >= 1 else None
 
 
+EXAMPLE = """\
+- {block: shuffle, out: 48, stride: 2}
+- {block: shuffle, out: 48}
+"""
+
 FAMILY = register(Family("shuffle", ShuffleSpec, resolve, trace, Shuffle, "ShuffleNet V2 unit",
-                         shape=shape))
+                         shape=shape, example=EXAMPLE))

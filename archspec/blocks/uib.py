@@ -225,5 +225,10 @@ def shape(f: Mapping[str, Any], ctx: ResolveContext) -> tuple[int, ...] | None:
     return (ctx.width("out", f["out"], f["scaling"]), *hw) if min(hw) >= 1 else None
 
 
+EXAMPLE = """\
+- {block: uib, out: 32, exp: 4, start_dw_k: 3, dw_k: 5, stride: 2}   # ExtraDW
+- {block: uib, out: 32, exp: 2}                                     # FFN
+"""
+
 FAMILY = register(Family("uib", UIBSpec, resolve, trace, UIB, "Universal Inverted Bottleneck",
-                         shape=shape))
+                         shape=shape, example=EXAMPLE))

@@ -35,6 +35,7 @@ def _family_section(family: Any, schema: dict[str, Any]) -> str:
     """The family's module docstring (its first line without the tag), its model's docstring
     when that adds something, and its field table."""
     import importlib
+    import textwrap
 
     module_doc = _doc(importlib.import_module(family.model.__module__))
     module_doc = re.sub(rf"^`{re.escape(family.tag)}`: (\w)",
@@ -45,6 +46,8 @@ def _family_section(family: Any, schema: dict[str, Any]) -> str:
         parts.append(module_doc + "\n")
     if model_doc and not _repeats(model_doc, module_doc):
         parts.append(model_doc + "\n")
+    if family.example:
+        parts.append(f"```yaml\n{textwrap.dedent(family.example).strip()}\n```\n")
     layer = schema["$defs"][f"{family.model.__name__.removesuffix('Spec')}Layer"]
     required = tuple(family.model.model_json_schema().get("required", ()))
     parts.append(field_table(layer, skip=("block", *COMMON_FIELDS), required=tuple(

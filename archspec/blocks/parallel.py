@@ -44,20 +44,10 @@ class Parallel(ResolvedBlock):
 
 
 def resolve(spec: ParallelSpec, ctx: ResolveContext) -> Parallel | None:
-    assert ctx.resolve_child is not None
-    branches: list[tuple[ResolvedBlock, ...]] = []
-    failed = False
-    for i, branch in enumerate(spec.branches):  # each branch is checked: they all see the input
-        shape, blocks = ctx.in_shape, []
-        for j in range(len(branch)):
-            child = ctx.resolve_child(("branches", i, j), shape)
-            if child is None:
-                failed = True
-                break
-            blocks.append(child)
-            shape = child.out_shape
-        branches.append(tuple(blocks))
-    if failed:
+    # each branch is checked (they all see the input), even after one failed
+    chains = [ctx.chain(("branches", i), len(branch)) for i, branch in enumerate(spec.branches)]
+    branches = [c for c in chains if c is not None]
+    if len(branches) < len(chains):
         return None
     outs = [b[-1].out_shape if b else ctx.in_shape for b in branches]
     if spec.merge == "add" and len(set(outs)) > 1:

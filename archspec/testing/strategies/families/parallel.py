@@ -22,7 +22,7 @@ from archspec.testing.strategies.registry import (
 from archspec.testing.strategies.world import Ctx, KeyPath, Shape
 
 
-def _end(g: Gen, here: list[Ctx], req: Req, path: KeyPath) -> Block:
+def branch_end(g: Gen, here: list[Ctx], req: Req, path: KeyPath) -> Block:
     """A block of a template family at the end of an ``add`` branch, its ``out`` pinned."""
     chosen = [t for t in template_families() if t in g.families]
     backup = [t for t in fallbacks(frozenset(families())) if generator(t).template]
@@ -55,7 +55,7 @@ def _add_branches(g: Gen, ctxs: list[Ctx], req: Req, child: Req, n: int, path: K
         if g.coin():
             b, here = draw_block(g, here, child, (*path, "branches", i, len(branch)))
             branch.append(b)
-        b = {**_end(g, here, end_req, (*path, "branches", i, len(branch))), "out": target}
+        b = {**branch_end(g, here, end_req, (*path, "branches", i, len(branch))), "out": target}
         b["scaling"] = scaling
         branch.append(record(g, b, here, (*path, "branches", i, len(branch))))
         here = [c.at(out_shape(b, c)) for c in here]

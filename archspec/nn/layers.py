@@ -31,12 +31,14 @@ class LayerNorm2d(nn.Module):
         return x.permute(0, 3, 1, 2).contiguous()  # b h w c -> b c h w
 
 
-def make_norm(norm: Norm, ch: int) -> nn.Module:
-    """``bn`` → BatchNorm2d, ``ln`` → :class:`LayerNorm2d`, ``none`` → Identity."""
+def make_norm(norm: Norm, ch: int, *, vector: bool = False) -> nn.Module:
+    """``bn`` → BatchNorm2d, ``ln`` → :class:`LayerNorm2d`, ``none`` → Identity; on a
+    ``vector`` (N, C) BatchNorm1d and LayerNorm."""
     if norm.type == "bn":
-        return nn.BatchNorm2d(ch, eps=norm.eps, momentum=norm.momentum)
+        bn = nn.BatchNorm1d if vector else nn.BatchNorm2d
+        return bn(ch, eps=norm.eps, momentum=norm.momentum)
     if norm.type == "ln":
-        return LayerNorm2d(ch, eps=norm.eps)
+        return nn.LayerNorm(ch, eps=norm.eps) if vector else LayerNorm2d(ch, eps=norm.eps)
     if norm.type == "none":
         return nn.Identity()
     raise ValueError(f"unknown norm type {norm.type!r}")

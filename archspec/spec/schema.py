@@ -72,7 +72,8 @@ FALLBACK_DESCRIPTIONS: dict[tuple[str, str], str] = {
     ("mmb", "se_act"): "Activation inside the SE block.",
     ("mmb", "se_gate"): "Gate of the SE block.",
     ("norm", "norm"): "The norm: bn, ln, none or {type, eps, momentum}.",
-    ("parallel", "merge"): "concat: stack the branches' channels; add: sum them.",
+    ("parallel", "merge"): "concat: stack the branches' channels; add: sum them; mul: multiply "
+                           "them element-wise (StarNet); mean: average them (distilled heads).",
     ("pool", "kind"): "Average or max pooling.",
     ("pool", "k"): "Window size k×k.",
     ("pool", "padding"): "Zero padding on each side (at most k // 2).",

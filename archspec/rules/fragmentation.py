@@ -151,10 +151,13 @@ class Fragmentation(Rule):
     ## What it does
     Counts the kernels each block launches after the target's fusions (every primitive op that is
     not a view: convs, matmuls, norms, activations, adds, layout copies, pads), weights each by the
-    work it does, adds one per extra parallel branch a merge must wait for, and notes blocks of
-    more *effective fragments* than the limit. It reports the network when such blocks take a
-    large share of its modelled time. Window attention counts in full: its pad, partition and
-    head permutes are copies, and its per-window matmuls are many tiny GEMMs.
+    work it does, adds one per extra parallel branch a merge must wait for (a sum of n branches,
+    traced as a chain of n − 1 adds, is one merge of n; an identity branch is none), and notes
+    blocks of more *effective fragments* than the limit. It reports the network when such blocks
+    take a large share of its modelled time. Window attention counts in full: its pad, partition
+    and head permutes are copies, and its per-window matmuls are many tiny GEMMs. MobileOne's and
+    RepVGG's training-time blocks (several conv + BN branches summed) are what this rule flags;
+    their deploy-time form, one conv per block, is not.
 
     ## Why is this bad?
     Every kernel pays a launch and a synchronisation, and a small kernel cannot fill a wide

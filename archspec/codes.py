@@ -145,6 +145,9 @@ _ALL = (
          "same height and width."),
     Code("E146", "resolution", "expand: false with mid ≠ in",
          "Without the expansion conv the block's width stays its input width."),
+    Code("E156", "resolution", "ghost module's cheap conv changes the map",
+         "A `ghost` block concatenates its cheap depthwise conv's output with the primary "
+         "conv's: `dw_k` must be odd (padding dw_k // 2 keeps the map only then)."),
     Code("E149", "resolution", "later blocks not checked",
          "A note (info), not an error: a block failed and its own fields do not fix its "
          "output shape (a bad `out`, a collapsed map, a failed `parallel` branch), so the "

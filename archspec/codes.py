@@ -145,6 +145,12 @@ _ALL = (
          "same height and width."),
     Code("E146", "resolution", "expand: false with mid ≠ in",
          "Without the expansion conv the block's width stays its input width."),
+    Code("E147", "resolution", "residual cannot add its shortcut",
+         "A `residual`'s blocks must end in the shape of its shortcut: the input's shape "
+         "for the identity (no `shortcut:`), else the shortcut's last block's."),
+    Code("E148", "resolution", "squeeze width cannot be decided",
+         "An `se` block sets both `ratio` and `mid`, or its ratio rounds to fewer than one "
+         "channel."),
     Code("E156", "resolution", "ghost module's cheap conv changes the map",
          "A `ghost` block concatenates its cheap depthwise conv's output with the primary "
          "conv's: `dw_k` must be odd (padding dw_k // 2 keeps the map only then)."),

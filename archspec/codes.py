@@ -151,6 +151,9 @@ _ALL = (
     Code("E148", "resolution", "squeeze width cannot be decided",
          "An `se` block sets both `ratio` and `mid`, or its ratio rounds to fewer than one "
          "channel."),
+    Code("E156", "resolution", "ghost module's cheap conv changes the map",
+         "A `ghost` block concatenates its cheap depthwise conv's output with the primary "
+         "conv's: `dw_k` must be odd (padding dw_k // 2 keeps the map only then)."),
     Code("E149", "resolution", "later blocks not checked",
          "A note (info), not an error: a block failed and its own fields do not fix its "
          "output shape (a bad `out`, a collapsed map, a failed `parallel` branch), so the "

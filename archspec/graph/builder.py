@@ -239,6 +239,12 @@ class GraphBuilder:
             start += size
         return outs
 
+    def narrow(self, x: Tensor, name: str, size: int, start: int = 0) -> Tensor:
+        """Channels ``start`` … ``start + size`` of ``x``: a view (torch's ``narrow``), one
+        piece of a split whose other pieces nobody reads."""
+        assert start >= 0 and start + size <= x.ch, f"narrow {x.shape} in {self._block}"
+        return self.op(OpKind.SPLIT, name, [x], (size, *x.shape[1:]), start=start)
+
     def shuffle(self, x: Tensor, name: str, groups: int) -> Tensor:
         return self.op(OpKind.SHUFFLE, name, [x], x.shape, groups=groups)
 

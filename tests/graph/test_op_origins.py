@@ -28,6 +28,7 @@ EVERY_FAMILY = textwrap.dedent("""\
     input: {channels: 3, size: 16}
     stem:
       - {block: conv, out: 16, k: 3, stride: 2, norm: bn, act: relu}
+      - {block: ghost, out: 16, ratio: 3, k: 1, dw_k: 3, norm: bn, act: relu}
     stages:
       - name: s1
         blocks:
@@ -106,6 +107,12 @@ def test_nested_blocks_name_their_parallel_as_parent() -> None:
 @pytest.mark.parametrize(("op_name", "field", "family"), [
     ("stem[0].conv", "k", "conv"),
     ("stem[0].norm", "norm", "conv"),
+    ("stem[1].primary", "k", "ghost"),
+    ("stem[1].primary_norm", "norm", "ghost"),
+    ("stem[1].cheap", "dw_k", "ghost"),
+    ("stem[1].cheap_act", "act", "ghost"),
+    ("stem[1].concat", "ratio", "ghost"),
+    ("stem[1].slice", "out", "ghost"),
     ("stages.s1[0].pre_norm", "pre_norm", "mmb"),
     ("stages.s1[0].qk", "dim_head", "mmb"),
     ("stages.s1[0].attn.softmax", "attn", "mmb"),

@@ -212,15 +212,23 @@ def _residual(b: Transformer, g: GraphBuilder, x: Tensor, y: Tensor, name: str) 
     if b.layer_scale is not None:
         with g.part("layer_scale"):
             y = g.scale(y, f"{name}.ls", b.layer_scale, learnable=x.shape[-3])
-    return g.add(x, y, f"{name}.add")
+    with g.part("depth"):
+        return g.add(x, y, f"{name}.add")
 
 
 def _attention(b: Transformer, g: GraphBuilder, x: Tensor, name: str,
                geo: dict[str, Any]) -> Tensor:
     nw, c, wh, ww = x.shape
     t, n = wh * ww, nw * b.heads
-    with g.part("heads", "dim_head"):
-        qkv = g.conv(x, f"{name}.qkv", out=3 * b.attn_ch, bias=b.qkv_bias)
+    with g.part("heads", "dim_head", window=("window", "patch", "partition"),
+                partition=("partition",)):
+        return _attention_ops(b, g, x, name, geo, t, n)
+
+
+def _attention_ops(b: Transformer, g: GraphBuilder, x: Tensor, name: str, geo: dict[str, Any],
+                   t: int, n: int) -> Tensor:
+    nw, c, wh, ww = x.shape
+    qkv = g.conv(x, f"{name}.qkv", out=3 * b.attn_ch, bias=b.qkv_bias)
     qkv = g.reshape(qkv, f"{name}.qkv_heads", (3 * n, t, b.dim_head), copy=True)
     q, k, v = g.split(qkv, f"{name}.qkv_split", [n, n, n])
     kt = g.reshape(k, f"{name}.k_t", (n, b.dim_head, t), copy=False)
@@ -228,8 +236,7 @@ def _attention(b: Transformer, g: GraphBuilder, x: Tensor, name: str,
                      b.dim_head**-0.5)
     y = g.matmul(g.softmax(scores, f"{name}.softmax"), v, f"{name}.apply", **geo)
     y = g.reshape(y, f"{name}.merge_heads", (nw, b.attn_ch, wh, ww), copy=True)
-    with g.part("heads", "dim_head"):
-        return g.conv(y, f"{name}.proj", out=c, bias=b.proj_bias)
+    return g.conv(y, f"{name}.proj", out=c, bias=b.proj_bias)
 
 
 def _mlp(b: Transformer, g: GraphBuilder, x: Tensor, name: str) -> Tensor:

@@ -46,6 +46,8 @@ EVERY_FAMILY = textwrap.dedent("""\
               - [{block: conv, out: 8, k: 1, norm: none, act: relu}]
               - [{block: pool, kind: max, k: 3, stride: 1, padding: 1}, {block: norm, norm: bn},
                  {block: act, act: relu6}, {block: conv, out: 16, k: 1}]
+          - {block: transformer, partition: window, window: 5, heads: 2, mlp_ratio: 2,
+             layer_scale: 0.1, final_norm: true}
     head:
       - {block: pool, global: true}
       - {block: dropout, p: 0.1}
@@ -114,6 +116,13 @@ def test_nested_blocks_name_their_parallel_as_parent() -> None:
     ("stages.s1[2].branches[1][0].pool", "k", "pool"),
     ("stages.s1[2].branches[1][1].norm", "norm", "norm"),
     ("stages.s1[2].branches[1][2].act", "act", "act"),
+    ("stages.s1[3].resize", "partition", "transformer"),
+    ("stages.s1[3].layers.0.attn.qkv", "heads", "transformer"),
+    ("stages.s1[3].layers.0.attn.softmax", "heads", "transformer"),
+    ("stages.s1[3].layers.0.mlp.fc1", "mlp_ratio", "transformer"),
+    ("stages.s1[3].layers.0.attn.ls", "layer_scale", "transformer"),
+    ("stages.s1[3].layers.0.mlp.add", "depth", "transformer"),
+    ("stages.s1[3].norm", "final_norm", "transformer"),
     ("head[1].dropout", "p", "dropout"),
     ("head[2].linear", "out", "linear"),
 ])

@@ -109,3 +109,42 @@ def test_mobilevit_stack_equals_timm(size: int) -> None:
 @given(spec=specs(families=["transformer", "conv", "act"], variants=False))
 def test_generated_transformers_are_the_analysed_network(spec: GeneratedSpec) -> None:
     _same(archspec.loads(archspec.dump(spec.document)))
+
+
+def _resized_ops() -> list:
+    doc = _doc("{block: transformer, partition: unfold, patch: 2, heads: 2, depth: 2, "
+               "final_norm: true, layer_scale: 0.5}", 7)
+    return list(archspec.analyze(doc).graph.ops())
+
+
+def test_calibration_runs_every_transformer_kernel_in_torch() -> None:
+    import math
+
+    from archspec.calibrate import torch_kernels as tk
+
+    ops = tk.unique_ops(_resized_ops())
+    assert "resize" in {op.kind for op in ops}
+    with torch.inference_mode():
+        for op in ops:
+            bench = tk.op_bench(op)
+            if bench.prepare is not None:
+                bench.prepare()
+            y = bench.run()
+            assert y.numel() == math.prod(op.out_shape), op.name
+
+
+def test_calibration_runs_every_transformer_kernel_in_onnx_runtime() -> None:
+    import math
+
+    ort = pytest.importorskip("onnxruntime")
+    np = pytest.importorskip("numpy")
+    from archspec.calibrate import ort_kernels, ort_runner
+
+    for op in ort_kernels.unique_ops(_resized_ops()):
+        model = ort_kernels.kernel_model(op)
+        session = ort.InferenceSession(model.SerializeToString(), ort_runner.session_options(1),
+                                       providers=["CPUExecutionProvider"])
+        feed = {i.name: np.random.default_rng(0).standard_normal(i.shape, dtype=np.float32)
+                for i in session.get_inputs()}
+        (y,) = session.run(None, feed)
+        assert y.size == math.prod(op.out_shape), op.name

@@ -27,8 +27,8 @@ every layer (wrong numbers at 224², where 7×7 maps do not tile 2×2 patches) a
 norm block on token features between the last layer and the fold. With ``depth`` the layers
 share one partition and the final norm sits where timm's ``MobileVitBlock.norm`` is.
 
-Attention is traced as explicit ops (q·kᵀ, scale, softmax, ·v) as the `mmb` family
-traces it; the matmuls carry the attention's geometry, so window rules read it. The token
+Attention is traced as explicit ops (q·kᵀ, scale, softmax, ·v) by the tracer the `mmb` family
+uses (archspec/blocks/attention.py); the matmuls carry the attention's geometry, so window rules read it. The token
 linears are traced as 1×1 convs on the partitioned map (same multiply-adds and parameters).
 """
 
@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
+from archspec.blocks.attention import trace_attention
 from archspec.blocks.base import (
     ActName,
     BlockModel,
@@ -222,21 +223,12 @@ def _attention(b: Transformer, g: GraphBuilder, x: Tensor, name: str,
     t, n = wh * ww, nw * b.heads
     with g.part("heads", "dim_head", window=("window", "patch", "partition"),
                 partition=("partition",)):
-        return _attention_ops(b, g, x, name, geo, t, n)
-
-
-def _attention_ops(b: Transformer, g: GraphBuilder, x: Tensor, name: str, geo: dict[str, Any],
-                   t: int, n: int) -> Tensor:
-    nw, c, wh, ww = x.shape
-    qkv = g.conv(x, f"{name}.qkv", out=3 * b.attn_ch, bias=b.qkv_bias)
-    qkv = g.reshape(qkv, f"{name}.qkv_heads", (3 * n, t, b.dim_head), copy=True)
-    q, k, v = g.split(qkv, f"{name}.qkv_split", [n, n, n])
-    kt = g.reshape(k, f"{name}.k_t", (n, b.dim_head, t), copy=False)
-    scores = g.scale(g.matmul(q, kt, f"{name}.scores", **geo), f"{name}.scale",
-                     b.dim_head**-0.5)
-    y = g.matmul(g.softmax(scores, f"{name}.softmax"), v, f"{name}.apply", **geo)
-    y = g.reshape(y, f"{name}.merge_heads", (nw, b.attn_ch, wh, ww), copy=True)
-    return g.conv(y, f"{name}.proj", out=c, bias=b.proj_bias)
+        qkv = g.conv(x, f"{name}.qkv", out=3 * b.attn_ch, bias=b.qkv_bias)
+        qkv = g.reshape(qkv, f"{name}.qkv_heads", (3 * n, t, b.dim_head), copy=True)
+        q, k, v = g.split(qkv, f"{name}.qkv_split", [n, n, n])
+        y = trace_attention(g, q, k, v, name, dim_head=b.dim_head, geometry=geo)
+        y = g.reshape(y, f"{name}.merge_heads", (nw, b.attn_ch, wh, ww), copy=True)
+        return g.conv(y, f"{name}.proj", out=c, bias=b.proj_bias)
 
 
 def _mlp(b: Transformer, g: GraphBuilder, x: Tensor, name: str) -> Tensor:

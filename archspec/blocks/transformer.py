@@ -27,9 +27,10 @@ every layer (wrong numbers at 224², where 7×7 maps do not tile 2×2 patches) a
 norm block on token features between the last layer and the fold. With ``depth`` the layers
 share one partition and the final norm sits where timm's ``MobileVitBlock.norm`` is.
 
-Attention is traced as explicit ops (q·kᵀ, scale, softmax, ·v) by the tracer the `mmb` family
-uses (archspec/blocks/attention.py); the matmuls carry the attention's geometry, so window rules read it. The token
-linears are traced as 1×1 convs on the partitioned map (same multiply-adds and parameters).
+Attention is traced as explicit ops (q·kᵀ, scale, softmax, ·v) by the tracer the `mmb`
+family uses (archspec/blocks/attention.py); the matmuls carry the attention's geometry, so
+window rules read it. The token linears are traced as 1×1 convs on the partitioned map (same
+multiply-adds and parameters).
 """
 
 from __future__ import annotations

@@ -106,3 +106,9 @@ def test_weights_are_constants_ort_folds_into_initializers(tmp_path):
                          ort_runner.session_options(1, optimized_path=str(opt)),
                          providers=["CPUExecutionProvider"])
     assert "ConstantOfShape" not in {n.op_type for n in onnx.load(str(opt)).graph.node}
+
+
+def test_every_op_kind_that_runs_has_an_onnx_model():
+    from archspec.latency.kernels import FREE_KINDS
+
+    assert set(ort_kernels._NODES) == set(OpKind) - FREE_KINDS

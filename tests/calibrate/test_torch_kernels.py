@@ -158,3 +158,9 @@ def test_attention_chains_are_the_sdpa_calls_a_built_network_makes():
     assert [t.cls for t in timed] == ["attention"] * len(timed)
     assert all(t.features[0] == 1.0 and t.features[1] == sum(o.macs for o in c)
                for t, c in zip(timed, unique, strict=False))
+
+
+def test_every_op_kind_that_runs_has_a_torch_kernel():
+    from archspec.latency.kernels import FREE_KINDS
+
+    assert set(tk._MAKERS) == set(OpKind) - FREE_KINDS

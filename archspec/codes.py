@@ -172,6 +172,12 @@ _ALL = (
     Code("E152", "sizes", "too many problems",
          "A file has more than 100 problems: the first 100 are shown and this note counts "
          "the rest by code (docs/limits.md).", note=True),
+    Code("E157", "resolution", "transformer heads do not divide the channels",
+         "A `transformer` block with `heads` alone needs its channels divisible by `heads`; with "
+         "`dim_head` alone, by `dim_head` (give both to choose the attention width freely)."),
+    Code("E158", "resolution", "partition tile larger than the map",
+         "A `transformer` block's `patch` (unfold) or `window` (grid, window) is larger than its "
+         "input map: the map would be upsampled to fit a single tile."),
     Code("E160", "noqa", "bad suppression",
          "A `noqa` entry names an unknown rule code, or gives no reason."),
     Code("E170", "target", "unknown target",

@@ -145,6 +145,12 @@ _ALL = (
          "same height and width."),
     Code("E146", "resolution", "expand: false with mid ≠ in",
          "Without the expansion conv the block's width stays its input width."),
+    Code("E155", "resolution", "mixed conv cannot split its channels",
+         "A conv with a list of kernel sizes (MixConv), or an mmb's `dw_k` list, "
+         "`expand_split` or `proj_split`, cuts its channels into one piece per kernel: "
+         "every piece needs at least one input and one output channel, a depthwise piece "
+         "an output width that its input width divides, and every kernel the same output "
+         "map size (no odd and even kernels together); `groups` is 1 or `depthwise`."),
     Code("E149", "resolution", "later blocks not checked",
          "A note (info), not an error: a block failed and its own fields do not fix its "
          "output shape (a bad `out`, a collapsed map, a failed `parallel` branch), so the "

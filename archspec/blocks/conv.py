@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -36,12 +36,16 @@ if TYPE_CHECKING:
     from archspec.graph.builder import GraphBuilder, Tensor
 
 
+#: A kernel size, or a mixed conv's list of them (one per channel piece, at most 64).
+Kernels = PosInt | Annotated[list[PosInt], Field(min_length=1, max_length=64)]
+
+
 class ConvSpec(BlockModel):
     """conv → norm → act. Padding is ``k // 2 · dilation`` (same size at stride 1)."""
 
     block: Literal["conv"]
     out: Width = Field(description="Output channels (scaled by the width multiplier).")
-    k: PosInt | list[PosInt] = Field(1, description="Kernel size k×k; a list [3, 5, 7] is a "
+    k: Kernels = Field(1, description="Kernel size k×k; a list [3, 5, 7] is a "
                                      "mixed conv (MixConv): the channels split into one piece "
                                      "per kernel, equal pieces with the remainder to the "
                                      "first, outputs concatenated. [k] is k.")
@@ -98,7 +102,7 @@ def mix_pieces(ctx: ResolveContext, field: str, *, in_ch: int, out: int, k: tupl
     width, kernels that disagree on the output map size."""
     n = len(k)
     if min(in_ch, out) < n:
-        ctx.fail("E155", f"{n} kernels need at least {n} input and output channels, got "
+        ctx.fail("E155", f"{n} pieces need at least {n} input and output channels, got "
                  f"{in_ch}→{out}", field, fix="use fewer kernels or more channels")
         return None
     ins, outs = split_channels(in_ch, n), split_channels(out, n)
@@ -205,6 +209,7 @@ def shape(f: Mapping[str, Any], ctx: ResolveContext) -> tuple[int, ...] | None:
 EXAMPLE = """\
 - {block: conv, out: 32, k: 3, stride: 2, act: relu6}       # 3×3, BN, ReLU6
 - {block: conv, out: 32, k: 3, groups: depthwise}           # depthwise: one group per channel
+- {block: conv, out: 32, k: [3, 5, 7], groups: depthwise}   # MixConv: pieces of 12, 10, 10
 """
 
 FAMILY = register(Family("conv", ConvSpec, resolve, trace, Conv, "convolution + norm + act",

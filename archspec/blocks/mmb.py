@@ -44,7 +44,7 @@ from archspec.blocks.base import (
     register,
     resolve_norm,
 )
-from archspec.blocks.conv import Mix, kernels, map_size, mix_pieces, trace_conv
+from archspec.blocks.conv import Kernels, Mix, kernels, map_size, mix_pieces, trace_conv
 from archspec.blocks.squeeze_excite import trace_squeeze_excite
 from archspec.core.norm import Norm
 from archspec.core.shapes import make_divisible
@@ -81,7 +81,7 @@ class MMBSpec(BlockModel):
     v_group: bool = Field(False, description="v projection grouped by heads.")
     qkv_bias: bool = Field(False, description="Bias on the q/k projection.")
     # spatial conv
-    dw_k: PosInt | list[PosInt] = Field(
+    dw_k: Kernels = Field(
         3, description="Spatial conv kernel k×k; a list [3, 5, 7] is a mixed depthwise conv "
         "(MixConv: one kernel per channel piece, equal pieces with the remainder to the first). "
         "[k] is k.")
@@ -442,6 +442,10 @@ def shape(f: Mapping[str, Any], ctx: ResolveContext) -> tuple[int, ...] | None:
 EXAMPLE = """\
 - {block: mmb, out: 24, exp: 6, dw_k: 3, stride: 2, expand_act: relu6, dw_act: relu6}   # MobileNetV2
 - {block: mmb, out: 24, exp: 3, f: attn, window: 4, dim_head: 8, pre_norm: bn}         # iRMB
+- {block: mmb, out: 40, exp: 6, dw_k: [3, 5], expand_split: 2, proj_split: 2, se: 0.5,
+   se_base: in, expand_act: silu, dw_act: silu, se_act: silu}                          # MixNet
+- {block: mmb, out: 40, exp: 6, dw_k: 5, mid_round: divisible, se: 0.25, se_base: in,
+   expand_act: silu, dw_act: silu, se_act: silu}                                       # EfficientNet
 """
 
 FAMILY = register(Family("mmb", MMBSpec, resolve, trace, MMB, "Meta Mobile Block", shape=shape,

@@ -150,7 +150,8 @@ _ALL = (
          "`expand_split` or `proj_split`, cuts its channels into one piece per kernel: "
          "every piece needs at least one input and one output channel, a depthwise piece "
          "an output width that its input width divides, and every kernel the same output "
-         "map size (no odd and even kernels together); `groups` is 1 or `depthwise`."),
+         "map size (no odd and even kernels together); `groups` is 1 or `depthwise`; "
+         "`expand_split` needs an expansion conv that is not attention's v projection."),
     Code("E149", "resolution", "later blocks not checked",
          "A note (info), not an error: a block failed and its own fields do not fix its "
          "output shape (a bad `out`, a collapsed map, a failed `parallel` branch), so the "

@@ -291,9 +291,10 @@ def _mixes(spec: MMBSpec, ctx: ResolveContext, *, in_ch: int, mid: int, out: int
             ctx.fail("E155", "expand_split needs the expansion conv (expand: false)",
                      "expand_split", fix="drop `expand_split`")
             ok = False
-        elif spec.v_group and spec.f == "attn":
-            ctx.fail("E155", "expand_split and v_group both group the v projection",
-                     "expand_split", fix="drop one of them")
+        elif spec.f == "attn":  # the expansion is attention's v projection, over windows
+            ctx.fail("E155", "expand_split splits a 1×1 expansion; with f: attn the expansion "
+                     "is the attention's v projection", "expand_split",
+                     fix="drop `expand_split`, or use `v_group` to group the v projection")
             ok = False
         else:
             expand_mix = mix_pieces(ctx, "expand_split", in_ch=in_ch, out=mid,

@@ -106,6 +106,7 @@ def test_mmb_pieces_for_the_expansion_the_depthwise_conv_and_the_projection() ->
     ("{block: mmb, out: 22, exp: 2, dw_k: [3, 5], groups: 2}", "groups"),
     ("{block: mmb, out: 4, exp: 2, proj_split: 5}", "proj_split"),
     ("{block: mmb, out: 22, exp: 2, dw_k: [3, 2]}", "dw_k"),
+    ("{block: mmb, out: 22, exp: 2, f: attn, dim_head: 11, expand_split: 2}", "expand_split"),
 ])
 def test_what_cannot_be_split_is_a_located_e155(block: str, field: str) -> None:
     column = 5 + block.index(f", {field}: ") + len(field) + 4  # the value's column, line 6

@@ -71,7 +71,7 @@ def _attention(g: Gen, d: Block, ins: list[int], mids: list[int]) -> None:
 
 def _splits(g: Gen, d: Block, ins: list[int], mids: list[int], outs: list[int]) -> None:
     """expand_split / proj_split: at most as many pieces as the narrower side has channels."""
-    expand = d.get("expand", True) and not d.get("v_group", False)
+    expand = d.get("expand", True) and d.get("f", "dwconv") != "attn"
     if expand and min(*ins, *mids) >= 2 and g.coin():
         d["expand_split"] = g.int(1, min(3, *ins, *mids))
     if min(*mids, *outs) >= 2 and g.coin():
@@ -183,6 +183,8 @@ def breaks(shapes: list[Shape]) -> dict[str, Break]:
         "exp_and_mid": Break({**base, "exp": 2, "mid": 8}, None, "E127"),
         # more projection pieces than output channels
         "proj_split": Break({**base, "exp": 2, "proj_split": 5}, "proj_split", "E155"),
+        "attn_split": Break({**base, "exp": 2, "f": "attn", "dim_head": 1, "expand_split": 2},
+                            "expand_split", "E155"),
     }
 
 

@@ -145,13 +145,12 @@ _ALL = (
          "same height and width."),
     Code("E146", "resolution", "expand: false with mid ≠ in",
          "Without the expansion conv the block's width stays its input width."),
-    Code("E155", "resolution", "mixed conv cannot split its channels",
-         "A conv with a list of kernel sizes (MixConv), or an mmb's `dw_k` list, "
-         "`expand_split` or `proj_split`, cuts its channels into one piece per kernel: "
-         "every piece needs at least one input and one output channel, a depthwise piece "
-         "an output width that its input width divides, and every kernel the same output "
-         "map size (no odd and even kernels together); `groups` is 1 or `depthwise`; "
-         "`expand_split` needs an expansion conv that is not attention's v projection."),
+    Code("E147", "resolution", "residual cannot add its shortcut",
+         "A `residual`'s blocks must end in the shape of its shortcut: the input's shape "
+         "for the identity (no `shortcut:`), else the shortcut's last block's."),
+    Code("E148", "resolution", "squeeze width cannot be decided",
+         "An `se` block sets both `ratio` and `mid`, or its ratio rounds to fewer than one "
+         "channel."),
     Code("E149", "resolution", "later blocks not checked",
          "A note (info), not an error: a block failed and its own fields do not fix its "
          "output shape (a bad `out`, a collapsed map, a failed `parallel` branch), so the "
@@ -170,6 +169,13 @@ _ALL = (
     Code("E152", "sizes", "too many problems",
          "A file has more than 100 problems: the first 100 are shown and this note counts "
          "the rest by code (docs/limits.md).", note=True),
+    Code("E155", "resolution", "mixed conv cannot split its channels",
+         "A conv with a list of kernel sizes (MixConv), or an mmb's `dw_k` list, "
+         "`expand_split` or `proj_split`, cuts its channels into one piece per kernel: "
+         "every piece needs at least one input and one output channel, a depthwise piece "
+         "an output width that its input width divides, and every kernel the same output "
+         "map size (no odd and even kernels together); `groups` is 1 or `depthwise`; "
+         "`expand_split` needs an expansion conv that is not attention's v projection."),
     Code("E160", "noqa", "bad suppression",
          "A `noqa` entry names an unknown rule code, or gives no reason."),
     Code("E170", "target", "unknown target",

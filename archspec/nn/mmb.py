@@ -184,7 +184,7 @@ def set_attention_impl(model: nn.Module, impl: AttentionImpl) -> nn.Module:
     """Switch every attention block of ``model`` to ``sdpa`` or ``explicit`` matmuls."""
     if impl not in get_args(AttentionImpl):
         raise ValueError(f"attention impl must be one of {get_args(AttentionImpl)}, got {impl!r}")
-    for m in model.modules():
-        if isinstance(m, MetaMobileBlock) and m.f == "attn":
-            m.attention_impl = impl
+    for m in model.modules():  # every attention module of any family has `attention_impl`
+        if isinstance(getattr(m, "attention_impl", None), str):
+            setattr(m, "attention_impl", impl)  # noqa: B010 (any family's module)
     return model

@@ -46,6 +46,7 @@ EVERY_FAMILY = textwrap.dedent("""\
               - [{block: conv, out: 8, k: 1, norm: none, act: relu}]
               - [{block: pool, kind: max, k: 3, stride: 1, padding: 1}, {block: norm, norm: bn},
                  {block: act, act: relu6}, {block: conv, out: 16, k: 1}]
+          - {block: mqa, out: 16, heads: 2, dim_head: 8, kv_stride: 2}
     head:
       - {block: pool, global: true}
       - {block: dropout, p: 0.1}

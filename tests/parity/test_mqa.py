@@ -47,7 +47,7 @@ def unfused() -> Iterator[None]:
         config._USE_FUSED_ATTN = saved
 
 
-def one_block(in_ch: int, size: int, fields: str) -> str:
+def one_block(in_ch: int, size: int, fields: str, family: str = "mqa") -> str:
     return f"""\
 archspec: 1
 name: one
@@ -56,7 +56,7 @@ stem: []
 stages:
   - name: s1
     blocks:
-      - {{block: mqa, {fields}}}
+      - {{block: {family}, {fields}}}
 head: []
 """
 

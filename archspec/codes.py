@@ -145,6 +145,12 @@ _ALL = (
          "same height and width."),
     Code("E146", "resolution", "expand: false with mid ≠ in",
          "Without the expansion conv the block's width stays its input width."),
+    Code("E147", "resolution", "residual cannot add its shortcut",
+         "A `residual`'s blocks must end in the shape of its shortcut: the input's shape "
+         "for the identity (no `shortcut:`), else the shortcut's last block's."),
+    Code("E148", "resolution", "squeeze width cannot be decided",
+         "An `se` block sets both `ratio` and `mid`, or its ratio rounds to fewer than one "
+         "channel."),
     Code("E149", "resolution", "later blocks not checked",
          "A note (info), not an error: a block failed and its own fields do not fix its "
          "output shape (a bad `out`, a collapsed map, a failed `parallel` branch), so the "

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+from types import UnionType
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
@@ -268,6 +269,20 @@ class ResolveContext:
                   key_path=(field_name,) if field_name else ())
         )
 
+    def chain(self, key: tuple[str | int, ...], n: int) -> tuple[ResolvedBlock, ...] | None:
+        """The ``n`` nested blocks at ``key`` (a container's list: ``("blocks",)``,
+        ``("branches", i)``), each resolved on the previous one's output through
+        ``resolve_child``; None when one fails (its error is reported)."""
+        assert self.resolve_child is not None
+        shape, blocks = self.in_shape, []
+        for j in range(n):
+            child = self.resolve_child((*key, j), shape)
+            if child is None:
+                return None
+            blocks.append(child)
+            shape = child.out_shape
+        return tuple(blocks)
+
     def spatial(self, field_name: str = "block") -> tuple[int, int] | None:
         """The input H×W, or an error if this family needs a feature map and got a vector."""
         hw = self.in_hw
@@ -311,6 +326,27 @@ class Family:
     def __post_init__(self) -> None:
         if (self.trace is None) == (self.trace_nested is None):
             raise ValueError(f"block family {self.tag!r} needs one of trace and trace_nested")
+
+
+def block_list_depth(annotation: Any) -> int:
+    """How many lists a field's type wraps around nested blocks (plain ``dict[str, Any]``
+    mappings, as a family cannot name the union of all families): 2 for a parallel's
+    ``branches``, 1 for a residual's ``blocks`` or optional ``shortcut``, 0 for a value field."""
+    origin = get_origin(annotation)
+    if origin in (Union, UnionType):
+        return max((block_list_depth(a) for a in get_args(annotation) if a is not type(None)),
+                   default=0)
+    if origin is list:
+        (item,) = get_args(annotation)
+        return 1 if get_origin(item) is dict else (depth + 1 if (depth := block_list_depth(item))
+                                                   else 0)
+    return 0
+
+
+def nested_fields(model: type[BaseModel]) -> tuple[tuple[str, int], ...]:
+    """(key users write, list depth) of every field of ``model`` that holds nested blocks."""
+    return tuple((info.alias or name, depth) for name, info in model.model_fields.items()
+                 if (depth := block_list_depth(info.annotation)))
 
 
 def same_shape(fields: Mapping[str, Any], ctx: ResolveContext) -> tuple[int, ...]:

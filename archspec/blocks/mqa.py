@@ -153,7 +153,8 @@ def shape(f: Mapping[str, Any], ctx: ResolveContext) -> tuple[int, ...] | None:
 
 EXAMPLE = """\
 - {block: mqa, out: 16, heads: 4, dim_head: 8, kv_stride: 2}    # keys/values on a 16×16 map
-- {block: mqa, out: 16, heads: 2, dim_head: 8, kv_stride: 1}
+- {block: residual, layer_scale: 1.0e-5, blocks: [{block: norm, norm: bn},
+    {block: mqa, out: 16, heads: 2, dim_head: 8}]}              # MobileNetV4's Mobile MQA
 """
 
 FAMILY = register(Family("mqa", MQASpec, resolve, trace, MQA, "Mobile multi-query attention",

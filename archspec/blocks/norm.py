@@ -1,4 +1,5 @@
-"""``norm``: a norm layer on its own (EMO's final LayerNorm)."""
+"""``norm``: a norm layer on its own (EMO's final LayerNorm), on a feature map or on a vector
+(RepViT's head: BatchNorm1d after the global pool and flatten, before the classifier)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ if TYPE_CHECKING:
 
 
 class NormBlockSpec(BlockModel):
-    """A norm on its own (EMO's final LayerNorm)."""
+    """A norm on its own (EMO's final LayerNorm); on a vector (after a `linear`, or as a
+    head's first block after the pool) `bn` is BatchNorm1d and `ln` a LayerNorm over C."""
 
     block: Literal["norm"]
     norm: NormField
@@ -34,9 +36,7 @@ class NormBlock(ResolvedBlock):
     norm: Norm
 
 
-def resolve_normblock(spec: NormBlockSpec, ctx: ResolveContext) -> NormBlock | None:
-    if ctx.spatial("norm") is None:
-        return None
+def resolve_normblock(spec: NormBlockSpec, ctx: ResolveContext) -> NormBlock:
     return NormBlock(in_shape=ctx.in_shape, out_shape=ctx.in_shape, origin=ctx.origin,
                      norm=resolve_norm(spec.norm))
 

@@ -1,7 +1,10 @@
-"""``parallel``: several branches from one input, merged by concat or add (Inception-like blocks).
+"""``parallel``: several branches from one input, merged by concat, add, mul or mean.
 
-It exists so fragmentation (guideline G3) can be written and measured: each branch is a list of
-ordinary blocks, resolved and traced like any other.
+Inception-like blocks (concat), StarNet's star operation (mul: the element-wise product of two
+branches), RepViT's and EfficientFormerV2's distillation heads (mean: (head(x) + head_dist(x)) / 2
+in eval). It also exists so fragmentation (guideline G3) can be written and measured: each branch
+is a list of ordinary blocks, resolved and traced like any other. Branches may work on feature
+maps or on vectors (a head's branches after the global pool).
 """
 
 from __future__ import annotations
@@ -25,12 +28,13 @@ if TYPE_CHECKING:
 
 
 class ParallelSpec(BlockModel):
-    """Branches of blocks, each a list; ``merge: concat`` stacks channels, ``add`` sums."""
+    """Branches of blocks, each a list; ``merge: concat`` stacks channels, ``add`` sums, ``mul``
+    multiplies element-wise, ``mean`` averages."""
 
     block: Literal["parallel"]
     branches: list[list[dict[str, Any]]] = Field(
         min_length=1, description="One list of blocks per branch (each block a mapping with `block:`).")
-    merge: Literal["concat", "add"] = "concat"
+    merge: Literal["concat", "add", "mul", "mean"] = "concat"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,31 +48,22 @@ class Parallel(ResolvedBlock):
 
 
 def resolve(spec: ParallelSpec, ctx: ResolveContext) -> Parallel | None:
-    assert ctx.resolve_child is not None
-    branches: list[tuple[ResolvedBlock, ...]] = []
-    failed = False
-    for i, branch in enumerate(spec.branches):  # each branch is checked: they all see the input
-        shape, blocks = ctx.in_shape, []
-        for j in range(len(branch)):
-            child = ctx.resolve_child(("branches", i, j), shape)
-            if child is None:
-                failed = True
-                break
-            blocks.append(child)
-            shape = child.out_shape
-        branches.append(tuple(blocks))
-    if failed:
+    # each branch is checked (they all see the input), even after one failed
+    chains = [ctx.chain(("branches", i), len(branch)) for i, branch in enumerate(spec.branches)]
+    branches = [c for c in chains if c is not None]
+    if len(branches) < len(chains):
         return None
     outs = [b[-1].out_shape if b else ctx.in_shape for b in branches]
-    if spec.merge == "add" and len(set(outs)) > 1:
-        ctx.fail("E145", f"branches end in different shapes {outs}; `add` needs them equal",
-                 "merge", fix="make every branch end at the same width and size, or use concat")
+    if spec.merge != "concat" and len(set(outs)) > 1:
+        ctx.fail("E145", f"branches end in different shapes {outs}; `{spec.merge}` needs them "
+                 "equal", "merge",
+                 fix="make every branch end at the same width and size, or use concat")
         return None
     if spec.merge == "concat" and len({o[1:] for o in outs}) > 1:
         ctx.fail("E145", f"branches end at different sizes {[o[1:] for o in outs]}; `concat` "
                  "needs equal H×W", "merge", fix="give every branch the same total stride")
         return None
-    out = outs[0] if spec.merge == "add" else (sum(o[0] for o in outs), *outs[0][1:])
+    out = outs[0] if spec.merge != "concat" else (sum(o[0] for o in outs), *outs[0][1:])
     return Parallel(in_shape=ctx.in_shape, out_shape=tuple(out), origin=ctx.origin,
                     branches=tuple(branches), merge=spec.merge)
 
@@ -82,12 +77,14 @@ def trace(b: Parallel, g: GraphBuilder, x: Tensor, trace_child: TraceChild) -> T
             y = trace_child(child, g, y)
         outs.append(y)
     with g.part("merge", operator="merge"):
-        if b.merge == "add":
-            y = outs[0]
-            for i, other in enumerate(outs[1:], 1):
-                y = g.add(y, other, f"merge{i}")
-            return y
-        return g.concat(outs, "merge")
+        if b.merge == "concat":
+            return g.concat(outs, "merge")
+        y = outs[0]
+        for i, other in enumerate(outs[1:], 1):
+            y = g.mul(y, other, f"merge{i}") if b.merge == "mul" else g.add(y, other, f"merge{i}")
+        if b.merge == "mean" and len(outs) > 1:
+            y = g.scale(y, "merge.mean", 1 / len(outs))  # the sum divided by the branches
+        return y
 
 
 EXAMPLE = """\
@@ -96,6 +93,17 @@ EXAMPLE = """\
   branches:
     - [{block: conv, out: 16}]
     - [{block: conv, out: 8}, {block: conv, out: 16, k: 3}]
+- block: parallel                     # StarNet's star: act(f1(x)) · f2(x)
+  merge: mul
+  branches:
+    - [{block: conv, out: 64, norm: none, act: relu6}]
+    - [{block: conv, out: 64, norm: none, act: none}]
+- {block: pool, global: true}
+- block: parallel                     # RepViT's heads: (head(x) + head_dist(x)) / 2
+  merge: mean
+  branches:
+    - [{block: norm, norm: bn}, {block: linear, out: 10}]
+    - [{block: norm, norm: bn}, {block: linear, out: 10}]
 """
 
 FAMILY = register(Family("parallel", ParallelSpec, resolve, None, Parallel, "parallel branches",

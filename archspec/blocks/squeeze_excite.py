@@ -14,16 +14,18 @@ if TYPE_CHECKING:
 
 
 def trace_squeeze_excite(g: GraphBuilder, x: Tensor, *, se_ch: int, act: str, act_field: str,
-                         gate: str) -> Tensor:
-    """``x`` rescaled by its SE gate. Every op is part of the block's ``se`` field; the act's
+                         gate: str, bias: bool = True, field: tuple[str, ...] = ("se",),
+                         gate_field: str = "se_gate", width: str = "out") -> Tensor:
+    """``x`` rescaled by its SE gate. Every op is part of the block's ``field`` (the first of
+    them the block wrote: mmb's and uib's ``se``, the se block's ``ratio`` or ``mid``); the act's
     operator comes from ``act_field`` (the field that chose it: mmb's ``se_act``, uib's shared
-    ``act``), the gate's from ``se_gate``."""
-    with g.part("se", width="out"):
+    ``act``), the gate's from ``gate_field``; ``width`` names the field behind the widths."""
+    with g.part(*field, width=width):
         s = g.pool(x, "se.pool", mode="avg", global_pool=True)
-        s = g.conv(s, "se.reduce", out=se_ch, bias=True)
-        with g.part("se", operator=act_field):
+        s = g.conv(s, "se.reduce", out=se_ch, bias=bias)
+        with g.part(field[0], *field[1:], operator=act_field):
             s = g.act(s, "se.act", act)
-        s = g.conv(s, "se.expand", out=x.ch, bias=True)
-        with g.part("se", operator="se_gate"):
+        s = g.conv(s, "se.expand", out=x.ch, bias=bias)
+        with g.part(field[0], *field[1:], operator=gate_field):
             s = g.act(s, "se.gate", gate)
         return g.mul(x, s, "se.scale")

@@ -21,15 +21,18 @@ def conv_out(size: int, k: int, stride: int, padding: int, dilation: int = 1,
     return span // stride + 1
 
 
-def make_divisible(value: float, divisor: int = 8, min_value: int | None = None) -> int:
+def make_divisible(value: float, divisor: int = 8, min_value: int | None = None,
+                   round_limit: float = 0.9) -> int:
     """Round ``value`` to a multiple of ``divisor`` exactly as torchvision's ``_make_divisible``.
 
-    Never goes down by more than 10 %: that is the rule MobileNetV2/V3 widths were built with, so
-    width-multiplied specs reproduce torchvision's channel counts bit for bit.
+    Never goes down by more than 10 % (``round_limit`` 0.9): that is the rule MobileNetV2/V3
+    widths were built with, so width-multiplied specs reproduce torchvision's channel counts bit
+    for bit. timm's ``make_divisible`` is the same with ``round_limit`` a parameter (its SEModule
+    passes 0: the nearest multiple, never bumped up).
     """
     if min_value is None:
         min_value = divisor
     new_value = max(min_value, int(value + divisor / 2) // divisor * divisor)
-    if new_value < 0.9 * value:
+    if new_value < round_limit * value:
         new_value += divisor
     return new_value

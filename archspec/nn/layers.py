@@ -31,12 +31,14 @@ class LayerNorm2d(nn.Module):
         return x.permute(0, 3, 1, 2).contiguous()  # b h w c -> b c h w
 
 
-def make_norm(norm: Norm, ch: int) -> nn.Module:
-    """``bn`` → BatchNorm2d, ``ln`` → :class:`LayerNorm2d`, ``none`` → Identity."""
+def make_norm(norm: Norm, ch: int, *, vector: bool = False) -> nn.Module:
+    """``bn`` → BatchNorm2d, ``ln`` → :class:`LayerNorm2d`, ``none`` → Identity; on a
+    ``vector`` (N, C) BatchNorm1d and LayerNorm."""
     if norm.type == "bn":
-        return nn.BatchNorm2d(ch, eps=norm.eps, momentum=norm.momentum)
+        bn = nn.BatchNorm1d if vector else nn.BatchNorm2d
+        return bn(ch, eps=norm.eps, momentum=norm.momentum)
     if norm.type == "ln":
-        return LayerNorm2d(ch, eps=norm.eps)
+        return nn.LayerNorm(ch, eps=norm.eps) if vector else LayerNorm2d(ch, eps=norm.eps)
     if norm.type == "none":
         return nn.Identity()
     raise ValueError(f"unknown norm type {norm.type!r}")
@@ -87,6 +89,18 @@ class DropPath(nn.Module):
         return f"rate={self.rate:g}"
 
 
+class LayerScale(nn.Module):
+    """``x · γ`` with one learnable γ per channel (axis 1, a map or a vector), initialised to
+    ``init`` (CaiT; timm's LayerScale2d)."""
+
+    def __init__(self, ch: int, init: float):
+        super().__init__()
+        self.gamma = nn.Parameter(torch.full((ch,), init))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.gamma.view(1, -1, *([1] * (x.ndim - 2)))  # b c [h w]
+
+
 def parts(**modules: nn.Module) -> OrderedDict[str, nn.Module]:
     """The named modules, in order, without absent (Identity) ones: ``nn.Sequential(parts(...))``
     costs no call for a ``none`` norm or activation."""
@@ -96,11 +110,11 @@ def parts(**modules: nn.Module) -> OrderedDict[str, nn.Module]:
 class SqueezeExcite(nn.Module):
     """Squeeze-and-excitation (mmb, uib; traced by :mod:`archspec.blocks.squeeze_excite`): mean over H, W → reduce (1×1, bias) → act → expand (1×1, bias) → gate → rescale."""
 
-    def __init__(self, *, ch: int, se_ch: int, act: str, gate: str):
+    def __init__(self, *, ch: int, se_ch: int, act: str, gate: str, bias: bool = True):
         super().__init__()
-        self.reduce = nn.Conv2d(ch, se_ch, 1, bias=True)
+        self.reduce = nn.Conv2d(ch, se_ch, 1, bias=bias)
         self.act = make_act(act, inplace=True)
-        self.expand = nn.Conv2d(se_ch, ch, 1, bias=True)
+        self.expand = nn.Conv2d(se_ch, ch, 1, bias=bias)
         self.gate = make_act(gate, inplace=True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

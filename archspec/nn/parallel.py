@@ -1,4 +1,5 @@
-"""``parallel``: branches of blocks from one input, merged by concat (channels) or add."""
+"""``parallel``: branches of blocks from one input, merged by concat (channels), add, mul
+(element-wise product) or mean (the sum divided by the branches, as timm's distilled heads)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from archspec.nn.registry import build_block, register
 class ParallelBlock(nn.Module):
     def __init__(self, block: Parallel):
         super().__init__()
-        if block.merge not in ("concat", "add"):
+        if block.merge not in ("concat", "add", "mul", "mean"):
             raise ValueError(f"unknown merge {block.merge!r}")
         self.branches = nn.ModuleList(nn.Sequential(*(build_block(child) for child in branch))
                                       for branch in block.branches)
@@ -25,5 +26,7 @@ class ParallelBlock(nn.Module):
             return torch.cat(outs, dim=1)
         y = outs[0]
         for other in outs[1:]:
-            y = y + other
+            y = y * other if self.merge == "mul" else y + other
+        if self.merge == "mean" and len(outs) > 1:
+            y = y / len(outs)
         return y

@@ -25,7 +25,7 @@ from torch import nn
 from archspec.blocks.uib import UIB
 from archspec.core.norm import Norm
 from archspec.nn.conv import ConvNormAct
-from archspec.nn.layers import DropPath, SqueezeExcite
+from archspec.nn.layers import DropPath, LayerScale, SqueezeExcite
 from archspec.nn.registry import register
 
 
@@ -37,18 +37,6 @@ def _depthwise(ch: int, k: int, stride: int, norm: Norm, act: str) -> ConvNormAc
 def _pointwise(in_ch: int, out: int, norm: Norm, act: str) -> ConvNormAct:
     return ConvNormAct(in_ch=in_ch, out=out, k=1, stride=1, padding=0, groups=1, dilation=1,
                        bias=False, norm=norm, act=act)
-
-
-class LayerScale(nn.Module):
-    """``x · γ`` with one learnable γ per channel, initialised to ``init`` (CaiT, timm's
-    LayerScale2d)."""
-
-    def __init__(self, ch: int, init: float):
-        super().__init__()
-        self.gamma = nn.Parameter(torch.full((ch,), init))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x * self.gamma.view(1, -1, 1, 1)
 
 
 @register("uib")

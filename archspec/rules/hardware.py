@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+import networkx as nx
 from pydantic import Field
 
 from archspec.diagnostics import Diagnostic, Severity
@@ -44,7 +45,7 @@ class ChannelMultiple(Rule):
 
     ## What it does
     Checks the input and output widths of every conv and linear layer (the network's input
-    channels and the classifier's class count excepted) and the head dim of every attention block
+    channels and the classifiers' class counts excepted) and the head dim of every attention block
     against the target's vector width, and reports each block with a misaligned width, with the
     work the device spends on padding lanes.
 
@@ -91,7 +92,9 @@ class ChannelMultiple(Rule):
     def check(self, ctx: LintContext, options: Any) -> Iterator[Diagnostic]:
         v = options.vector_width
         linears = [n for n, op in ctx.ops() if op.kind == OpKind.LINEAR]
-        classifier = linears[-1] if linears else None
+        # the classifiers: linears no other linear follows (one, or a parallel of distilled heads)
+        classifiers = {n for n in linears if not any(
+            ctx.op(d).kind == OpKind.LINEAR for d in nx.descendants(ctx.graph.graph, n))}
         per_block: dict[str, dict[str, Any]] = {}
         for node, op in ctx.ops():
             if op.kind not in (OpKind.CONV, OpKind.LINEAR, OpKind.MATMUL) or not op.macs:
@@ -109,7 +112,7 @@ class ChannelMultiple(Rule):
                 axis = -3 if op.kind == OpKind.CONV else -1
                 cin, cout = op.in_shapes[0][axis], op.out_shape[axis]
                 fin = 1.0 if is_depthwise(op) or _reads_input(ctx, node) else _pad_factor(cin, v)
-                fout = 1.0 if node == classifier else _pad_factor(cout, v)
+                fout = 1.0 if node in classifiers else _pad_factor(cout, v)
                 factor = fin * fout
                 entry["widths"].update(w for w, f in ((cin, fin), (cout, fout)) if f > 1)
                 producer = _producer(ctx, node) if fin > 1 else None

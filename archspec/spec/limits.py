@@ -2,7 +2,8 @@
 
 Every pass of archspec is linear (or n·log n) in the size of the network, so bounding the number of
 blocks bounds time and memory. The blocks are counted here from the raw document — template depth ×
-the blocks one template block holds, every block of a ``parallel`` branch included — before any
+the blocks one template block holds, every nested block (a ``parallel``'s branches, a ``residual``'s
+blocks) included — before any
 block is composed, resolved or traced, so a 10⁷-block network costs no more than reading its text.
 """
 
@@ -11,16 +12,19 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from archspec.blocks import FAMILIES
+from archspec.blocks.base import nested_fields
 from archspec.diagnostics import Diagnostic, error
 from archspec.spec.source import Source
 
-#: Blocks of one network, every nested ``parallel`` child counted.
+#: Blocks of one network, every nested child (``parallel``, ``residual``) counted.
 MAX_BLOCKS = 5000
 #: Blocks of every network a file describes (each variant, or the base when it has none): what
 #: ``lint`` resolves, traces and checks.
 MAX_TOTAL_BLOCKS = 10_000
-#: ``parallel`` blocks inside ``parallel`` branches; only ``defaults`` can reach it (a default
-#: ``parallel`` whose branches hold a ``parallel`` repeats itself forever).
+#: Blocks nested inside blocks (``parallel`` in ``parallel``, ``residual`` in ``residual``);
+#: only ``defaults`` can reach it (a default whose nested blocks hold its own type repeats
+#: itself forever).
 MAX_PARALLEL_NESTING = 16
 #: A width (a block's ``out``, ``mid``, ``dim_head``, ``groups``, a stage's ``out``): MAX_WIDTH,
 #: defined with the block vocabulary in :mod:`archspec.blocks.base`.
@@ -40,23 +44,37 @@ class _TooDeep(Exception):
     pass
 
 
-def _count_block(block: Any, defaults: Mapping[str, Any], budget: int, nesting: int = 0) -> int:
-    """Blocks in one block as composed (itself and every nested ``parallel`` child).
+def _flatten(value: Any, depth: int) -> Iterator[Any]:
+    """The items ``depth`` lists deep in ``value`` (whatever is not a list holds none)."""
+    if not isinstance(value, list):
+        return
+    for item in value:
+        if depth == 1:
+            yield item
+        else:
+            yield from _flatten(item, depth - 1)
 
-    A block's ``branches`` are its own, or its type's defaults' (lists replace, they never
-    merge). Raises _Over past ``budget`` and _TooDeep past MAX_PARALLEL_NESTING, so it never walks more
-    than ``budget`` blocks whatever the defaults say.
+
+def _count_block(block: Any, defaults: Mapping[str, Any], budget: int, nesting: int = 0) -> int:
+    """Blocks in one block as composed (itself and every nested child: a ``parallel``'s
+    branches, a ``residual``'s blocks and shortcut, any family's fields that hold blocks).
+
+    A block's nested lists are its own, or its type's defaults' (lists replace, they never
+    merge). Raises _Over past ``budget`` and _TooDeep past MAX_PARALLEL_NESTING, so it never
+    walks more than ``budget`` blocks whatever the defaults say.
     """
-    if not isinstance(block, Mapping) or block.get("block") != "parallel":
+    tag = block.get("block") if isinstance(block, Mapping) else None
+    family = FAMILIES.get(tag) if isinstance(tag, str) else None
+    fields = nested_fields(family.model) if family is not None else ()
+    if not fields or not isinstance(tag, str):
         return 1
     if nesting >= MAX_PARALLEL_NESTING:
         raise _TooDeep
-    default = defaults.get("parallel")
-    branches = block.get("branches", default.get("branches") if isinstance(default, Mapping)
-                         else None)
+    default = defaults.get(tag)
     total = 1
-    for branch in branches if isinstance(branches, list) else ():
-        for child in branch if isinstance(branch, list) else ():
+    for key, depth in fields:
+        value = block.get(key, default.get(key) if isinstance(default, Mapping) else None)
+        for child in _flatten(value, depth):
             total += _count_block(child, defaults, budget - total, nesting + 1)
             if total > budget:
                 raise _Over
@@ -115,11 +133,13 @@ def count_blocks(data: Mapping[str, Any], source: Source, located: Any = None, *
                     raise _Over
         except _TooDeep:
             return total, error(
-                "E150", f"{what}: `parallel` blocks nested more than {MAX_PARALLEL_NESTING} deep",
+                "E150", f"{what}: blocks (`parallel`, `residual`) nested more than "
+                f"{MAX_PARALLEL_NESTING} deep",
                 span(path), variant=variant,
-                expected=f"at most {MAX_PARALLEL_NESTING} levels of `parallel` inside `parallel`",
-                fix="a `defaults.parallel.branches` that holds a `parallel` repeats itself "
-                    "without end: give the inner block its own `branches`")
+                expected=f"at most {MAX_PARALLEL_NESTING} levels of blocks inside blocks",
+                fix="a default (`defaults.parallel.branches`, `defaults.residual.blocks`) that "
+                    "holds a block of its own type repeats itself without end: give the inner "
+                    "block its own list")
         except _Over:
             added = "more than " + f"{budget - before:,}" if total <= budget else f"{total - before:,}"
             return total, error(

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from archspec.blocks import FAMILIES
-from archspec.blocks.base import Origin, ResolveContext, ResolvedBlock
+from archspec.blocks.base import Origin, ResolveContext, ResolvedBlock, nested_fields
 from archspec.diagnostics import (
     Diagnostic,
     Severity,
@@ -205,8 +205,11 @@ class _Resolver:
         def child(rel: Path, shape: tuple[int, ...]) -> ResolvedBlock | None:
             child_raw = _compose(self.net, [raw.sub(rel)])  # its `block:` was checked in pass 1
             sub_path = path + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in rel)
+            # a classifier's nested lists end in classifiers (a parallel of distilled heads)
+            last = rel[-1] == len(raw.sub(rel[:-1]).data) - 1
             return self.block(child_raw, section=section, stage=stage, index=rel[-1],  # type: ignore[arg-type]
-                              path=sub_path, anchor_span=self.span(raw, rel), in_shape=shape)
+                              path=sub_path, anchor_span=self.span(raw, rel), in_shape=shape,
+                              is_classifier=is_classifier and last)
 
         ctx = ResolveContext(
             in_shape=in_shape, origin=origin, width_mult=self.width_mult,
@@ -244,6 +247,24 @@ class _Resolver:
             "E149", Severity.INFO, f"{path}: the blocks after this one were not checked: the "
             "output shape of this one is unknown until its error is fixed", span,
             variant=self.variant, block=path, fix="fix the error in this block, then run again")
+
+
+def _classifies(data: Any) -> bool:
+    """Whether a head block can be the classifier: a ``linear``, or a block whose every nested
+    list ends in one (a ``parallel`` of RepViT's two distilled heads, averaged)."""
+    tag = data.get("block") if isinstance(data, dict) else None
+    if tag == "linear":
+        return True
+    family = FAMILIES.get(tag) if isinstance(tag, str) else None
+    if family is None:
+        return False
+    ends: list[Any] = []
+    for key, depth in nested_fields(family.model):
+        lists = [data.get(key)]
+        for _ in range(depth - 1):
+            lists = [x for v in lists if isinstance(v, list) for x in v]
+        ends += [v[-1] if isinstance(v, list) and v else None for v in lists if v is not None]
+    return bool(ends) and all(_classifies(end) for end in ends)
 
 
 def _own_fields(tag: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -320,7 +341,7 @@ def _resolve(document: Document, variant: str | None, num_classes: int | None,
     positions = list(_positions(net, spec))
     stage_total = sum(1 for p in positions if p.section == "stages")
     head_linears = [i for i, p in enumerate(positions)
-                    if p.section == "head" and p.block.data.get("block") == "linear"]
+                    if p.section == "head" and _classifies(p.block.data)]
     classifier = head_linears[-1] if head_linears else None
     blocks: list[ResolvedBlock] = []
     stage_i = 0

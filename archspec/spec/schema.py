@@ -22,6 +22,7 @@ import copy
 from typing import Any
 
 from archspec.blocks import FAMILIES
+from archspec.blocks.base import nested_fields
 from archspec.spec.models import VARIANT_KEYS, network_model
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -71,7 +72,8 @@ FALLBACK_DESCRIPTIONS: dict[tuple[str, str], str] = {
     ("mmb", "se_act"): "Activation inside the SE block.",
     ("mmb", "se_gate"): "Gate of the SE block.",
     ("norm", "norm"): "The norm: bn, ln, none or {type, eps, momentum}.",
-    ("parallel", "merge"): "concat: stack the branches' channels; add: sum them.",
+    ("parallel", "merge"): "concat: stack the branches' channels; add: sum them; mul: multiply "
+                           "them element-wise (StarNet); mean: average them (distilled heads).",
     ("pool", "kind"): "Average or max pooling.",
     ("pool", "k"): "Window size k×k.",
     ("pool", "padding"): "Zero padding on each side (at most k // 2).",
@@ -162,8 +164,11 @@ def json_schema() -> dict[str, Any]:
 
     props = root["properties"]
     union = props["stem"]["items"]  # the discriminated union of block layers, used everywhere
-    for name in ("ParallelLayer", "ParallelDefaults"):  # a branch is a list of blocks
-        defs[name]["properties"]["branches"]["items"]["items"] = union
+    for family in FAMILIES.values():  # nested blocks (parallel branches, residual blocks)
+        stem = family.model.__name__.removesuffix("Spec")
+        for key, depth in nested_fields(family.model):
+            for name in (f"{stem}Layer", f"{stem}Defaults"):
+                _nest(defs[name]["properties"][key], depth, union)
     variant_props = {key: copy.deepcopy(props[key]) for key in VARIANT_KEYS}
     variant_props["input"] = _ref("InputOverride")
     variant_props["stages"] = {
@@ -200,6 +205,17 @@ def _hoist(schema: Any, union: dict[str, Any]) -> Any:
     if isinstance(schema, list):
         return [_hoist(v, union) for v in schema]
     return schema
+
+
+def _nest(schema: dict[str, Any], depth: int, union: dict[str, Any]) -> None:
+    """Type the blocks ``depth`` arrays deep in ``schema`` (a field's schema, optional or not)
+    as ``union``."""
+    for member in schema.get("anyOf", [schema]):
+        if member.get("type") == "array":
+            if depth == 1:
+                member["items"] = union
+            else:
+                _nest(member["items"], depth - 1, union)
 
 
 def _without_type(schema: dict[str, Any]) -> dict[str, Any]:

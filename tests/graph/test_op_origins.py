@@ -20,7 +20,8 @@ from archspec.spec.resolved import ResolvedNet
 
 SPECS = sorted((Path(__file__).parents[2] / "specs").glob("*.yaml"))
 
-#: One block of every family, a parallel holding two, every field of interest written.
+#: One block of every family, a parallel and a residual holding several, every field of
+#: interest written.
 EVERY_FAMILY = textwrap.dedent("""\
     archspec: 1
     name: origins
@@ -46,7 +47,14 @@ EVERY_FAMILY = textwrap.dedent("""\
               - [{block: conv, out: 8, k: 1, norm: none, act: relu}]
               - [{block: pool, kind: max, k: 3, stride: 1, padding: 1}, {block: norm, norm: bn},
                  {block: act, act: relu6}, {block: conv, out: 16, k: 1}]
-          - {block: mqa, out: 16, heads: 2, dim_head: 8, kv_stride: 2}
+          - block: residual
+            blocks:
+              - {block: conv, out: 32, k: 3, stride: 2}
+              - {block: se, ratio: 0.25, act: silu}
+            shortcut:
+              - {block: conv, out: 32, k: 1, stride: 2, act: none}
+            layer_scale: 0.5
+          - {block: mqa, out: 32, heads: 2, dim_head: 8, kv_stride: 2}
     head:
       - {block: pool, global: true}
       - {block: dropout, p: 0.1}
@@ -92,8 +100,8 @@ def test_nested_blocks_name_their_parallel_as_parent() -> None:
     _, graph = _graph()
     nested = [op for op in graph.ops() if op.origin.lineage]
     assert nested
-    assert {op.origin.parent for op in nested} == {"stages.s1[2]"}
-    assert {op.origin.family for op in nested} == {"conv", "pool", "norm", "act"}
+    assert {op.origin.parent for op in nested} == {"stages.s1[2]", "stages.s1[3]"}
+    assert {op.origin.family for op in nested} == {"conv", "pool", "norm", "act", "se"}
 
 
 @pytest.mark.parametrize(("op_name", "field", "family"), [
@@ -115,6 +123,11 @@ def test_nested_blocks_name_their_parallel_as_parent() -> None:
     ("stages.s1[2].branches[1][0].pool", "k", "pool"),
     ("stages.s1[2].branches[1][1].norm", "norm", "norm"),
     ("stages.s1[2].branches[1][2].act", "act", "act"),
+    ("stages.s1[3].layer_scale", "layer_scale", "residual"),
+    ("stages.s1[3].blocks[0].conv", "k", "conv"),
+    ("stages.s1[3].blocks[1].se.reduce", "ratio", "se"),
+    ("stages.s1[3].blocks[1].se.act", "ratio", "se"),
+    ("stages.s1[3].shortcut[0].conv", "k", "conv"),
     ("head[1].dropout", "p", "dropout"),
     ("head[2].linear", "out", "linear"),
 ])
@@ -127,6 +140,23 @@ def test_ops_name_the_spec_field_that_produced_them(op_name: str, field: str,
     assert op.origin.span == (written if written is not None else op.origin.block_span)
     if written is not None:
         assert _key_at(EVERY_FAMILY, op.origin.span).startswith(f"{field}:")
+
+
+def test_a_residual_add_points_at_its_shortcut_else_at_the_block() -> None:
+    """The add of a projection shortcut names `shortcut:` (its span: the list's first block);
+    an identity shortcut writes no field, so the add points at the residual block."""
+    net, graph = _graph()
+    add = next(op for op in graph.ops() if op.name == "stages.s1[3].skip")
+    assert (add.origin.field, add.origin.family) == ("shortcut", "residual")
+    shortcut = next(b for b in net.walk() if b.path == "stages.s1[3].shortcut[0]")
+    assert add.origin.span.line == shortcut.origin.span.line
+    text = "\n".join(line for line in EVERY_FAMILY.splitlines()
+                     if "shortcut:" not in line and "k: 1, stride: 2" not in line)
+    text = text.replace("{block: conv, out: 32, k: 3, stride: 2}", "{block: conv, out: 24, k: 3}")
+    net, graph = _graph(text)
+    add = next(op for op in graph.ops() if op.name == "stages.s1[3].skip")
+    block = next(b for b in net.walk() if b.path == "stages.s1[3]")
+    assert add.origin.span == block.origin.span
 
 
 def test_a_depthwise_kernel_is_k_on_the_graph_and_dw_k_in_the_origin() -> None:

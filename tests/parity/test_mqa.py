@@ -123,3 +123,52 @@ def test_attention_chains_are_the_sdpa_calls_the_module_makes() -> None:
     assert k[-2:] == scores.in_shapes[1][::-1] == (25, 8)  # kᵀ traced
     assert v[-2:] == apply.in_shapes[1]
     assert math.prod(q) == math.prod(scores.in_shapes[0])
+
+
+#: (map, our mqa fields, timm MobileAttention arguments): MobileNetV4's two Mobile MQA blocks,
+#: layer scale γ at 1 so the attention is visible in the output (MobileNetV4 starts it at 1e-5)
+MOBILE_ATTENTION = {
+    "kv_stride_2": (14, "heads: 4, dim_head: 16, kv_stride: 2", dict(kv_stride=2)),
+    "global": (7, "heads: 4, dim_head: 16", dict(kv_stride=1)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MOBILE_ATTENTION))
+def test_residual_norm_mqa_equals_timms_mobile_attention(case: str) -> None:
+    """MobileNetV4's block around the attention: pre-norm, attention, layer scale, residual."""
+    from timm.models._efficientnet_blocks import MobileAttention
+
+    size, fields, kwargs = MOBILE_ATTENTION[case]
+    with unfused():
+        ref = MobileAttention(32, 32, num_heads=4, key_dim=16, value_dim=16,
+                              use_multi_query=True, layer_scale_init_value=1.0, **kwargs)
+    block = f"layer_scale: 1.0, blocks: [{{block: norm, norm: bn}}, {{block: mqa, out: 32, {fields}}}]"
+    doc = archspec.loads(one_block(32, size, block, "residual"), "one.yaml")
+    model = archspec.build(doc)
+    assert archspec.analyze(doc).total.params == sum(p.numel() for p in ref.parameters())
+    torch.manual_seed(0)
+    randomise(ref)
+    archspec.transfer_weights(ref, model)
+    x = torch.randn(2, 32, size, size)
+    with torch.inference_mode():
+        assert relative_error(model.eval()(x), ref(x)) <= 1e-5
+
+
+def test_hybrid_medium_equals_timm_with_layer_scales_drawn() -> None:
+    """tests/parity/test_zoo.py's output check, with every layer scale γ drawn in [0.5, 1.5]
+    instead of 1e-5, so the attention blocks' outputs reach the logits (in float64: with γ ≈ 1
+    the random network's logits grow to ~1e9, past float32's agreement)."""
+    with unfused():
+        ref = timm.create_model("mobilenetv4_hybrid_medium", pretrained=False)
+    torch.manual_seed(0)
+    randomise(ref)
+    with torch.no_grad():
+        for name, p in ref.named_parameters():
+            if name.endswith("gamma"):
+                p.uniform_(0.5, 1.5)
+    model = archspec.build("mobilenetv4_hybrid_medium")
+    archspec.transfer_weights(ref, model, verify=False)
+    ref, model = ref.double().eval(), model.double().eval()
+    x = torch.randn(2, 3, 160, 160, dtype=torch.float64)  # any size: attention at 10² and 5²
+    with torch.inference_mode():
+        assert relative_error(model(x), ref(x)) <= 1e-10

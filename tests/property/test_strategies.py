@@ -44,9 +44,8 @@ def _block_path(doc: dict[str, Any], key_path: tuple, variant: str | None) -> st
         out, rest = f"stages.{name}[{key_path[3]}]", key_path[4:]
     else:
         out, rest = f"{key_path[0]}[{key_path[1]}]", key_path[2:]
-    while rest:
-        out += f".branches[{rest[1]}][{rest[2]}]"
-        rest = rest[3:]
+    for key in rest:  # nested blocks: `.branches[i][j]`, `.blocks[j]`, `.shortcut[j]`
+        out += f"[{key}]" if isinstance(key, int) else f".{key}"
     return out
 
 

@@ -5,7 +5,8 @@ float and a boolean (E121) and values under its lower bound (E122); a float refu
 a boolean (E121) and values past its bounds (E122); a literal refuses an unknown member (E122); a
 norm refuses an unknown type (E122). So a new field, or a new family, gets its near misses
 without a table to keep in sync. Fields that are structure rather than values (the ``block`` tag,
-``noqa``, a parallel's ``branches``) are broken by hand in :mod:`.breaks`.
+``noqa``, fields holding blocks: a parallel's ``branches``, a residual's ``blocks``) are broken by
+hand in :mod:`.breaks`.
 """
 
 from __future__ import annotations
@@ -18,10 +19,23 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from archspec.blocks.base import NormSpec
+from archspec.blocks.base import NormSpec, block_list_depth
 
-#: Fields that hold structure, not a value of a type: broken by hand (tags, noqa, branches).
-STRUCTURAL = frozenset({"block", "noqa", "branches"})
+#: Fields that hold structure, not a value of a type: broken by hand (tags, noqa); fields that
+#: hold blocks (:func:`holds_blocks`) are structure too.
+STRUCTURAL = frozenset({"block", "noqa"})
+
+
+def holds_blocks(info: FieldInfo) -> bool:
+    """Whether a field holds nested blocks (a parallel's ``branches``, a residual's ``blocks``
+    and ``shortcut``)."""
+    return block_list_depth(info.annotation) > 0
+
+
+def structural_keys(model: type[BaseModel]) -> frozenset[str]:
+    """The keys of ``model`` that hold structure rather than a value."""
+    return STRUCTURAL | {info.alias or name for name, info in model.model_fields.items()
+                         if holds_blocks(info)}
 
 
 @dataclass(frozen=True)
@@ -100,7 +114,7 @@ def kinds_of(model: type[BaseModel]) -> dict[str, FieldKind]:
     out = {}
     for name, info in model.model_fields.items():
         key = info.alias or name
-        kind = None if key in STRUCTURAL else kind_of(info)
+        kind = None if key in STRUCTURAL or holds_blocks(info) else kind_of(info)
         if kind is not None:
             out[key] = kind
     return out

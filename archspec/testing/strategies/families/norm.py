@@ -1,4 +1,4 @@
-"""``norm``: a normalisation layer on its own; keeps the shape."""
+"""``norm``: a normalisation layer on its own; keeps the shape, on a map or a vector."""
 
 from __future__ import annotations
 
@@ -15,4 +15,4 @@ def shape(b: Block, ctx: Ctx) -> Shape:
     return ctx.shape
 
 
-GENERATOR = FamilyGen(tag="norm", draw=draw, shape=shape, keeps_shape=True)
+GENERATOR = FamilyGen(tag="norm", draw=draw, shape=shape, keeps_shape=True, on_vectors=True)

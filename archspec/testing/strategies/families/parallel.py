@@ -1,8 +1,10 @@
-"""``parallel``: branches of blocks merged by concatenation or addition (one level of nesting).
+"""``parallel``: branches of blocks merged by concatenation, sum, product or mean (one level of
+nesting).
 
 Branches are drawn with :func:`~archspec.testing.strategies.compose.draw_block`, so any family
-can appear in them; an ``add`` merge ends every branch with a width-setting (template) block
-pinned to one width, or leaves a branch empty where that is the identity.
+can appear in them; an element-wise merge (``add``, ``mul``, ``mean``) ends every branch with a
+width-setting (template) block pinned to one width, or leaves a branch empty where that is the
+identity.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from archspec.testing.strategies.registry import (
 from archspec.testing.strategies.world import Ctx, KeyPath, Shape
 
 
-def _end(g: Gen, here: list[Ctx], req: Req, path: KeyPath) -> Block:
+def branch_end(g: Gen, here: list[Ctx], req: Req, path: KeyPath) -> Block:
     """A block of a template family at the end of an ``add`` branch, its ``out`` pinned."""
     chosen = [t for t in template_families() if t in g.families]
     backup = [t for t in fallbacks(frozenset(families())) if generator(t).template]
@@ -55,7 +57,7 @@ def _add_branches(g: Gen, ctxs: list[Ctx], req: Req, child: Req, n: int, path: K
         if g.coin():
             b, here = draw_block(g, here, child, (*path, "branches", i, len(branch)))
             branch.append(b)
-        b = {**_end(g, here, end_req, (*path, "branches", i, len(branch))), "out": target}
+        b = {**branch_end(g, here, end_req, (*path, "branches", i, len(branch))), "out": target}
         b["scaling"] = scaling
         branch.append(record(g, b, here, (*path, "branches", i, len(branch))))
         here = [c.at(out_shape(b, c)) for c in here]
@@ -70,7 +72,7 @@ def _add_branches(g: Gen, ctxs: list[Ctx], req: Req, child: Req, n: int, path: K
 def draw(g: Gen, ctxs: list[Ctx], req: Req, path: KeyPath) -> Block | None:
     if req.level >= 2:
         return None
-    merge = "add" if req.keep_shape else g.pick(["concat", "add"])
+    merge = g.pick((["concat"] if not req.keep_shape else []) + ["add", "mul", "mean"])
     n = g.int(1, 3)
     child = Req(keep_hw=True, level=req.level + 1, max_width=min(req.max_width, 16),
                 fixed=req.fixed)
@@ -97,15 +99,16 @@ def shape(b: Block, ctx: Ctx) -> Shape:
         for child in branch:
             here = here.at(out_shape(child, here))
         ends.append(here.shape)
-    if b.get("merge", "concat") == "add":
+    if b.get("merge", "concat") != "concat":  # element-wise: every branch ends in one shape
         return ends[0]
     return (sum(e[0] for e in ends), *ends[0][1:])
 
 
 def breaks(shapes: list[Shape]) -> dict[str, Break]:
-    return {"add": Break({"block": "parallel", "merge": "add", "branches": [
+    return {merge: Break({"block": "parallel", "merge": merge, "branches": [
         [{"block": "conv", "out": 4, "scaling": "fixed"}],
-        [{"block": "conv", "out": 6, "scaling": "fixed"}]]}, "merge", "E145")}
+        [{"block": "conv", "out": 6, "scaling": "fixed"}]]}, "merge", "E145")
+        for merge in ("add", "mul")}
 
 
 GENERATOR = FamilyGen(tag="parallel", draw=draw, shape=shape, breaks=breaks)

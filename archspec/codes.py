@@ -151,6 +151,9 @@ _ALL = (
     Code("E148", "resolution", "squeeze width cannot be decided",
          "An `se` block sets both `ratio` and `mid`, or its ratio rounds to fewer than one "
          "channel."),
+    Code("E156", "resolution", "ghost module's cheap conv changes the map",
+         "A `ghost` block concatenates its cheap depthwise conv's output with the primary "
+         "conv's: `dw_k` must be odd (padding dw_k // 2 keeps the map only then)."),
     Code("E149", "resolution", "later blocks not checked",
          "A note (info), not an error: a block failed and its own fields do not fix its "
          "output shape (a bad `out`, a collapsed map, a failed `parallel` branch), so the "
@@ -169,6 +172,12 @@ _ALL = (
     Code("E152", "sizes", "too many problems",
          "A file has more than 100 problems: the first 100 are shown and this note counts "
          "the rest by code (docs/limits.md).", note=True),
+    Code("E157", "resolution", "transformer heads do not divide the channels",
+         "A `transformer` block with `heads` alone needs its channels divisible by `heads`; with "
+         "`dim_head` alone, by `dim_head` (give both to choose the attention width freely)."),
+    Code("E158", "resolution", "partition tile larger than the map",
+         "A `transformer` block's `patch` (unfold) or `window` (grid, window) is larger than its "
+         "input map: the map would be upsampled to fit a single tile."),
     Code("E160", "noqa", "bad suppression",
          "A `noqa` entry names an unknown rule code, or gives no reason."),
     Code("E170", "target", "unknown target",

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
+from archspec.blocks.attention import trace_attention
 from archspec.blocks.base import (
     ActName,
     BlockModel,
@@ -309,20 +310,16 @@ def _attention(b: MMB, g: GraphBuilder, x: Tensor) -> Tensor:
             qk = g.conv(x, "qk", out=2 * c, bias=b.qkv_bias)
         qk = g.reshape(qk, "attn.qk_heads", (2 * nw * b.heads, tokens, b.dim_head), copy=True)
         q, k = g.split(qk, "attn.qk_split", [nw * b.heads, nw * b.heads])
-        kt = g.reshape(k, "attn.k_t", (nw * b.heads, b.dim_head, tokens), copy=False)
-        scores = g.scale(g.matmul(q, kt, "attn.scores", **geometry), "attn.scale",
-                         b.dim_head**-0.5)
-        attn = g.softmax(scores, "attn.softmax")
         if b.attn_pre:
             v = g.reshape(x, "attn.x_heads", (nw * b.heads, tokens, c // b.heads), copy=True)
-            y = g.matmul(attn, v, "attn.apply", **geometry)
+            y = trace_attention(g, q, k, v, "attn", dim_head=b.dim_head, geometry=geometry)
             y = g.reshape(y, "attn.merge_heads", (nw, c, wh, ww), copy=True)
             y = _expand(b, g, y)
         else:
             v = _expand(b, g, x)
             mid = v.shape[1]
             v = g.reshape(v, "attn.v_heads", (nw * b.heads, tokens, mid // b.heads), copy=True)
-            y = g.matmul(attn, v, "attn.apply", **geometry)
+            y = trace_attention(g, q, k, v, "attn", dim_head=b.dim_head, geometry=geometry)
             y = g.reshape(y, "attn.merge_heads", (nw, mid, wh, ww), copy=True)
         y = g.reshape(y, "attn.reverse", (y.shape[1], h + pb, w + pr), copy=nw > 1,
                       pattern=b.partition)

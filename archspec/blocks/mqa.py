@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
+from archspec.blocks.attention import trace_attention
 from archspec.blocks.base import (
     BlockModel,
     Family,
@@ -133,12 +134,10 @@ def trace(b: MQA, g: GraphBuilder, x: Tensor) -> Tensor:
     k = _kv(b, g, x, "key")
     v = _kv(b, g, x, "value")
     with g.part("heads"):
-        q = g.reshape(q, "attn.q_heads", (heads * n, d), copy=True)  # every head's rows stacked
-        kt = g.reshape(k, "attn.k_t", (d, m), copy=False)  # channels-first: already kᵀ
-        scores = g.scale(g.matmul(q, kt, "attn.scores", **geometry), "attn.scale", d**-0.5)
-        attn = g.softmax(scores, "attn.softmax")
-        vt = g.reshape(v, "attn.v_t", (m, d), copy=False)  # a transposed view
-        o = g.matmul(attn, vt, "attn.apply", **geometry)
+        q = g.reshape(q, "attn.q_heads", (1, heads * n, d), copy=True)  # every head's rows
+        k = g.reshape(k, "attn.k_rows", (1, m, d), copy=False)  # d × M channels-first: a view
+        v = g.reshape(v, "attn.v_rows", (1, m, d), copy=False)
+        o = trace_attention(g, q, k, v, "attn", dim_head=d, geometry=geometry)
         o = g.reshape(o, "attn.merge_heads", (heads * d, h, w), copy=True)
     with g.part("out"):
         return g.conv(o, "output", out=b.out_ch, bias=b.bias)

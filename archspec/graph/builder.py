@@ -207,6 +207,12 @@ class GraphBuilder:
     def crop(self, x: Tensor, name: str, hw: tuple[int, int]) -> Tensor:
         return self.op(OpKind.CROP, name, [x], (x.shape[0], *hw))
 
+    def resize(self, x: Tensor, name: str, hw: tuple[int, int], *, mode: str = "bilinear"
+               ) -> Tensor:
+        """Interpolate a map to ``hw`` (``mode``: ``bilinear``, align_corners false, or
+        ``nearest``): reads the input, writes the output, multiply-accumulates nothing."""
+        return self.op(OpKind.RESIZE, name, [x], (x.shape[0], *hw), mode=mode)
+
     def reshape(self, x: Tensor, name: str, shape: tuple[int, ...], *, copy: bool,
                 pattern: str = "") -> Tensor:
         assert numel(shape) == numel(x.shape), f"reshape {x.shape} -> {shape} in {self._block}"
@@ -238,6 +244,12 @@ class GraphBuilder:
                                 start=start))
             start += size
         return outs
+
+    def narrow(self, x: Tensor, name: str, size: int, start: int = 0) -> Tensor:
+        """Channels ``start`` … ``start + size`` of ``x``: a view (torch's ``narrow``), one
+        piece of a split whose other pieces nobody reads."""
+        assert start >= 0 and start + size <= x.ch, f"narrow {x.shape} in {self._block}"
+        return self.op(OpKind.SPLIT, name, [x], (size, *x.shape[1:]), start=start)
 
     def shuffle(self, x: Tensor, name: str, groups: int) -> Tensor:
         return self.op(OpKind.SHUFFLE, name, [x], x.shape, groups=groups)

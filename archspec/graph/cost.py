@@ -94,6 +94,7 @@ COST_TABLE: dict[OpKind, Callable[[Op], Cost]] = {
     OpKind.MUL: _mul,
     OpKind.PAD: _copy,
     OpKind.CROP: _copy,
+    OpKind.RESIZE: _copy,
     OpKind.CONCAT: _copy,
     OpKind.SHUFFLE: _copy,
     OpKind.POOL: _copy,

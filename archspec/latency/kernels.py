@@ -81,7 +81,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("gemv", ("conv.gemv", "linear")),
     ("conv", ("conv",)),
     ("attention", ("attention", "matmul", "softmax")),
-    ("elementwise", ("act", "norm", "add", "mul", "pad", "crop")),
+    ("elementwise", ("act", "norm", "add", "mul", "pad", "crop", "resize")),
     ("layout", ("copy", "concat", "shuffle", "view")),
     ("pool", ("pool",)),
 )

@@ -181,10 +181,11 @@ class MetaMobileBlock(nn.Module):
 
 
 def set_attention_impl(model: nn.Module, impl: AttentionImpl) -> nn.Module:
-    """Switch every attention block of ``model`` to ``sdpa`` or ``explicit`` matmuls."""
+    """Switch every attention module of ``model`` (mmb, mqa, transformer) to ``sdpa`` or
+    ``explicit`` matmuls."""
     if impl not in get_args(AttentionImpl):
         raise ValueError(f"attention impl must be one of {get_args(AttentionImpl)}, got {impl!r}")
-    for m in model.modules():  # every attention module of any family has `attention_impl`
-        if isinstance(getattr(m, "attention_impl", None), str):
-            setattr(m, "attention_impl", impl)  # noqa: B010 (any family's module)
+    for m in model.modules():  # every attention module keeps its choice in `attention_impl`
+        if getattr(m, "attention_impl", None) is not None:
+            setattr(m, "attention_impl", impl)  # noqa: B010 (any module's attribute)
     return model

@@ -8,13 +8,12 @@ that file; only an argument that is not a file is looked up here (:func:`locate`
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from archspec.diagnostics import Span
+from archspec.diagnostics import Span, did_you_mean
 from archspec.spec.yaml_nodes import one_error
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -71,7 +70,7 @@ def locate(arg: str, variant: str | None) -> tuple[str, str | None]:
     """The spec path and variant an argument means: an existing path is itself (with
     ``variant``); a shipped network's name is its spec and variant. Anything else is returned
     unchanged, for the loader to report (E100), except a name-like argument that is neither,
-    which is E100 here with the names closest to it.
+    which is E100 here with the name closest to it.
 
     A name picks its variant, so another ``variant`` with it is E131.
     """
@@ -80,8 +79,8 @@ def locate(arg: str, variant: str | None) -> tuple[str, str | None]:
     network = lookup(arg)
     if network is None:
         if looks_like_a_name(arg):
-            close = difflib.get_close_matches(arg, list(networks()), n=3, cutoff=0.6)
-            hint = (f"did you mean {', '.join(close)}?" if close else
+            near = did_you_mean(arg, list(networks()))
+            hint = (f"did you mean {near}?" if near else
                     "`archspec list --networks` shows every name")
             raise one_error("E100", f"{arg} is neither a file nor a shipped network's name",
                             Span(arg, 1, 1), expected="a spec file or a network name",

@@ -15,7 +15,9 @@ d = dim_head)::
     o = softmax(q·kᵀ·d^-0.5)·v        # every head's rows against the one key: heads·N × d
     y = output(o)                     # 1×1, heads·d → out (channels head-major)
 
-Without ``kv_stride`` (1) the keys and values are projected from x directly.
+Without ``kv_stride`` (1) the keys and values are projected from x directly. With
+``query_stride`` s > 1 the queries come from an s×s average pool + norm of x (N = H·W / s²), and
+the attention's output is upsampled back (bilinear) before ``output``.
 """
 
 from __future__ import annotations
@@ -61,7 +63,12 @@ class MQASpec(BlockModel):
     kv_dw_k: PosInt = Field(
         3, description="Kernel of the key/value downsampling convs (used when `kv_stride` > 1); "
         "padding ((kv_stride − 1) + (kv_dw_k − 1)) // 2, timm's.")
-    norm: NormField = Field("bn", description="Norm after each key/value downsampling conv.")
+    query_stride: PosInt = Field(
+        1, description="Average-pool the map by this factor (kernel = stride) and normalise it "
+        "before the query projection, and upsample the output back (bilinear) before the "
+        "output projection; 1: neither. Must divide the map (E154).")
+    norm: NormField = Field("bn", description="Norm after each key/value downsampling conv "
+                            "and after the query's pooling.")
     bias: bool = Field(False, description="Bias on the four 1×1 projections.")
 
 
@@ -74,6 +81,7 @@ class MQA(ResolvedBlock):
     kv_dw_k: int | None  # None: no downsampling conv (kv_stride 1)
     kv_padding: int
     kv_hw: tuple[int, int]  # the key/value map H'×W'
+    query_stride: int
     norm: Norm
     bias: bool
 
@@ -96,6 +104,12 @@ def resolve(spec: MQASpec, ctx: ResolveContext) -> MQA | None:
     if hw is None:
         return None
     out = ctx.width("out", spec.out, spec.scaling)
+    qs = spec.query_stride
+    if hw[0] % qs or hw[1] % qs:
+        ctx.fail("E154", f"query_stride {qs} does not divide the {hw[0]}×{hw[1]} map: the "
+                 "upsampled output would not have the input's size", "query_stride",
+                 fix="use a query_stride that divides the map, or 1")
+        return None
     kv_hw = kv_map(hw, kv_stride=spec.kv_stride, kv_dw_k=spec.kv_dw_k)
     assert min(kv_hw) >= 1, "padding ((s - 1) + (k - 1)) // 2 keeps every map at least 1×1"
     down = spec.kv_stride > 1
@@ -103,7 +117,7 @@ def resolve(spec: MQASpec, ctx: ResolveContext) -> MQA | None:
         in_shape=ctx.in_shape, out_shape=(out, *hw), origin=ctx.origin, heads=spec.heads,
         dim_head=spec.dim_head, kv_stride=spec.kv_stride, kv_dw_k=spec.kv_dw_k if down else None,
         kv_padding=kv_padding(spec.kv_dw_k, spec.kv_stride) if down else 0, kv_hw=kv_hw,
-        norm=resolve_norm(spec.norm), bias=spec.bias,
+        query_stride=qs, norm=resolve_norm(spec.norm), bias=spec.bias,
     )
 
 
@@ -126,11 +140,20 @@ def trace(b: MQA, g: GraphBuilder, x: Tensor) -> Tensor:
     """Multi-query attention as explicit ops: the attention matmuls carry its geometry
     (``window`` None: global; ``map``, ``kv_map``, ``heads``, ``dim_head``)."""
     h, w = b.in_hw
-    n, m = h * w, b.kv_hw[0] * b.kv_hw[1]
+    qs = b.query_stride
+    qh, qw = h // qs, w // qs
+    n, m = qh * qw, b.kv_hw[0] * b.kv_hw[1]
     d, heads = b.dim_head, b.heads
-    geometry = {"window": None, "map": (h, w), "kv_map": b.kv_hw, "heads": heads, "dim_head": d}
+    geometry = {"window": None, "map": (qh, qw), "kv_map": b.kv_hw, "heads": heads,
+                "dim_head": d}
+    xq = x
+    if qs > 1:
+        with g.part("query_stride"):
+            xq = g.pool(x, "query_pool", mode="avg", k=qs, stride=qs)
+        with g.part("norm", operator="norm"):
+            xq = g.norm(xq, "query_norm", b.norm)
     with g.part("heads", width="dim_head"):
-        q = g.conv(x, "query", out=heads * d, bias=b.bias)
+        q = g.conv(xq, "query", out=heads * d, bias=b.bias)
     k = _kv(b, g, x, "key")
     v = _kv(b, g, x, "value")
     with g.part("heads"):
@@ -138,14 +161,19 @@ def trace(b: MQA, g: GraphBuilder, x: Tensor) -> Tensor:
         k = g.reshape(k, "attn.k_rows", (1, m, d), copy=False)  # d × M channels-first: a view
         v = g.reshape(v, "attn.v_rows", (1, m, d), copy=False)
         o = trace_attention(g, q, k, v, "attn", dim_head=d, geometry=geometry)
-        o = g.reshape(o, "attn.merge_heads", (heads * d, h, w), copy=True)
+        o = g.reshape(o, "attn.merge_heads", (heads * d, qh, qw), copy=True)
+    if qs > 1:
+        with g.part("query_stride"):
+            o = g.resize(o, "upsample", (h, w), mode="bilinear")
     with g.part("out"):
         return g.conv(o, "output", out=b.out_ch, bias=b.bias)
 
 
 def shape(f: Mapping[str, Any], ctx: ResolveContext) -> tuple[int, ...] | None:
     """(out, H, W): the attention keeps the map (see Family.shape)."""
-    if ctx.in_hw is None or not {"out", "scaling"} <= f.keys():
+    if ctx.in_hw is None or not {"out", "scaling", "query_stride"} <= f.keys():
+        return None
+    if ctx.in_hw[0] % f["query_stride"] or ctx.in_hw[1] % f["query_stride"]:
         return None
     return (ctx.width("out", f["out"], f["scaling"]), *ctx.in_hw)
 

@@ -31,6 +31,10 @@ CASES = {
               dict(num_heads=1, key_dim=8, value_dim=8, kv_stride=3, dw_kernel_size=5)),
     "k2_s2": (8, 7, "out: 8, heads: 8, dim_head: 4, kv_stride: 2, kv_dw_k: 2",
               dict(num_heads=8, key_dim=4, value_dim=4, kv_stride=2, dw_kernel_size=2)),
+    "query_stride": (16, 12, "out: 16, heads: 2, dim_head: 8, query_stride: 2, kv_stride: 2",
+                     dict(num_heads=2, key_dim=8, value_dim=8, query_strides=2, kv_stride=2)),
+    "query_stride_3": (8, 9, "out: 12, heads: 1, dim_head: 4, query_stride: 3",
+                       dict(dim_out=12, num_heads=1, key_dim=4, value_dim=4, query_strides=3)),
 }
 
 
@@ -172,3 +176,12 @@ def test_hybrid_medium_equals_timm_with_layer_scales_drawn() -> None:
     x = torch.randn(2, 3, 160, 160, dtype=torch.float64)  # any size: attention at 10² and 5²
     with torch.inference_mode():
         assert relative_error(model(x), ref(x)) <= 1e-10
+
+
+def test_a_query_stride_that_does_not_divide_the_map_is_e154() -> None:
+    doc = archspec.loads(one_block(8, 10, "out: 8, heads: 1, dim_head: 4, query_stride: 3"),
+                         "one.yaml")
+    with pytest.raises(archspec.SpecError) as info:
+        archspec.resolve(doc)
+    [diag] = [d for d in info.value.diagnostics if d.code == "E154"]
+    assert "query_stride 3" in diag.message and diag.span.line == 8

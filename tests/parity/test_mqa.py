@@ -4,9 +4,6 @@ implementation."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
 
 import archspec
@@ -38,19 +35,6 @@ CASES = {
 }
 
 
-@contextmanager
-def unfused() -> Iterator[None]:
-    """timm's attention as explicit matmuls (FlopCounterMode counts no SDPA on the CPU)."""
-    from timm.layers import config
-
-    saved = config._USE_FUSED_ATTN
-    timm.layers.set_fused_attn(False)
-    try:
-        yield
-    finally:
-        config._USE_FUSED_ATTN = saved
-
-
 def one_block(in_ch: int, size: int, fields: str, family: str = "mqa") -> str:
     return f"""\
 archspec: 1
@@ -66,13 +50,12 @@ head: []
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_block_equals_timms_multi_query_attention(case: str) -> None:
+def test_block_equals_timms_multi_query_attention(case: str, explicit_attention: None) -> None:
     from timm.layers.attention2d import MultiQueryAttention2d
     from torch.utils.flop_counter import FlopCounterMode
 
     in_ch, size, fields, kwargs = CASES[case]
-    with unfused():
-        ref = MultiQueryAttention2d(in_ch, **kwargs)
+    ref = MultiQueryAttention2d(in_ch, **kwargs)
     doc = archspec.loads(one_block(in_ch, size, fields), "one.yaml")
     analysis = archspec.analyze(doc)
     model = archspec.build(doc)
@@ -138,14 +121,14 @@ MOBILE_ATTENTION = {
 
 
 @pytest.mark.parametrize("case", sorted(MOBILE_ATTENTION))
-def test_residual_norm_mqa_equals_timms_mobile_attention(case: str) -> None:
+def test_residual_norm_mqa_equals_timms_mobile_attention(case: str,
+                                                        explicit_attention: None) -> None:
     """MobileNetV4's block around the attention: pre-norm, attention, layer scale, residual."""
     from timm.models._efficientnet_blocks import MobileAttention
 
     size, fields, kwargs = MOBILE_ATTENTION[case]
-    with unfused():
-        ref = MobileAttention(32, 32, num_heads=4, key_dim=16, value_dim=16,
-                              use_multi_query=True, layer_scale_init_value=1.0, **kwargs)
+    ref = MobileAttention(32, 32, num_heads=4, key_dim=16, value_dim=16,
+                          use_multi_query=True, layer_scale_init_value=1.0, **kwargs)
     block = f"layer_scale: 1.0, blocks: [{{block: norm, norm: bn}}, {{block: mqa, out: 32, {fields}}}]"
     doc = archspec.loads(one_block(32, size, block, "residual"), "one.yaml")
     model = archspec.build(doc)
@@ -158,12 +141,11 @@ def test_residual_norm_mqa_equals_timms_mobile_attention(case: str) -> None:
         assert relative_error(model.eval()(x), ref(x)) <= 1e-5
 
 
-def test_hybrid_medium_equals_timm_with_layer_scales_drawn() -> None:
+def test_hybrid_medium_equals_timm_with_layer_scales_drawn(explicit_attention: None) -> None:
     """tests/parity/test_zoo.py's output check, with every layer scale γ drawn in [0.5, 1.5]
     instead of 1e-5, so the attention blocks' outputs reach the logits (in float64: with γ ≈ 1
     the random network's logits grow to ~1e9, past float32's agreement)."""
-    with unfused():
-        ref = timm.create_model("mobilenetv4_hybrid_medium", pretrained=False)
+    ref = timm.create_model("mobilenetv4_hybrid_medium", pretrained=False)
     torch.manual_seed(0)
     randomise(ref)
     with torch.no_grad():

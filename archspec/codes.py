@@ -176,6 +176,13 @@ _ALL = (
     Code("E152", "sizes", "too many problems",
          "A file has more than 100 problems: the first 100 are shown and this note counts "
          "the rest by code (docs/limits.md).", note=True),
+    Code("E155", "resolution", "mixed conv cannot split its channels",
+         "A conv with a list of kernel sizes (MixConv), or an mmb's `dw_k` list, "
+         "`expand_split` or `proj_split`, cuts its channels into one piece per kernel: "
+         "every piece needs at least one input and one output channel, a depthwise piece "
+         "an output width that its input width divides, and every kernel the same output "
+         "map size (no odd and even kernels together); `groups` is 1 or `depthwise`; "
+         "`expand_split` needs an expansion conv that is not attention's v projection."),
     Code("E157", "resolution", "transformer heads do not divide the channels",
          "A `transformer` block with `heads` alone needs its channels divisible by `heads`; with "
          "`dim_head` alone, by `dim_head` (give both to choose the attention width freely)."),

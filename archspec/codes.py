@@ -151,6 +151,10 @@ _ALL = (
     Code("E148", "resolution", "squeeze width cannot be decided",
          "An `se` block sets both `ratio` and `mid`, or its ratio rounds to fewer than one "
          "channel."),
+    Code("E154", "resolution", "query stride does not divide the map",
+         "An `mqa` block's `query_stride` pools the queries' map by that factor and upsamples "
+         "the output back: it must divide the input's height and width, or the output would "
+         "not have the input's size."),
     Code("E156", "resolution", "ghost module's cheap conv changes the map",
          "A `ghost` block concatenates its cheap depthwise conv's output with the primary "
          "conv's: `dw_k` must be odd (padding dw_k // 2 keeps the map only then)."),

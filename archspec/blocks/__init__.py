@@ -11,7 +11,7 @@ from importlib import import_module
 from archspec.blocks.base import FAMILIES, Family, ResolvedBlock
 
 #: Every block family, in the order the schema and the spec reference list them.
-TAGS = ("act", "conv", "dropout", "ghost", "linear", "mmb", "norm", "parallel", "pool",
+TAGS = ("act", "conv", "dropout", "ghost", "linear", "mmb", "mqa", "norm", "parallel", "pool",
         "residual", "se", "shuffle", "transformer", "uib")
 
 for _tag in TAGS:

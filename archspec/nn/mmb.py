@@ -183,7 +183,7 @@ class MetaMobileBlock(nn.Module):
 
 
 def set_attention_impl(model: nn.Module, impl: AttentionImpl) -> nn.Module:
-    """Switch every attention module of ``model`` (mmb, transformer) to ``sdpa`` or
+    """Switch every attention module of ``model`` (mmb, mqa, transformer) to ``sdpa`` or
     ``explicit`` matmuls."""
     if impl not in get_args(AttentionImpl):
         raise ValueError(f"attention impl must be one of {get_args(AttentionImpl)}, got {impl!r}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,3 +31,17 @@ def randomise(model: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
 def relative_error(actual: torch.Tensor, expected: torch.Tensor) -> float:
     """max |actual − expected| relative to the output scale (max |expected|)."""
     return float((actual - expected).abs().max() / expected.abs().max())
+
+
+@pytest.fixture
+def explicit_attention() -> Iterator[None]:
+    """timm models built inside use explicit attention matmuls (restored afterwards)."""
+    timm = pytest.importorskip("timm")
+    import timm.layers.config as config
+
+    saved = config._USE_FUSED_ATTN
+    timm.layers.set_fused_attn(False)
+    try:
+        yield
+    finally:
+        config._USE_FUSED_ATTN = saved

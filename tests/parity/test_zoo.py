@@ -13,8 +13,6 @@ the explicit matmuls the analysis counts. The name resolves through the zoo inde
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 import archspec
@@ -26,19 +24,6 @@ torch = pytest.importorskip("torch")
 timm = pytest.importorskip("timm")
 
 TIMM = sorted(n.name for n in networks().values() if n.timm)
-
-
-@pytest.fixture
-def explicit_attention() -> Iterator[None]:
-    """timm models built inside use explicit attention matmuls (restored afterwards)."""
-    import timm.layers.config as config
-
-    saved = config._USE_FUSED_ATTN
-    timm.layers.set_fused_attn(False)
-    try:
-        yield
-    finally:
-        config._USE_FUSED_ATTN = saved
 
 
 def reference(name: str) -> torch.nn.Module:

@@ -14,7 +14,8 @@ SPECS = ROOT / "specs"
 
 
 def randomise(model: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
-    """Random affine and running statistics in every norm, so eval-mode parity tests them too."""
+    """Random affine and running statistics in every norm, so eval-mode parity tests them too,
+    and random layer scales (a γ of 1e-5, as initialised, would hide the branch it scales)."""
     gen = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for mod in model.modules():
@@ -25,6 +26,9 @@ def randomise(model: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
                     and mod.weight is not None:
                 mod.weight.copy_(torch.rand(mod.weight.shape, generator=gen) + 0.5)
                 mod.bias.copy_(torch.rand(mod.bias.shape, generator=gen) - 0.5)
+            gamma = getattr(mod, "gamma", None)  # timm's LayerScale / LayerScale2d
+            if isinstance(gamma, torch.nn.Parameter):
+                gamma.copy_(torch.rand(gamma.shape, generator=gen) + 0.5)
     return model.eval()
 
 

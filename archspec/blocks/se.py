@@ -115,7 +115,7 @@ def resolve(spec: SESpec, ctx: ResolveContext) -> SE | None:
 def trace(b: SE, g: GraphBuilder, x: Tensor) -> Tensor:
     return trace_squeeze_excite(g, x, se_ch=b.mid, act=b.act, act_field="act", gate=b.gate,
                                 bias=b.bias, field=("ratio", "mid"), gate_field="gate",
-                                width="mid")
+                                width=("mid", "ratio"))
 
 
 def shape(f: Mapping[str, Any], ctx: ResolveContext) -> tuple[int, ...] | None:

@@ -169,6 +169,9 @@ _ALL = (
     Code("E152", "sizes", "too many problems",
          "A file has more than 100 problems: the first 100 are shown and this note counts "
          "the rest by code (docs/limits.md).", note=True),
+    Code("E153", "resolution", "resize needs one size",
+         "A `resize` block writes neither or both of `scale` and `size`, or `align_corners` "
+         "with `mode: nearest` (torch allows it for interpolating modes only)."),
     Code("E160", "noqa", "bad suppression",
          "A `noqa` entry names an unknown rule code, or gives no reason."),
     Code("E170", "target", "unknown target",

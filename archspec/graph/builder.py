@@ -224,6 +224,12 @@ class GraphBuilder:
         return self.op(OpKind.POOL, name, [x], (c, oh, ow), mode=mode, global_pool=False, k=k,
                        stride=stride, padding=padding, ceil_mode=ceil_mode)
 
+    def resize(self, x: Tensor, name: str, *, hw: tuple[int, int], mode: str,
+               align_corners: bool) -> Tensor:
+        """Interpolate the map to ``hw`` (bilinear or nearest), every channel alike."""
+        return self.op(OpKind.RESIZE, name, [x], (x.ch, *hw), mode=mode,
+                       align_corners=align_corners)
+
     def concat(self, xs: Sequence[Tensor], name: str) -> Tensor:
         rest = xs[0].shape[1:]
         assert all(t.shape[1:] == rest for t in xs), f"concat shapes in {self._block}"

@@ -34,6 +34,7 @@ class OpKind(enum.StrEnum):
     SHUFFLE = "shuffle"
     LINEAR = "linear"
     DROPOUT = "dropout"
+    RESIZE = "resize"  # bilinear / nearest interpolation to another H×W
 
 
 #: Kinds that do arithmetic per element and move data, but multiply-accumulate nothing. G4's set.

@@ -57,6 +57,7 @@ _CLASS_OF: dict[OpKind, str | Callable[[Op], str]] = {
     OpKind.ACT: lambda op: f"act.{op.attrs['type']}",
     OpKind.MUL: lambda op: "mul.scalar" if "scalar" in op.attrs else "mul",
     OpKind.POOL: _pool_class,
+    OpKind.RESIZE: lambda op: f"resize.{op.attrs['mode']}",
     OpKind.RESHAPE: lambda op: "copy" if op.attrs.get("copy") else "view",
     OpKind.SPLIT: lambda op: "view",
     OpKind.FLATTEN: lambda op: "view",
@@ -83,7 +84,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("attention", ("attention", "matmul", "softmax")),
     ("elementwise", ("act", "norm", "add", "mul", "pad", "crop")),
     ("layout", ("copy", "concat", "shuffle", "view")),
-    ("pool", ("pool",)),
+    ("pool", ("pool", "resize")),  # a resize reads a small window per output, as a pool
 )
 
 

@@ -76,14 +76,15 @@ class SE(ResolvedBlock):
     bias: bool
 
 
-def _round(spec: SESpec, value: float) -> tuple[int, str]:
+def _round(spec: SESpec, value: float, expr: str) -> tuple[int, str]:
+    """``value`` (computed as ``expr``) rounded by the block's rule, and the rule as text."""
     if spec.round == "round":
-        return round(value), "round"
+        return round(value), f"round({expr})"
     if spec.round == "floor":
-        return int(value), "int"
+        return int(value), f"int({expr})"
     limit = show_figure(spec.round_limit)
     return (make_divisible(value, spec.divisor, round_limit=spec.round_limit),
-            f"make_divisible(·, {spec.divisor}, round_limit={limit})")
+            f"make_divisible({expr}, {spec.divisor}, round_limit={limit})")
 
 
 def resolve(spec: SESpec, ctx: ResolveContext) -> SE | None:
@@ -98,16 +99,15 @@ def resolve(spec: SESpec, ctx: ResolveContext) -> SE | None:
     else:
         ratio = 0.25 if spec.ratio is None else spec.ratio
         raw = ctx.in_ch * (ratio / spec.exp)  # timm's order: se_ratio /= exp, then C·se_ratio
-        mid, rule = _round(spec, raw)
+        per = f"/{show_figure(spec.exp)}" if spec.exp != 1 else ""
+        mid, rule = _round(spec, raw, f"{ctx.in_ch}×{show_figure(ratio)}{per}")
         if mid < 1:
-            ctx.fail("E148", f"squeeze width {rule}({ctx.in_ch}×{show_figure(ratio)}"
-                     f"{'/' + show_figure(spec.exp) if spec.exp != 1 else ''}) is {mid}",
-                     "ratio" if spec.ratio is not None else "block",
+            ctx.fail("E148", f"squeeze width {rule} is {mid}",
+                     "ratio" if spec.ratio is not None else None,
                      fix="raise `ratio`, or write `mid:`")
             return None
-        ctx.record("ratio", raw, mid, f"{rule}({ctx.in_ch}×{show_figure(ratio)}"
-                   f"{'/' + show_figure(spec.exp) if spec.exp != 1 else ''})",
-                   exact=raw if math.isfinite(raw) else None)
+        ctx.record("ratio", raw, mid, rule, exact=raw if math.isfinite(raw) else None,
+                   instead="mid")
     return SE(in_shape=ctx.in_shape, out_shape=ctx.in_shape, origin=ctx.origin, mid=mid,
               act=spec.act, gate=spec.gate, bias=spec.bias)
 

@@ -54,6 +54,7 @@ EVERY_FAMILY = textwrap.dedent("""\
             shortcut:
               - {block: conv, out: 32, k: 1, stride: 2, act: none}
             layer_scale: 0.5
+          - {block: resize, scale: 1, mode: bilinear}
     head:
       - {block: pool, global: true}
       - {block: dropout, p: 0.1}

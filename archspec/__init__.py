@@ -104,10 +104,15 @@ def _check_codes(name: str, value: object) -> list[str] | None:
 
 def load(path: str | os.PathLike[str]) -> Document:
     """Read and validate a spec file (all variants); raises SpecError with every problem (E100
-    when the file is missing or not a regular file), TypeError when ``path`` is not a path."""
+    when the file is missing or not a regular file), TypeError when ``path`` is not a path.
+    ``path`` may also name a shipped network (``"ghostnet_100"``): its spec file is read."""
     from archspec.spec.document import load as _load
 
     _check_path("path", path)
+    if isinstance(path, str):
+        from archspec.spec.zoo import locate
+
+        path = locate(path, None)[0]
     return _load(path)
 
 
@@ -138,16 +143,24 @@ def dump(document: Document | dict[str, object]) -> str:
     return _dump(document)
 
 
-def _document(spec_or_path: object, name: str = "spec_or_path") -> Document:
+def _target(spec_or_path: object, variant: str | None,
+            name: str = "spec_or_path") -> tuple[Document, str | None]:
+    """The document and variant an argument means: a Document, a spec file, or the name of a
+    shipped network (``"ghostnet_100"``: its spec and variant, archspec/data/zoo.yaml)."""
     from archspec.spec.document import Document
 
     if isinstance(spec_or_path, Document):
-        return spec_or_path
+        return spec_or_path, variant
     if isinstance(spec_or_path, str) and "\n" in spec_or_path:
         raise ValueError(f"{name}: expected a path or a Document, got a str of several lines "
                          "(use archspec.loads() for YAML text)")
-    if isinstance(spec_or_path, str | os.PathLike):
-        return load(spec_or_path)
+    if isinstance(spec_or_path, str):
+        from archspec.spec.zoo import locate
+
+        path, variant = locate(spec_or_path, variant)
+        return load(path), variant
+    if isinstance(spec_or_path, os.PathLike):
+        return load(spec_or_path), variant
     raise TypeError(f"{name}: expected a path or a Document, got {_type_name(spec_or_path)} "
                     "(use archspec.loads() for YAML text)")
 
@@ -164,7 +177,8 @@ def resolve(document: SpecOrPath, variant: str | None = None, *,
     _check_count("num_classes", num_classes)
     _check_count("in_channels", in_channels)
     _check_input_size(input_size)
-    result = run(_document(document, "document"), [variant], num_classes=num_classes,
+    document, variant = _target(document, variant, "document")
+    result = run(document, [variant], num_classes=num_classes,
                  in_channels=in_channels, input_size=input_size)
     return result.variants[0].require()[0]
 
@@ -212,7 +226,7 @@ def analyze(spec_or_path: SpecOrPath, *, variant: str | None = None,
     _check_count("num_classes", num_classes)
     _check_count("in_channels", in_channels)
     _check_input_size(input_size)
-    document = _document(spec_or_path)
+    document, variant = _target(spec_or_path, variant)
     profile = resolve_device(device)
     result = run(document, [variant], num_classes=num_classes, in_channels=in_channels,
                  input_size=input_size, device=profile)
@@ -254,7 +268,7 @@ def lint(spec_or_path: SpecOrPath, *, variant: str | None = None,
         raise TypeError(f"target: expected a shipped target's name or a target file's path, "
                         f"got {_type_name(target)}")
     _check_device(device)
-    document = _document(spec_or_path)
+    document, variant = _target(spec_or_path, variant)
     request = LintRequest(target, _check_codes("select", select), _check_codes("ignore", ignore))
     return _lint(document, request, variant, device=resolve_device(device))
 
@@ -292,7 +306,8 @@ def build(spec_or_path: SpecOrPath, *, variant: str | None = None,
     _check_optional_str("variant", variant, "a variant name")
     _check_count("num_classes", num_classes)
     _check_count("in_channels", in_channels)
-    result = run(_document(spec_or_path), [variant], num_classes=num_classes,
+    document, variant = _target(spec_or_path, variant)
+    result = run(document, [variant], num_classes=num_classes,
                  in_channels=in_channels)
     net, graph = result.variants[0].require()
     memory.check(memory.estimate(graph, batch=1), within, net=net, action="build",

@@ -151,6 +151,9 @@ _ALL = (
     Code("E148", "resolution", "squeeze width cannot be decided",
          "An `se` block sets both `ratio` and `mid`, or its ratio rounds to fewer than one "
          "channel."),
+    Code("E156", "resolution", "ghost module's cheap conv changes the map",
+         "A `ghost` block concatenates its cheap depthwise conv's output with the primary "
+         "conv's: `dw_k` must be odd (padding dw_k // 2 keeps the map only then)."),
     Code("E149", "resolution", "later blocks not checked",
          "A note (info), not an error: a block failed and its own fields do not fix its "
          "output shape (a bad `out`, a collapsed map, a failed `parallel` branch), so the "
@@ -172,6 +175,19 @@ _ALL = (
     Code("E153", "resolution", "resize needs one size",
          "A `resize` block writes neither or both of `scale` and `size`, or `align_corners` "
          "with `mode: nearest` (torch allows it for interpolating modes only)."),
+    Code("E155", "resolution", "mixed conv cannot split its channels",
+         "A conv with a list of kernel sizes (MixConv), or an mmb's `dw_k` list, "
+         "`expand_split` or `proj_split`, cuts its channels into one piece per kernel: "
+         "every piece needs at least one input and one output channel, a depthwise piece "
+         "an output width that its input width divides, and every kernel the same output "
+         "map size (no odd and even kernels together); `groups` is 1 or `depthwise`; "
+         "`expand_split` needs an expansion conv that is not attention's v projection."),
+    Code("E157", "resolution", "transformer heads do not divide the channels",
+         "A `transformer` block with `heads` alone needs its channels divisible by `heads`; with "
+         "`dim_head` alone, by `dim_head` (give both to choose the attention width freely)."),
+    Code("E158", "resolution", "partition tile larger than the map",
+         "A `transformer` block's `patch` (unfold) or `window` (grid, window) is larger than its "
+         "input map: the map would be upsampled to fit a single tile."),
     Code("E160", "noqa", "bad suppression",
          "A `noqa` entry names an unknown rule code, or gives no reason."),
     Code("E170", "target", "unknown target",

@@ -11,8 +11,8 @@ from importlib import import_module
 from archspec.blocks.base import FAMILIES, Family, ResolvedBlock
 
 #: Every block family, in the order the schema and the spec reference list them.
-TAGS = ("act", "conv", "dropout", "linear", "mmb", "norm", "parallel", "pool", "residual", "resize",
-        "se", "shuffle", "uib")
+TAGS = ("act", "conv", "dropout", "ghost", "linear", "mmb", "norm", "parallel", "pool",
+        "residual", "resize", "se", "shuffle", "transformer", "uib")
 
 for _tag in TAGS:
     import_module(f"archspec.blocks.{_tag}")

@@ -15,6 +15,11 @@ Data flow (per image, C = in, M = mid, O = out)::
     x = x + y if dw_skip else y
     x = proj_act(proj_norm(proj(x)))                         # 1×1, M→O
     x = shortcut + drop_path(x) if skip;  x = post_act(x)
+
+MixNet's blocks are mixed convs (:mod:`archspec.blocks.conv`): a ``dw_k`` list is a mixed
+depthwise conv (one kernel per channel piece), ``expand_split`` / ``proj_split`` cut the 1×1
+expansion / projection into that many convs over channel pieces (not a grouped conv: the pieces
+are unequal when the widths do not divide).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
+from archspec.blocks.attention import trace_attention
 from archspec.blocks.base import (
     ActName,
     BlockModel,
@@ -39,9 +45,10 @@ from archspec.blocks.base import (
     register,
     resolve_norm,
 )
+from archspec.blocks.conv import Kernels, Mix, kernels, map_size, mix_pieces, trace_conv
 from archspec.blocks.squeeze_excite import trace_squeeze_excite
 from archspec.core.norm import Norm
-from archspec.core.shapes import conv_out, make_divisible
+from archspec.core.shapes import make_divisible
 from archspec.diagnostics import show_figure
 
 if TYPE_CHECKING:
@@ -75,7 +82,10 @@ class MMBSpec(BlockModel):
     v_group: bool = Field(False, description="v projection grouped by heads.")
     qkv_bias: bool = Field(False, description="Bias on the q/k projection.")
     # spatial conv
-    dw_k: PosInt = Field(3, description="Spatial conv kernel k×k.")
+    dw_k: Kernels = Field(
+        3, description="Spatial conv kernel k×k; a list [3, 5, 7] is a mixed depthwise conv "
+        "(MixConv: one kernel per channel piece, equal pieces with the remainder to the first). "
+        "[k] is k.")
     stride: PosInt = Field(1, description="Stride, on the spatial conv.")
     dilation: PosInt = 1
     groups: Groups | None = Field(None, description="Spatial conv groups; default `depthwise` "
@@ -85,11 +95,16 @@ class MMBSpec(BlockModel):
     expand_norm: NormField = "bn"
     expand_act: ActName = "relu"
     expand_bias: bool = False
+    expand_split: PosInt = Field(1, description="The 1×1 expansion as this many convs over "
+                                 "channel pieces (MixNet's grouped pointwise conv; pieces "
+                                 "split as a mixed conv's).")
     dw_norm: NormField = "bn"
     dw_act: ActName = "relu"
     proj_norm: NormField = "bn"
     proj_act: ActName = "none"
     proj_bias: bool = False
+    proj_split: PosInt = Field(1, description="The 1×1 projection as this many convs over "
+                               "channel pieces (as `expand_split`).")
     # squeeze-and-excitation
     se: Annotated[float, Field(ge=0, le=4)] = Field(0.0, description="SE ratio; 0 = no SE.")
     se_base: Literal["in", "mid"] = Field("mid", description="Channels the SE ratio applies to.")
@@ -123,11 +138,11 @@ class MMB(ResolvedBlock):
     attn_pre: bool
     v_group: bool
     qkv_bias: bool
-    dw_k: int
+    dw_k: int | tuple[int, ...]  # a tuple: a mixed depthwise conv, pieces in dw_mix
     stride: int
     dilation: int
     groups: int
-    padding: int
+    padding: int | tuple[int, ...]
     pre_norm: Norm
     expand_norm: Norm
     expand_act: str
@@ -143,6 +158,9 @@ class MMB(ResolvedBlock):
     skip: bool
     dw_skip: bool
     post_act: str
+    expand_mix: Mix = ()  # the pieces of a split expansion / mixed dw / split projection
+    dw_mix: Mix = ()
+    proj_mix: Mix = ()
     drop_path: float = 0.0
 
     @property
@@ -221,10 +239,10 @@ def resolve(spec: MMBSpec, ctx: ResolveContext) -> MMB | None:
         ctx.fail("E144", "an ffn block has no spatial conv to carry stride "
                  f"{spec.stride}", "stride", fix="use f: dwconv for a downsampling block")
         ok = False
-    padding = spec.dw_k // 2 * spec.dilation
+    dw_k = kernels(spec.dw_k)
     out_hw: tuple[int, ...] = hw
     if spec.f != "ffn":
-        out_hw = tuple(conv_out(s, spec.dw_k, spec.stride, padding, spec.dilation) for s in hw)
+        out_hw = tuple(map_size(hw, spec.dw_k, spec.stride, spec.dilation))
     if min(out_hw) < 1:
         ctx.fail("E143", f"feature map {hw[0]}×{hw[1]} collapses below 1×1 at stride "
                  f"{spec.stride}", "stride", fix="lower the stride or the input size")
@@ -240,23 +258,66 @@ def resolve(spec: MMBSpec, ctx: ResolveContext) -> MMB | None:
                  f"dw_k); got stride {spec.stride}, dw_k {spec.dw_k}", "dw_skip",
                  fix="set `dw_skip: false` on this (downsampling) block")
         ok = False
-    if not ok:
+    mixes = _mixes(spec, ctx, in_ch=in_ch, mid=mid, out=out, dw_k=dw_k, hw=hw)
+    if not ok or mixes is None:
         return None
+    expand_mix, dw_mix, proj_mix = mixes
+    padding = (tuple(p.padding for p in dw_mix) if isinstance(dw_k, tuple)
+               else dw_k // 2 * spec.dilation)
     skip = can_skip if spec.skip is None else spec.skip
     return MMB(
         in_shape=ctx.in_shape, out_shape=(out, *out_hw), origin=ctx.origin,
         mid=mid, expand=spec.expand, f=spec.f, partition=spec.partition,
         window=None if spec.partition == "global" else spec.window, dim_head=spec.dim_head,
         heads=heads, attn_pre=spec.attn_pre, v_group=spec.v_group, qkv_bias=spec.qkv_bias,
-        dw_k=spec.dw_k, stride=spec.stride, dilation=spec.dilation, groups=groups,
+        dw_k=dw_k, stride=spec.stride, dilation=spec.dilation, groups=groups,
         padding=padding, pre_norm=resolve_norm(spec.pre_norm),
         expand_norm=resolve_norm(spec.expand_norm), expand_act=spec.expand_act,
         expand_bias=spec.expand_bias, dw_norm=resolve_norm(spec.dw_norm), dw_act=spec.dw_act,
         proj_norm=resolve_norm(spec.proj_norm), proj_act=spec.proj_act,
         proj_bias=spec.proj_bias, se_ch=_se_width(spec, in_ch, mid, ctx), se_act=spec.se_act,
         se_gate=spec.se_gate, skip=skip, dw_skip=spec.dw_skip, post_act=spec.post_act,
+        expand_mix=expand_mix, dw_mix=dw_mix, proj_mix=proj_mix,
         drop_path=ctx.drop_path if skip else 0.0,
     )
+
+
+def _mixes(spec: MMBSpec, ctx: ResolveContext, *, in_ch: int, mid: int, out: int,
+           dw_k: int | tuple[int, ...], hw: tuple[int, int]) -> tuple[Mix, Mix, Mix] | None:
+    """The pieces of the split expansion, the mixed depthwise conv and the split projection
+    (each empty when that conv is whole), or None after a located E155."""
+    ok = True
+    expand_mix: Mix | None = ()
+    if spec.expand_split > 1:
+        if not spec.expand:
+            ctx.fail("E155", "expand_split needs the expansion conv (expand: false)",
+                     "expand_split", fix="drop `expand_split`")
+            ok = False
+        elif spec.f == "attn":  # the expansion is attention's v projection, over windows
+            ctx.fail("E155", "expand_split splits a 1×1 expansion; with f: attn the expansion "
+                     "is the attention's v projection", "expand_split",
+                     fix="drop `expand_split`, or use `v_group` to group the v projection")
+            ok = False
+        else:
+            expand_mix = mix_pieces(ctx, "expand_split", in_ch=in_ch, out=mid,
+                                    k=(1,) * spec.expand_split, dilation=1, depthwise=False,
+                                    hw=None, stride=1)
+    dw_mix: Mix | None = ()
+    if isinstance(dw_k, tuple) and spec.f != "ffn":
+        if spec.groups not in (None, "depthwise"):
+            ctx.fail("E155", f"a mixed depthwise conv (dw_k: {list(dw_k)}) takes no `groups` "
+                     f"(got {spec.groups})", "groups", fix="drop `groups`")
+            ok = False
+        else:
+            dw_mix = mix_pieces(ctx, "dw_k", in_ch=mid, out=mid, k=dw_k, dilation=spec.dilation,
+                                depthwise=True, hw=hw, stride=spec.stride)
+    proj_mix: Mix | None = ()
+    if spec.proj_split > 1:
+        proj_mix = mix_pieces(ctx, "proj_split", in_ch=mid, out=out, k=(1,) * spec.proj_split,
+                              dilation=1, depthwise=False, hw=None, stride=1)
+    if not ok or expand_mix is None or dw_mix is None or proj_mix is None:
+        return None
+    return expand_mix, dw_mix, proj_mix
 
 
 def _nearest_divisor(n: int, near: int) -> int:
@@ -281,8 +342,9 @@ def _expand(b: MMB, g: GraphBuilder, x: Tensor) -> Tensor:
     if not b.expand:
         return x
     with g.part("exp", "mid", operator="expand"):
-        x = g.conv(x, "expand", out=b.mid, bias=b.expand_bias,
-                   groups=b.heads if (b.v_group and b.f == "attn") else 1)
+        x = trace_conv(g, x, "expand", out=b.mid, k=1, stride=1, padding=0, dilation=1,
+                       bias=b.expand_bias, mix=b.expand_mix,
+                       groups=b.heads if (b.v_group and b.f == "attn") else 1)
     with g.part("expand_norm", operator="expand_norm"):
         x = g.norm(x, "expand_norm", b.expand_norm)
     with g.part("expand_act", operator="expand_act"):
@@ -310,20 +372,16 @@ def _attention(b: MMB, g: GraphBuilder, x: Tensor) -> Tensor:
             qk = g.conv(x, "qk", out=2 * c, bias=b.qkv_bias)
         qk = g.reshape(qk, "attn.qk_heads", (2 * nw * b.heads, tokens, b.dim_head), copy=True)
         q, k = g.split(qk, "attn.qk_split", [nw * b.heads, nw * b.heads])
-        kt = g.reshape(k, "attn.k_t", (nw * b.heads, b.dim_head, tokens), copy=False)
-        scores = g.scale(g.matmul(q, kt, "attn.scores", **geometry), "attn.scale",
-                         b.dim_head**-0.5)
-        attn = g.softmax(scores, "attn.softmax")
         if b.attn_pre:
             v = g.reshape(x, "attn.x_heads", (nw * b.heads, tokens, c // b.heads), copy=True)
-            y = g.matmul(attn, v, "attn.apply", **geometry)
+            y = trace_attention(g, q, k, v, "attn", dim_head=b.dim_head, geometry=geometry)
             y = g.reshape(y, "attn.merge_heads", (nw, c, wh, ww), copy=True)
             y = _expand(b, g, y)
         else:
             v = _expand(b, g, x)
             mid = v.shape[1]
             v = g.reshape(v, "attn.v_heads", (nw * b.heads, tokens, mid // b.heads), copy=True)
-            y = g.matmul(attn, v, "attn.apply", **geometry)
+            y = trace_attention(g, q, k, v, "attn", dim_head=b.dim_head, geometry=geometry)
             y = g.reshape(y, "attn.merge_heads", (nw, mid, wh, ww), copy=True)
         y = g.reshape(y, "attn.reverse", (y.shape[1], h + pb, w + pr), copy=nw > 1,
                       pattern=b.partition)
@@ -339,8 +397,8 @@ def trace(b: MMB, g: GraphBuilder, x: Tensor) -> Tensor:
     x = _attention(b, g, x) if b.f == "attn" else _expand(b, g, x)
     if b.has_dw:
         with g.part("dw_k", width="out"):
-            y = g.conv(x, "dw", out=b.mid, k=b.dw_k, stride=b.stride, padding=b.padding,
-                       dilation=b.dilation, groups=b.groups)
+            y = trace_conv(g, x, "dw", out=b.mid, k=b.dw_k, stride=b.stride, padding=b.padding,
+                           dilation=b.dilation, groups=b.groups, bias=False, mix=b.dw_mix)
         with g.part("dw_norm", operator="dw_norm"):
             y = g.norm(y, "dw_norm", b.dw_norm)
         with g.part("dw_act", operator="dw_act"):
@@ -356,7 +414,8 @@ def trace(b: MMB, g: GraphBuilder, x: Tensor) -> Tensor:
     else:
         x = y
     with g.part("out"):
-        x = g.conv(x, "proj", out=b.out_ch, bias=b.proj_bias)
+        x = trace_conv(g, x, "proj", out=b.out_ch, k=1, stride=1, padding=0, dilation=1,
+                       groups=1, bias=b.proj_bias, mix=b.proj_mix)
     with g.part("proj_norm", operator="proj_norm"):
         x = g.norm(x, "proj_norm", b.proj_norm)
     with g.part("proj_act", operator="proj_act"):
@@ -375,14 +434,17 @@ def shape(f: Mapping[str, Any], ctx: ResolveContext) -> tuple[int, ...] | None:
         return None
     hw = list(ctx.in_hw)
     if f["f"] != "ffn":
-        pad = f["dw_k"] // 2 * f["dilation"]
-        hw = [conv_out(s, f["dw_k"], f["stride"], pad, f["dilation"]) for s in hw]
+        hw = map_size(ctx.in_hw, f["dw_k"], f["stride"], f["dilation"])
     return (ctx.width("out", f["out"], f["scaling"]), *hw) if min(hw) >= 1 else None
 
 
 EXAMPLE = """\
 - {block: mmb, out: 24, exp: 6, dw_k: 3, stride: 2, expand_act: relu6, dw_act: relu6}   # MobileNetV2
 - {block: mmb, out: 24, exp: 3, f: attn, window: 4, dim_head: 8, pre_norm: bn}         # iRMB
+- {block: mmb, out: 40, exp: 6, dw_k: [3, 5], expand_split: 2, proj_split: 2, se: 0.5,
+   se_base: in, expand_act: silu, dw_act: silu, se_act: silu}                          # MixNet
+- {block: mmb, out: 40, exp: 6, dw_k: 5, mid_round: divisible, se: 0.25, se_base: in,
+   expand_act: silu, dw_act: silu, se_act: silu}                                       # EfficientNet
 """
 
 FAMILY = register(Family("mmb", MMBSpec, resolve, trace, MMB, "Meta Mobile Block", shape=shape,

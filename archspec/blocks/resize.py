@@ -1,6 +1,6 @@
 """``resize``: bilinear or nearest interpolation of the map to another size (torch's
 ``F.interpolate``): by a ``scale`` (output ⌊H·scale⌋ × ⌊W·scale⌋, PyTorch's rule) or to a
-``size``. Its op counts no multiply-accumulates (decision 0026: FlopCounterMode counts none) and
+``size``. Its op counts no multiply-accumulates (decision 0030: FlopCounterMode counts none) and
 the input and output maps as memory access."""
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def resolve(spec: ResizeSpec, ctx: ResolveContext) -> Resize | None:
 
 def trace(b: Resize, g: GraphBuilder, x: Tensor) -> Tensor:
     with g.part("scale", "size", mode="mode"):
-        return g.resize(x, "resize", hw=b.out_hw, mode=b.mode, align_corners=b.align_corners)
+        return g.resize(x, "resize", b.out_hw, mode=b.mode, align_corners=b.align_corners)
 
 
 def shape(f: Mapping[str, Any], ctx: ResolveContext) -> tuple[int, ...] | None:

@@ -2,7 +2,7 @@
 
 mean over H, W → reduce (1×1, C→mid) → act → expand (1×1, mid→C) → gate → rescale the input.
 The squeeze width ``mid`` is written (scaled by `width:` like any width), or a ``ratio`` of the
-input width rounded by one of the rules timm's SE modules use (decision 0026)::
+input width rounded by one of the rules timm's SE modules use (decision 0030)::
 
     round       round(C·ratio/exp)                        efficientnet_blocks.SqueezeExcite
     divisible   make_divisible(C·ratio/exp, divisor,      MobileNetV3 (8, 0.9), GhostNet (4, 0.9),

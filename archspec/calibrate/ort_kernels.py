@@ -265,6 +265,16 @@ def _crop(op: Op, g: _Graph, x: list[str], s: list[tuple[int, ...]]) -> str:
     return g.node("Slice", [x[0], g.ints(0, 0), g.ints(h, w), g.ints(2, 3)])
 
 
+def _resize(op: Op, g: _Graph, x: list[str], s: list[tuple[int, ...]]) -> str:
+    """ONNX Resize to the output's size: linear with half-pixel centres (torch's
+    align_corners false), or nearest."""
+    linear = op.attrs["mode"] == "bilinear"
+    return g.node("Resize", [x[0], "", "", g.ints(*s[0][:2], *op.out_shape[-2:])],
+                  mode="linear" if linear else "nearest",
+                  coordinate_transformation_mode="half_pixel" if linear else "asymmetric",
+                  nearest_mode="floor")
+
+
 def _pool(op: Op, g: _Graph, x: list[str], s: list[tuple[int, ...]]) -> str:
     a = op.attrs
     if a.get("global_pool"):
@@ -311,7 +321,7 @@ def _flatten(op: Op, g: _Graph, x: list[str], s: list[tuple[int, ...]]) -> str:
 _NODES: dict[OpKind, Maker] = {
     OpKind.CONV: _conv, OpKind.NORM: _norm, OpKind.ACT: _act, OpKind.ADD: _add,
     OpKind.MUL: _mul, OpKind.MATMUL: _matmul, OpKind.SOFTMAX: _softmax, OpKind.RESHAPE: _copy,
-    OpKind.PAD: _pad, OpKind.CROP: _crop, OpKind.POOL: _pool, OpKind.CONCAT: _concat,
+    OpKind.PAD: _pad, OpKind.CROP: _crop, OpKind.RESIZE: _resize, OpKind.POOL: _pool, OpKind.CONCAT: _concat,
     OpKind.SHUFFLE: _shuffle, OpKind.LINEAR: _linear, OpKind.SPLIT: _split,
     OpKind.FLATTEN: _flatten,
 }

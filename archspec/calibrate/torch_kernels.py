@@ -230,6 +230,14 @@ def _crop(op: Op, xs: list[torch.Tensor], rand: Rand) -> Bench:
     return Bench(lambda: x[:, :, :h, :w].contiguous())
 
 
+def _resize(op: Op, xs: list[torch.Tensor], rand: Rand) -> Bench:
+    import torch.nn.functional as F
+
+    x, size, mode = xs[0], tuple(op.out_shape[-2:]), op.attrs["mode"]
+    corners = False if mode == "bilinear" else None
+    return Bench(lambda: F.interpolate(x, size=size, mode=mode, align_corners=corners))
+
+
 def _pool(op: Op, xs: list[torch.Tensor], rand: Rand) -> Bench:
     import torch.nn.functional as F
 
@@ -270,7 +278,7 @@ def _linear(op: Op, xs: list[torch.Tensor], rand: Rand) -> Bench:
 _MAKERS: dict[OpKind, Callable[[Op, list[Any], Rand], Bench]] = {
     OpKind.CONV: _conv, OpKind.NORM: _norm, OpKind.ACT: _act, OpKind.ADD: _add,
     OpKind.MUL: _mul, OpKind.MATMUL: _matmul, OpKind.SOFTMAX: _softmax, OpKind.RESHAPE: _copy,
-    OpKind.PAD: _pad, OpKind.CROP: _crop, OpKind.POOL: _pool, OpKind.CONCAT: _concat,
+    OpKind.PAD: _pad, OpKind.CROP: _crop, OpKind.RESIZE: _resize, OpKind.POOL: _pool, OpKind.CONCAT: _concat,
     OpKind.SHUFFLE: _shuffle, OpKind.LINEAR: _linear, OpKind.SPLIT: _split,
     OpKind.FLATTEN: _flatten,
 }

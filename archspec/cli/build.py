@@ -41,7 +41,9 @@ def cmd_build(args: argparse.Namespace) -> Outcome:
         raise UsageError("`archspec build` needs torch: pip install 'archspec[torch]'")
     from archspec.pipeline import run
     from archspec.spec.document import load
+    from archspec.spec.zoo import locate
 
+    args.spec, args.variant = locate(args.spec, args.variant)
     document = load(args.spec)
     batch, size = 1, None
     if args.input is not None:

@@ -30,6 +30,10 @@ def shipped_specs() -> list[Path]:
 def cmd_list(args: argparse.Namespace) -> Outcome:
     from archspec.spec.document import load
 
+    if args.networks:
+        if args.specs:
+            raise UsageError("--networks lists the shipped networks; it takes no SPEC")
+        return _list_networks(args)
     paths = [Path(p) for p in args.specs] if args.specs else shipped_specs()
     rows: list[dict[str, Any]] = []
     errors: list[Diagnostic] = []
@@ -58,6 +62,30 @@ def cmd_list(args: argparse.Namespace) -> Outcome:
                 render_errors(errors, "text", out)
 
     return Outcome(EXIT_SPEC_ERROR if errors else EXIT_OK, render)
+
+
+def _list_networks(args: argparse.Namespace) -> Outcome:
+    from archspec.spec.zoo import networks
+
+    rows = [{"name": n.name, "spec": n.spec.name, "variant": n.variant, "timm": n.timm,
+             "torchvision": n.torchvision, "reference": n.reference}
+            for n in networks().values()]
+
+    def render(out: IO[str]) -> None:
+        if args.format == "json":
+            from archspec.report.json import dumps
+            from archspec.report.model import SCHEMA_VERSION
+
+            out.write(dumps({"schema_version": SCHEMA_VERSION, "networks": rows}))
+            return
+        from archspec.report.text import Page
+
+        page = Page()
+        page.table(("name", "spec", "variant", "equal to"),
+                   ((n.name, n.spec.name, n.variant, n.source) for n in networks().values()))
+        page.write(out)
+
+    return Outcome(EXIT_OK, render)
 
 
 def _print_list(rows: list[dict[str, Any]], stream: IO[str]) -> None:

@@ -27,11 +27,13 @@ def lint_file(path: str, args: argparse.Namespace) -> FileReport:
     from archspec.pipeline import LintRequest, run_file
     from archspec.report.model import FileReport, VariantSummary
     from archspec.rules.engine import UnknownSelector
+    from archspec.spec.zoo import locate
 
+    path, variant = locate(path, args.variant)  # a shipped network's name: its file and variant
     request = LintRequest(args.target, codes(args.select), codes(args.ignore),
                           config_dir=Path(path).resolve().parent)
     try:
-        result = run_file(path, variant=args.variant, lint=request, device=args.device)
+        result = run_file(path, variant=variant, lint=request, device=args.device)
     except UnknownSelector as exc:
         raise UsageError(f"--select/--ignore: {exc}") from None
     report = FileReport(path)

@@ -55,6 +55,8 @@ exit codes:
 """
 
 
+SPEC_HELP = ("a spec file (YAML), or a shipped network's name such as ghostnet_100 (its spec "
+             "and variant; `archspec list --networks`)")
 DEVICE_HELP = ("predict latency on this device profile (from `archspec calibrate`; "
                "default: $ARCHSPEC_DEVICE if set)")
 
@@ -77,7 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("lint", "validate specs and check them against the design rules",
                 "Load, resolve and trace every variant of each SPEC (or --variant), run the "
                 "design rules, and report spec errors and findings with their YAML location.")
-    p.add_argument("specs", nargs="+", metavar="SPEC", help="spec files (YAML)")
+    p.add_argument("specs", nargs="+", metavar="SPEC",
+                   help="spec files (YAML), or shipped networks' names (`archspec list "
+                        "--networks`), each linted in its variant")
     p.add_argument("--variant", metavar="V", help="lint only this variant (default: all)")
     p.add_argument("--target", metavar="NAME|PATH",
                    help="target device: a shipped name (see docs/rules) or a target YAML file")
@@ -93,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("profile", "per-block shapes, params, MACs, memory access (no torch)",
                 "Analyse one variant of SPEC without torch: per-block table and totals, and every "
                 "rounding that changed a number written in the spec.")
-    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
     p.add_argument("--variant", metavar="V", help="variant (default: the spec's default)")
     p.add_argument("--input", type=parse_input, metavar="NxCxHxW",
                    help="input shape, e.g. 1x3x224x224: N sets the batch, H×W override the "
@@ -113,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
                 "a summary, and write it to FILE: .pt2 (torch.export), .onnx (checked in "
                 "onnxruntime) or .pt (checkpoint with the spec text; archspec.load_model reads "
                 "it).")
-    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
     p.add_argument("--variant", metavar="V", help="variant (default: the spec's default)")
     p.add_argument("-o", "--output", metavar="FILE", help="write FILE (.pt2, .onnx or .pt)")
     p.add_argument("--num-classes", type=_positive, metavar="N",
@@ -160,6 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
                 "List the specs shipped with archspec, or the SPEC files given, with their "
                 "variants; the default variant is starred.")
     p.add_argument("specs", nargs="*", metavar="SPEC")
+    p.add_argument("--networks", action="store_true",
+                   help="list the shipped networks by name (what SPEC may also be), with their "
+                        "spec, variant and the reference they equal")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=info.cmd_list)
 

@@ -26,6 +26,9 @@ def cmd_profile(args: argparse.Namespace) -> Outcome:
     from archspec.spec.document import load
 
     device = resolve_device(args.device)  # before the spec: a bad profile is exit 2, located
+    from archspec.spec.zoo import locate
+
+    args.spec, args.variant = locate(args.spec, args.variant)
     document = load(args.spec)
     batch, channels, size = 1, None, None
     if args.input is not None:

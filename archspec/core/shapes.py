@@ -36,3 +36,10 @@ def make_divisible(value: float, divisor: int = 8, min_value: int | None = None,
     if new_value < round_limit * value:
         new_value += divisor
     return new_value
+
+
+def split_channels(channels: int, parts: int) -> tuple[int, ...]:
+    """``channels`` in ``parts`` equal pieces, the remainder added to the first (MixConv's split,
+    as the MixNet reference and timm's ``_split_channels`` cut it)."""
+    base = channels // parts
+    return (channels - base * (parts - 1), *([base] * (parts - 1)))

@@ -207,6 +207,13 @@ class GraphBuilder:
     def crop(self, x: Tensor, name: str, hw: tuple[int, int]) -> Tensor:
         return self.op(OpKind.CROP, name, [x], (x.shape[0], *hw))
 
+    def resize(self, x: Tensor, name: str, hw: tuple[int, int], *, mode: str = "bilinear",
+               align_corners: bool = False) -> Tensor:
+        """Interpolate a map to ``hw`` (``mode``: ``bilinear`` or ``nearest``), every channel
+        alike: reads the input, writes the output, multiply-accumulates nothing."""
+        return self.op(OpKind.RESIZE, name, [x], (x.shape[0], *hw), mode=mode,
+                       align_corners=align_corners)
+
     def reshape(self, x: Tensor, name: str, shape: tuple[int, ...], *, copy: bool,
                 pattern: str = "") -> Tensor:
         assert numel(shape) == numel(x.shape), f"reshape {x.shape} -> {shape} in {self._block}"
@@ -224,12 +231,6 @@ class GraphBuilder:
         return self.op(OpKind.POOL, name, [x], (c, oh, ow), mode=mode, global_pool=False, k=k,
                        stride=stride, padding=padding, ceil_mode=ceil_mode)
 
-    def resize(self, x: Tensor, name: str, *, hw: tuple[int, int], mode: str,
-               align_corners: bool) -> Tensor:
-        """Interpolate the map to ``hw`` (bilinear or nearest), every channel alike."""
-        return self.op(OpKind.RESIZE, name, [x], (x.ch, *hw), mode=mode,
-                       align_corners=align_corners)
-
     def concat(self, xs: Sequence[Tensor], name: str) -> Tensor:
         rest = xs[0].shape[1:]
         assert all(t.shape[1:] == rest for t in xs), f"concat shapes in {self._block}"
@@ -244,6 +245,12 @@ class GraphBuilder:
                                 start=start))
             start += size
         return outs
+
+    def narrow(self, x: Tensor, name: str, size: int, start: int = 0) -> Tensor:
+        """Channels ``start`` … ``start + size`` of ``x``: a view (torch's ``narrow``), one
+        piece of a split whose other pieces nobody reads."""
+        assert start >= 0 and start + size <= x.ch, f"narrow {x.shape} in {self._block}"
+        return self.op(OpKind.SPLIT, name, [x], (size, *x.shape[1:]), start=start)
 
     def shuffle(self, x: Tensor, name: str, groups: int) -> Tensor:
         return self.op(OpKind.SHUFFLE, name, [x], x.shape, groups=groups)

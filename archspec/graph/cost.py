@@ -96,10 +96,10 @@ COST_TABLE: dict[OpKind, Callable[[Op], Cost]] = {
     OpKind.MUL: _mul,
     OpKind.PAD: _copy,
     OpKind.CROP: _copy,
+    OpKind.RESIZE: _copy,
     OpKind.CONCAT: _copy,
     OpKind.SHUFFLE: _copy,
     OpKind.POOL: _copy,
-    OpKind.RESIZE: _copy,  # reads the input map, writes the output map
     OpKind.RESHAPE: _reshape,
     OpKind.FLATTEN: _free,
     OpKind.SPLIT: _free,

@@ -26,6 +26,7 @@ class OpKind(enum.StrEnum):
     MUL = "mul"
     PAD = "pad"
     CROP = "crop"
+    RESIZE = "resize"  # bilinear/nearest interpolation of a map to another H×W
     RESHAPE = "reshape"  # reshape/permute; a copy when attrs["copy"], a free view otherwise
     FLATTEN = "flatten"
     POOL = "pool"
@@ -34,13 +35,12 @@ class OpKind(enum.StrEnum):
     SHUFFLE = "shuffle"
     LINEAR = "linear"
     DROPOUT = "dropout"
-    RESIZE = "resize"  # bilinear / nearest interpolation to another H×W
 
 
 #: Kinds that do arithmetic per element and move data, but multiply-accumulate nothing. G4's set.
 ELEMENTWISE_KINDS = frozenset(
     {OpKind.NORM, OpKind.ACT, OpKind.ADD, OpKind.MUL, OpKind.SOFTMAX, OpKind.PAD, OpKind.CROP,
-     OpKind.RESHAPE, OpKind.CONCAT, OpKind.SPLIT, OpKind.SHUFFLE}
+     OpKind.RESIZE, OpKind.RESHAPE, OpKind.CONCAT, OpKind.SPLIT, OpKind.SHUFFLE}
 )
 
 

@@ -57,7 +57,6 @@ _CLASS_OF: dict[OpKind, str | Callable[[Op], str]] = {
     OpKind.ACT: lambda op: f"act.{op.attrs['type']}",
     OpKind.MUL: lambda op: "mul.scalar" if "scalar" in op.attrs else "mul",
     OpKind.POOL: _pool_class,
-    OpKind.RESIZE: lambda op: f"resize.{op.attrs['mode']}",
     OpKind.RESHAPE: lambda op: "copy" if op.attrs.get("copy") else "view",
     OpKind.SPLIT: lambda op: "view",
     OpKind.FLATTEN: lambda op: "view",
@@ -82,9 +81,9 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("gemv", ("conv.gemv", "linear")),
     ("conv", ("conv",)),
     ("attention", ("attention", "matmul", "softmax")),
-    ("elementwise", ("act", "norm", "add", "mul", "pad", "crop")),
+    ("elementwise", ("act", "norm", "add", "mul", "pad", "crop", "resize")),
     ("layout", ("copy", "concat", "shuffle", "view")),
-    ("pool", ("pool", "resize")),  # a resize reads a small window per output, as a pool
+    ("pool", ("pool",)),
 )
 
 

@@ -102,16 +102,18 @@ class MetaMobileBlock(nn.Module):
         self.expand = ConvNormAct(
             in_ch=b.in_ch, out=b.mid, k=1, stride=1, padding=0, dilation=1, bias=b.expand_bias,
             groups=b.heads if (b.v_group and b.f == "attn") else 1, norm=b.expand_norm,
-            act=b.expand_act,
+            act=b.expand_act, mix=b.expand_mix,
         ) if b.expand else None
         self.dw = ConvNormAct(
             in_ch=b.mid, out=b.mid, k=b.dw_k, stride=b.stride, padding=b.padding,
             dilation=b.dilation, groups=b.groups, bias=False, norm=b.dw_norm, act=b.dw_act,
+            mix=b.dw_mix,
         ) if b.f != "ffn" else None
         self.se = SqueezeExcite(ch=b.mid, se_ch=b.se_ch, act=b.se_act,
                                 gate=b.se_gate) if b.se_ch else None
         self.proj = ConvNormAct(in_ch=b.mid, out=b.out_ch, k=1, stride=1, padding=0, dilation=1,
-                                groups=1, bias=b.proj_bias, norm=b.proj_norm, act=b.proj_act)
+                                groups=1, bias=b.proj_bias, norm=b.proj_norm, act=b.proj_act,
+                                mix=b.proj_mix)
         self.drop_path = DropPath(b.drop_path) if (b.skip and b.drop_path > 0) else None
         # proj's output (a conv or norm output unless proj_act is set) is needed by no backward
         self.add_inplace = b.proj_act == "none"
@@ -181,10 +183,11 @@ class MetaMobileBlock(nn.Module):
 
 
 def set_attention_impl(model: nn.Module, impl: AttentionImpl) -> nn.Module:
-    """Switch every attention block of ``model`` to ``sdpa`` or ``explicit`` matmuls."""
+    """Switch every attention module of ``model`` (mmb, transformer) to ``sdpa`` or
+    ``explicit`` matmuls."""
     if impl not in get_args(AttentionImpl):
         raise ValueError(f"attention impl must be one of {get_args(AttentionImpl)}, got {impl!r}")
-    for m in model.modules():
-        if isinstance(m, MetaMobileBlock) and m.f == "attn":
-            m.attention_impl = impl
+    for m in model.modules():  # every attention module keeps its choice in `attention_impl`
+        if getattr(m, "attention_impl", None) is not None:
+            setattr(m, "attention_impl", impl)  # noqa: B010 (any module's attribute)
     return model

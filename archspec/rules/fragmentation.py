@@ -61,14 +61,34 @@ def _branches(ctx: LintContext, top: str, nodes: list[int]) -> int:
         op = ctx.op(node)
         if op.kind not in (OpKind.CONCAT, OpKind.ADD, OpKind.MUL) or len(op.in_shapes) < 2:
             continue
-        inputs = [_producer(ctx, u) for u, _ in g.in_edges(node)]
-        inputs = [u for u in inputs
+        inputs = [u for u in _merge_inputs(ctx, node, position)
                   if u in position and ctx.kernels.kernel_of.get(u) is not None]
         if inputs:
             targets, last = set(inputs), max(position[u] for u in inputs)
             best = max(best, sum(1 for u in inputs
                                  if not _reaches(g, u, targets, last, position)))
     return best
+
+
+def _merge_inputs(ctx: LintContext, node: int, position: dict[int, int]) -> list[int]:
+    """The producers of a merge's inputs, a chain of adds (or multiplies) read as one merge.
+
+    A ``parallel`` add of n branches is traced as n − 1 two-input adds; an input that is an add
+    of this block read by nothing else is a link of that chain, and its own inputs are the
+    merge's. Without this every link waits for two branches, and n branches count as 2.
+    """
+    g = ctx.graph.graph
+    kind = ctx.op(node).kind
+    out: list[int] = []
+    for u, _ in g.in_edges(node):
+        p = _producer(ctx, u)
+        op = ctx.op(p)
+        if (p in position and kind is not OpKind.CONCAT and op.kind is kind
+                and len(op.in_shapes) >= 2 and g.out_degree(p) == 1):
+            out.extend(_merge_inputs(ctx, p, position))
+        else:
+            out.append(p)
+    return out
 
 
 def _reaches(g: Any, start: int, targets: set[int], last: int,
@@ -131,10 +151,13 @@ class Fragmentation(Rule):
     ## What it does
     Counts the kernels each block launches after the target's fusions (every primitive op that is
     not a view: convs, matmuls, norms, activations, adds, layout copies, pads), weights each by the
-    work it does, adds one per extra parallel branch a merge must wait for, and notes blocks of
-    more *effective fragments* than the limit. It reports the network when such blocks take a
-    large share of its modelled time. Window attention counts in full: its pad, partition and
-    head permutes are copies, and its per-window matmuls are many tiny GEMMs.
+    work it does, adds one per extra parallel branch a merge must wait for (a sum of n branches,
+    traced as a chain of n − 1 adds, is one merge of n; an identity branch is none), and notes
+    blocks of more *effective fragments* than the limit. It reports the network when such blocks
+    take a large share of its modelled time. Window attention counts in full: its pad, partition
+    and head permutes are copies, and its per-window matmuls are many tiny GEMMs. MobileOne's and
+    RepVGG's training-time blocks (several conv + BN branches summed) are what this rule flags;
+    their deploy-time form, one conv per block, is not.
 
     ## Why is this bad?
     Every kernel pays a launch and a synchronisation, and a small kernel cannot fill a wide

@@ -162,7 +162,8 @@ class ChannelMultiple(Rule):
 
 #: Ops that pass their input's channel count through (the walk back to a width's producer).
 _SAME_WIDTH = frozenset({OpKind.NORM, OpKind.ACT, OpKind.ADD, OpKind.MUL, OpKind.POOL,
-                         OpKind.DROPOUT, OpKind.PAD, OpKind.CROP, OpKind.SHUFFLE, OpKind.FLATTEN})
+                         OpKind.DROPOUT, OpKind.PAD, OpKind.CROP, OpKind.RESIZE,
+                         OpKind.SHUFFLE, OpKind.FLATTEN})
 
 
 def _producer(ctx: LintContext, node: int) -> str | None:

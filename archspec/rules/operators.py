@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 Operator = Literal[
     "conv", "depthwise_conv", "group_conv", "linear", "matmul", "batchnorm", "layernorm",
     "relu", "relu6", "hardswish", "hardsigmoid", "sigmoid", "silu", "gelu", "gelu_tanh",
-    "softmax", "avgpool", "maxpool", "global_avgpool", "pad", "slice", "transpose", "concat",
-    "channel_shuffle", "add", "mul",
+    "softmax", "avgpool", "maxpool", "global_avgpool", "pad", "slice", "resize", "transpose",
+    "concat", "channel_shuffle", "add", "mul",
 ]
 OPERATORS: tuple[str, ...] = get_args(Operator)
 
@@ -52,7 +52,8 @@ def operator_of(op: Op) -> str | None:
     if kind == OpKind.RESHAPE:
         return "transpose" if op.attrs.get("copy") else None
     simple = {OpKind.LINEAR: "linear", OpKind.MATMUL: "matmul", OpKind.SOFTMAX: "softmax",
-              OpKind.PAD: "pad", OpKind.CROP: "slice", OpKind.CONCAT: "concat",
+              OpKind.PAD: "pad", OpKind.CROP: "slice", OpKind.RESIZE: "resize",
+              OpKind.CONCAT: "concat",
               OpKind.SHUFFLE: "channel_shuffle", OpKind.ADD: "add", OpKind.MUL: "mul"}
     return simple.get(kind)
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+import archspec
 from archspec.calibrate import nets
+from archspec.graph.op import Op
 
 SPECS = Path(__file__).parents[2] / "specs"
 
@@ -36,6 +38,16 @@ def small_nets() -> list[nets.CalibNet]:
         out.extend(n for n in got if n.name.endswith(f":{variant}"))
     assert len(out) == 5
     return out
+
+
+@pytest.fixture(scope="session")
+def transformer_ops() -> list[Op]:
+    """A MobileViT-like transformer stack on a 7×7 map: resized to 8×8 for its 2×2 patches."""
+    doc = archspec.loads("archspec: 1\nname: t\ninput: {channels: 3, size: 7}\nstem:\n"
+                         "  - {block: conv, out: 16, k: 3}\n"
+                         "  - {block: transformer, partition: unfold, patch: 2, heads: 2, "
+                         "depth: 2, final_norm: true, layer_scale: 0.5}\n")
+    return list(archspec.analyze(doc).graph.ops())
 
 
 @pytest.fixture(scope="session")

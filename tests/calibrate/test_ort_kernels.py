@@ -28,10 +28,20 @@ def test_every_kernel_of_real_graphs_is_a_model_ort_runs(small_nets):
     ops = ort_kernels.unique_ops(nets.all_ops(small_nets))
     assert {"norm.ln", "copy", "matmul", "shuffle", "pad", "crop", "view"} <= {
         kernel_class(op) for op in ops}
+    _run_all(ops)
+
+
+def _run_all(ops: list[Op]) -> None:
     for op in ops:
         (y,) = _run(ort_kernels.kernel_model(op))
         assert y.size == math.prod(op.out_shape), op.name
         assert tuple(y.shape)[-len(op.out_shape):] == op.out_shape, op.name
+
+
+def test_every_kernel_of_a_resized_transformer_is_a_model_ort_runs(transformer_ops):
+    ops = ort_kernels.unique_ops(transformer_ops)
+    assert "resize" in {kernel_class(op) for op in ops}
+    _run_all(ops)
 
 
 def test_the_se_mean_and_a_pool_layer_are_different_kernels():
@@ -96,3 +106,9 @@ def test_weights_are_constants_ort_folds_into_initializers(tmp_path):
                          ort_runner.session_options(1, optimized_path=str(opt)),
                          providers=["CPUExecutionProvider"])
     assert "ConstantOfShape" not in {n.op_type for n in onnx.load(str(opt)).graph.node}
+
+
+def test_every_op_kind_that_runs_has_an_onnx_model():
+    from archspec.latency.kernels import FREE_KINDS
+
+    assert set(ort_kernels._NODES) == set(OpKind) - FREE_KINDS

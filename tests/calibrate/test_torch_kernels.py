@@ -24,6 +24,10 @@ def test_every_kernel_of_real_graphs_runs_at_its_shapes(small_nets):
                      "mul.scalar", "matmul", "softmax", "copy", "pad", "crop",
                      "pool.avg.global", "pool.max", "concat", "shuffle", "linear", "view"):
         assert expected in classes, expected
+    _run_all(ops)
+
+
+def _run_all(ops: list[Op]) -> None:
     with torch.inference_mode():
         for op in ops:
             bench = tk.op_bench(op)
@@ -32,6 +36,12 @@ def test_every_kernel_of_real_graphs_runs_at_its_shapes(small_nets):
             y = bench.run()
             assert y.numel() == math.prod(op.out_shape), op.name
             assert tuple(y.shape)[-len(op.out_shape):] == op.out_shape, op.name
+
+
+def test_every_kernel_of_a_resized_transformer_runs(transformer_ops):
+    ops = tk.unique_ops(transformer_ops)
+    assert "resize" in {kernel_class(op) for op in ops}
+    _run_all(ops)
 
 
 def test_inplace_act_restores_its_input():
@@ -148,3 +158,9 @@ def test_attention_chains_are_the_sdpa_calls_a_built_network_makes():
     assert [t.cls for t in timed] == ["attention"] * len(timed)
     assert all(t.features[0] == 1.0 and t.features[1] == sum(o.macs for o in c)
                for t, c in zip(timed, unique, strict=False))
+
+
+def test_every_op_kind_that_runs_has_a_torch_kernel():
+    from archspec.latency.kernels import FREE_KINDS
+
+    assert set(tk._MAKERS) == set(OpKind) - FREE_KINDS

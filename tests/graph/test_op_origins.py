@@ -28,6 +28,7 @@ EVERY_FAMILY = textwrap.dedent("""\
     input: {channels: 3, size: 16}
     stem:
       - {block: conv, out: 16, k: 3, stride: 2, norm: bn, act: relu}
+      - {block: ghost, out: 16, ratio: 3, k: 1, dw_k: 3, norm: bn, act: relu}
     stages:
       - name: s1
         blocks:
@@ -47,6 +48,8 @@ EVERY_FAMILY = textwrap.dedent("""\
               - [{block: conv, out: 8, k: 1, norm: none, act: relu}]
               - [{block: pool, kind: max, k: 3, stride: 1, padding: 1}, {block: norm, norm: bn},
                  {block: act, act: relu6}, {block: conv, out: 16, k: 1}]
+          - {block: transformer, partition: window, window: 5, heads: 2, mlp_ratio: 2,
+             layer_scale: 0.1, final_norm: true}
           - block: residual
             blocks:
               - {block: conv, out: 32, k: 3, stride: 2}
@@ -100,13 +103,19 @@ def test_nested_blocks_name_their_parallel_as_parent() -> None:
     _, graph = _graph()
     nested = [op for op in graph.ops() if op.origin.lineage]
     assert nested
-    assert {op.origin.parent for op in nested} == {"stages.s1[2]", "stages.s1[3]"}
+    assert {op.origin.parent for op in nested} == {"stages.s1[2]", "stages.s1[4]"}
     assert {op.origin.family for op in nested} == {"conv", "pool", "norm", "act", "se"}
 
 
 @pytest.mark.parametrize(("op_name", "field", "family"), [
     ("stem[0].conv", "k", "conv"),
     ("stem[0].norm", "norm", "conv"),
+    ("stem[1].primary", "k", "ghost"),
+    ("stem[1].primary_norm", "norm", "ghost"),
+    ("stem[1].cheap", "dw_k", "ghost"),
+    ("stem[1].cheap_act", "act", "ghost"),
+    ("stem[1].concat", "ratio", "ghost"),
+    ("stem[1].slice", "out", "ghost"),
     ("stages.s1[0].pre_norm", "pre_norm", "mmb"),
     ("stages.s1[0].qk", "dim_head", "mmb"),
     ("stages.s1[0].attn.softmax", "attn", "mmb"),
@@ -123,11 +132,18 @@ def test_nested_blocks_name_their_parallel_as_parent() -> None:
     ("stages.s1[2].branches[1][0].pool", "k", "pool"),
     ("stages.s1[2].branches[1][1].norm", "norm", "norm"),
     ("stages.s1[2].branches[1][2].act", "act", "act"),
-    ("stages.s1[3].layer_scale", "layer_scale", "residual"),
-    ("stages.s1[3].blocks[0].conv", "k", "conv"),
-    ("stages.s1[3].blocks[1].se.reduce", "ratio", "se"),
-    ("stages.s1[3].blocks[1].se.act", "ratio", "se"),
-    ("stages.s1[3].shortcut[0].conv", "k", "conv"),
+    ("stages.s1[3].resize", "partition", "transformer"),
+    ("stages.s1[3].layers.0.attn.qkv", "heads", "transformer"),
+    ("stages.s1[3].layers.0.attn.softmax", "heads", "transformer"),
+    ("stages.s1[3].layers.0.mlp.fc1", "mlp_ratio", "transformer"),
+    ("stages.s1[3].layers.0.attn.ls", "layer_scale", "transformer"),
+    ("stages.s1[3].layers.0.mlp.add", "depth", "transformer"),
+    ("stages.s1[3].norm", "final_norm", "transformer"),
+    ("stages.s1[4].layer_scale", "layer_scale", "residual"),
+    ("stages.s1[4].blocks[0].conv", "k", "conv"),
+    ("stages.s1[4].blocks[1].se.reduce", "ratio", "se"),
+    ("stages.s1[4].blocks[1].se.act", "ratio", "se"),
+    ("stages.s1[4].shortcut[0].conv", "k", "conv"),
     ("head[1].dropout", "p", "dropout"),
     ("head[2].linear", "out", "linear"),
 ])
@@ -146,16 +162,16 @@ def test_a_residual_add_points_at_its_shortcut_else_at_the_block() -> None:
     """The add of a projection shortcut names `shortcut:` (its span: the list's first block);
     an identity shortcut writes no field, so the add points at the residual block."""
     net, graph = _graph()
-    add = next(op for op in graph.ops() if op.name == "stages.s1[3].skip")
+    add = next(op for op in graph.ops() if op.name == "stages.s1[4].skip")
     assert (add.origin.field, add.origin.family) == ("shortcut", "residual")
-    shortcut = next(b for b in net.walk() if b.path == "stages.s1[3].shortcut[0]")
+    shortcut = next(b for b in net.walk() if b.path == "stages.s1[4].shortcut[0]")
     assert add.origin.span.line == shortcut.origin.span.line
     text = "\n".join(line for line in EVERY_FAMILY.splitlines()
                      if "shortcut:" not in line and "k: 1, stride: 2" not in line)
     text = text.replace("{block: conv, out: 32, k: 3, stride: 2}", "{block: conv, out: 24, k: 3}")
     net, graph = _graph(text)
-    add = next(op for op in graph.ops() if op.name == "stages.s1[3].skip")
-    block = next(b for b in net.walk() if b.path == "stages.s1[3]")
+    add = next(op for op in graph.ops() if op.name == "stages.s1[4].skip")
+    block = next(b for b in net.walk() if b.path == "stages.s1[4]")
     assert add.origin.span == block.origin.span
 
 

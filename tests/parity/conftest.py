@@ -17,10 +17,11 @@ def randomise(model: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
     gen = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for mod in model.modules():
-            if isinstance(mod, torch.nn.BatchNorm2d):
+            if isinstance(mod, torch.nn.BatchNorm2d | torch.nn.BatchNorm1d):
                 mod.running_mean.copy_(torch.rand(mod.num_features, generator=gen) - 0.5)
                 mod.running_var.copy_(torch.rand(mod.num_features, generator=gen) + 0.5)
-            if isinstance(mod, torch.nn.BatchNorm2d | torch.nn.LayerNorm):
+            if isinstance(mod, torch.nn.BatchNorm2d | torch.nn.BatchNorm1d | torch.nn.LayerNorm) \
+                    and mod.weight is not None:
                 mod.weight.copy_(torch.rand(mod.weight.shape, generator=gen) + 0.5)
                 mod.bias.copy_(torch.rand(mod.bias.shape, generator=gen) - 0.5)
     return model.eval()

@@ -1,5 +1,6 @@
-"""specs/mobilenet_v4.yaml equals timm 1.0.31's ``mobilenetv4_conv_*``: parameters, MACs and eval
-outputs after ``transfer_weights`` (BN statistics randomised)."""
+"""specs/mobilenet_v4.yaml's blocks equal timm 1.0.31's: one UIB at a time against
+``UniversalInvertedResidual``. Whole networks (parameters, MACs, outputs after
+``transfer_weights``) are checked with the rest of the zoo in test_zoo.py."""
 
 from __future__ import annotations
 
@@ -21,32 +22,6 @@ def reference(variant: str) -> torch.nn.Module:
 
 def count(model: torch.nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
-
-
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_parameters_and_macs_equal_timm(variant: str) -> None:
-    from torch.utils.flop_counter import FlopCounterMode
-
-    ref = reference(variant)
-    analysis = archspec.analyze(SPECS / "mobilenet_v4.yaml", variant=variant)
-    model = archspec.build(SPECS / "mobilenet_v4.yaml", variant=variant)
-    assert analysis.total.params == count(ref) == count(model)
-    assert len(model.state_dict()) == len(ref.state_dict())
-    counter = FlopCounterMode(display=False)
-    with torch.inference_mode(), counter:
-        ref(torch.zeros(1, 3, 224, 224))
-    assert counter.get_total_flops() == 2 * analysis.total.macs
-
-
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_outputs_equal_timm_after_weight_transfer(variant: str) -> None:
-    torch.manual_seed(0)
-    ref = randomise(reference(variant))
-    model = archspec.build(SPECS / "mobilenet_v4.yaml", variant=variant).eval()
-    archspec.transfer_weights(ref, model)  # also checks the outputs on a seeded batch of 2
-    x = torch.randn(2, 3, 224, 224)
-    with torch.inference_mode():
-        assert relative_error(model(x), ref(x)) <= 1e-5
 
 
 def test_published_parameter_counts() -> None:

@@ -146,6 +146,16 @@ REACHABLE: dict[str, Callable[[dict[str, Any]], bool]] = {
         (b.get(k) or 1) % 2 == 0 for k in ("start_dw_k", "dw_k", "end_dw_k"))),
     "uib se": _has(lambda b: b["block"] == "uib" and b.get("se", 0) > 0),
     "uib skip: true": _has(lambda b: b["block"] == "uib" and b.get("skip") is True),
+    **{f"transformer partition={p}": _has(lambda b, p=p: b["block"] == "transformer" and b.get(
+        "partition", "global") == p) for p in ("unfold", "grid", "window", "global")},
+    **{f"transformer {k}": _has(lambda b, k=k: b["block"] == "transformer" and k in b)
+       for k in ("layer_scale", "final_norm", "mlp_ratio", "norm", "depth")},
+    "transformer heads and dim_head": _has(lambda b: b["block"] == "transformer"
+                                           and "heads" in b and "dim_head" in b),
+    "transformer resizing the map": lambda d: isinstance(d["input"]["size"], int) and _has(
+        lambda b: b["block"] == "transformer" and b.get("partition") in ("unfold", "window")
+        and d["input"]["size"] % b.get("patch" if b["partition"] == "unfold" else "window",
+                                        7) != 0)(d),
     "uib norm": _has(lambda b: b["block"] == "uib" and "norm" in b),
     "uib act": _has(lambda b: b["block"] == "uib" and "act" in b),
     "uib in defaults": lambda d: "uib" in (d.get("defaults") or {}),

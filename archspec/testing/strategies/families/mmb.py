@@ -1,5 +1,6 @@
 """``mmb``: EMO's Meta Mobile Block (expansion, operator F ∈ {dwconv, attn, ffn}, depthwise conv,
-SE, projection, skips), with the papers' ``mid`` rounding as the width oracle."""
+SE, projection, skips), with the papers' ``mid`` rounding as the width oracle; MixNet's mixed
+depthwise kernels (odd, so every piece keeps the map size) and split 1×1 convs."""
 
 from __future__ import annotations
 
@@ -68,6 +69,15 @@ def _attention(g: Gen, d: Block, ins: list[int], mids: list[int]) -> None:
         g.put(d, "window", g.int(1, 8), 7)
 
 
+def _splits(g: Gen, d: Block, ins: list[int], mids: list[int], outs: list[int]) -> None:
+    """expand_split / proj_split: at most as many pieces as the narrower side has channels."""
+    expand = d.get("expand", True) and d.get("f", "dwconv") != "attn"
+    if expand and min(*ins, *mids) >= 2 and g.coin():
+        d["expand_split"] = g.int(1, min(3, *ins, *mids))
+    if min(*mids, *outs) >= 2 and g.coin():
+        d["proj_split"] = g.int(1, min(3, *mids, *outs))
+
+
 def _se(g: Gen, d: Block) -> None:
     d["se"] = g.fraction(0.0, 4.0, [0.25, 0.5, 1.0, 0.0])
     g.put(d, "se_base", g.pick(["mid", "in"]), "mid")
@@ -95,13 +105,20 @@ def draw(g: Gen, ctxs: list[Ctx], req: Req, path: KeyPath) -> Block | None:
     if f != "ffn":
         stride = 1 if fixed_hw else g.pick([1, 2])
         g.put(d, "stride", stride, 1)
-        dw_k = g.pick([3, 1, 5] if fixed_hw else [3, 1, 5, 2])
-        odd = dw_k % 2 == 1
-        g.put(d, "dw_k", dw_k, 3)
-        if dw_k > 1:
+        pieces = g.int(2, min(4, *mids)) if min(mids) >= 2 and g.coin() else 1
+        if pieces > 1:  # a mixed depthwise conv: odd kernels, no groups
+            dw_ks = [g.pick([3, 1, 5, 7]) for _ in range(pieces)]
+            d["dw_k"] = dw_ks
+        else:
+            dw_k = g.pick([3, 1, 5] if fixed_hw else [3, 1, 5, 2])
+            dw_ks = [dw_k]
+            g.put(d, "dw_k", [dw_k] if g.coin() else dw_k, 3)  # [k] is k
+        odd = dw_ks[0] % 2 == 1
+        if max(dw_ks) > 1:
             g.put(d, "dilation", g.pick([1, 2]), 1)
-        if g.coin():
+        if pieces == 1 and g.coin():
             d["groups"] = g.pick(divisors(gcd(mids)))
+    _splits(g, d, ins, mids, out_ch)
     # --- norms, activations, biases
     for key in ("pre_norm", "expand_norm", "dw_norm", "proj_norm"):
         if g.coin():
@@ -128,7 +145,9 @@ def shape(b: Block, ctx: Ctx) -> Shape:
     _, h, w = ctx.shape
     if b.get("f", "dwconv") == "ffn":
         return (out, h, w)
-    k, s, d = b.get("dw_k", 3), b.get("stride", 1), b.get("dilation", 1)
+    dw_k = b.get("dw_k", 3)
+    k = dw_k[0] if isinstance(dw_k, list) else dw_k  # every piece keeps the first's map size
+    s, d = b.get("stride", 1), b.get("dilation", 1)
     p = k // 2 * d
     return (out, conv_len(h, k, s, p, d), conv_len(w, k, s, p, d))
 
@@ -162,6 +181,10 @@ def breaks(shapes: list[Shape]) -> dict[str, Break]:
         "dw_skip_even": Break({**base, "exp": 2, "dw_k": 2, "dw_skip": True}, "dw_skip", "E144"),
         "expand": Break({**base, "exp": 2, "expand": False}, "expand", "E146"),
         "exp_and_mid": Break({**base, "exp": 2, "mid": 8}, None, "E127"),
+        # more projection pieces than output channels
+        "proj_split": Break({**base, "exp": 2, "proj_split": 5}, "proj_split", "E155"),
+        "attn_split": Break({**base, "exp": 2, "f": "attn", "dim_head": 1, "expand_split": 2},
+                            "expand_split", "E155"),
     }
 
 

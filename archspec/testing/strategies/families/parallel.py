@@ -3,8 +3,8 @@ nesting).
 
 Branches are drawn with :func:`~archspec.testing.strategies.compose.draw_block`, so any family
 can appear in them; an element-wise merge (``add``, ``mul``, ``mean``) ends every branch with a
-width-setting (template) block pinned to one width, or leaves a branch empty where that is the
-identity.
+width-setting (template) block pinned to one width, or, where that is the identity, leaves a
+branch empty or gives it shape-keeping blocks only (a norm: MobileOne's BatchNorm identity).
 """
 
 from __future__ import annotations
@@ -51,7 +51,11 @@ def _add_branches(g: Gen, ctxs: list[Ctx], req: Req, child: Req, n: int, path: K
     for i in range(n):
         branch: list[Block] = []
         here = ctxs
-        if identity and g.coin():
+        if identity and g.coin():  # the identity: empty, or shape-keeping blocks only (a
+            if g.coin():           # norm alone is MobileOne's BatchNorm identity branch)
+                tail = generator(g.pick(tails)).draw(g, here, child, ())
+                assert tail is not None
+                branch.append(record(g, tail, here, (*path, "branches", i, 0)))
             branches.append(branch)
             continue
         if g.coin():

@@ -176,6 +176,9 @@ _ALL = (
     Code("E152", "sizes", "too many problems",
          "A file has more than 100 problems: the first 100 are shown and this note counts "
          "the rest by code (docs/limits.md).", note=True),
+    Code("E153", "resolution", "resize needs one size",
+         "A `resize` block writes neither or both of `scale` and `size`, or `align_corners` "
+         "with `mode: nearest` (torch allows it for interpolating modes only)."),
     Code("E155", "resolution", "mixed conv cannot split its channels",
          "A conv with a list of kernel sizes (MixConv), or an mmb's `dw_k` list, "
          "`expand_split` or `proj_split`, cuts its channels into one piece per kernel: "

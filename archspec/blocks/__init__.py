@@ -12,7 +12,7 @@ from archspec.blocks.base import FAMILIES, Family, ResolvedBlock
 
 #: Every block family, in the order the schema and the spec reference list them.
 TAGS = ("act", "conv", "dropout", "ghost", "linear", "mmb", "mqa", "norm", "parallel", "pool",
-        "residual", "se", "shuffle", "transformer", "uib")
+        "residual", "resize", "se", "shuffle", "transformer", "uib")
 
 for _tag in TAGS:
     import_module(f"archspec.blocks.{_tag}")

@@ -124,6 +124,9 @@ class Rounding:
     #: the width multiplier a scaled width was multiplied by (``exact = written × factor``);
     #: None for other roundings. Rules read it instead of parsing ``rule``, which is for people.
     factor: float | None = None
+    #: the field that takes the resolved number as written (an ``se``'s ``mid`` for its
+    #: ``ratio``, an mmb's ``mid`` for its ``exp``), for a fix; None where the family has none
+    instead: str | None = None
 
 
 @dataclass(frozen=True)
@@ -248,13 +251,14 @@ class ResolveContext:
 
     def record(self, name: str, written: float, value: int, rule: str, *,
                exact: float | None = None, scaled: bool = False,
-               factor: float | None = None) -> None:
+               factor: float | None = None, instead: str | None = None) -> None:
         if written != value or (exact is not None and exact != value):
             wrote = self.origin.by_variant
             by: Literal["value", "width"] | None = (
                 "value" if name in wrote else "width" if scaled and "width" in wrote else None)
             self.roundings.append(Rounding(name, written, value, rule, self.origin.span_of(name),
-                                           exact, by_variant=by, factor=factor))
+                                           exact, by_variant=by, factor=factor,
+                                           instead=instead))
 
     def fail(
         self, code: str, message: str, field_name: str | None = None, *, expected: str | None = None,

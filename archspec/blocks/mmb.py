@@ -182,7 +182,8 @@ def _mid(spec: MMBSpec, ctx: ResolveContext) -> int:
         "divisible": (make_divisible, "make_divisible(in·exp, 8)")}
     fn, rule = rounders[spec.mid_round]
     mid = int(fn(raw))
-    ctx.record("exp", raw, mid, f"{rule}: {ctx.in_ch}×{show_figure(exp)} = {show_figure(raw)}")
+    ctx.record("exp", raw, mid, f"{rule}: {ctx.in_ch}×{show_figure(exp)} = {show_figure(raw)}",
+               instead="mid")
     return mid
 
 

@@ -2,7 +2,7 @@
 
 mean over H, W → reduce (1×1, C→mid) → act → expand (1×1, mid→C) → gate → rescale the input.
 The squeeze width ``mid`` is written (scaled by `width:` like any width), or a ``ratio`` of the
-input width rounded by one of the rules timm's SE modules use (decision 0026)::
+input width rounded by one of the rules timm's SE modules use (decision 0031)::
 
     round       round(C·ratio/exp)                        efficientnet_blocks.SqueezeExcite
     divisible   make_divisible(C·ratio/exp, divisor,      MobileNetV3 (8, 0.9), GhostNet (4, 0.9),
@@ -76,14 +76,15 @@ class SE(ResolvedBlock):
     bias: bool
 
 
-def _round(spec: SESpec, value: float) -> tuple[int, str]:
+def _round(spec: SESpec, value: float, expr: str) -> tuple[int, str]:
+    """``value`` (computed as ``expr``) rounded by the block's rule, and the rule as text."""
     if spec.round == "round":
-        return round(value), "round"
+        return round(value), f"round({expr})"
     if spec.round == "floor":
-        return int(value), "int"
+        return int(value), f"int({expr})"
     limit = show_figure(spec.round_limit)
     return (make_divisible(value, spec.divisor, round_limit=spec.round_limit),
-            f"make_divisible(·, {spec.divisor}, round_limit={limit})")
+            f"make_divisible({expr}, {spec.divisor}, round_limit={limit})")
 
 
 def resolve(spec: SESpec, ctx: ResolveContext) -> SE | None:
@@ -98,16 +99,15 @@ def resolve(spec: SESpec, ctx: ResolveContext) -> SE | None:
     else:
         ratio = 0.25 if spec.ratio is None else spec.ratio
         raw = ctx.in_ch * (ratio / spec.exp)  # timm's order: se_ratio /= exp, then C·se_ratio
-        mid, rule = _round(spec, raw)
+        per = f"/{show_figure(spec.exp)}" if spec.exp != 1 else ""
+        mid, rule = _round(spec, raw, f"{ctx.in_ch}×{show_figure(ratio)}{per}")
         if mid < 1:
-            ctx.fail("E148", f"squeeze width {rule}({ctx.in_ch}×{show_figure(ratio)}"
-                     f"{'/' + show_figure(spec.exp) if spec.exp != 1 else ''}) is {mid}",
-                     "ratio" if spec.ratio is not None else "block",
+            ctx.fail("E148", f"squeeze width {rule} is {mid}",
+                     "ratio" if spec.ratio is not None else None,
                      fix="raise `ratio`, or write `mid:`")
             return None
-        ctx.record("ratio", raw, mid, f"{rule}({ctx.in_ch}×{show_figure(ratio)}"
-                   f"{'/' + show_figure(spec.exp) if spec.exp != 1 else ''})",
-                   exact=raw if math.isfinite(raw) else None)
+        ctx.record("ratio", raw, mid, rule, exact=raw if math.isfinite(raw) else None,
+                   instead="mid")
     return SE(in_shape=ctx.in_shape, out_shape=ctx.in_shape, origin=ctx.origin, mid=mid,
               act=spec.act, gate=spec.gate, bias=spec.bias)
 
@@ -115,7 +115,7 @@ def resolve(spec: SESpec, ctx: ResolveContext) -> SE | None:
 def trace(b: SE, g: GraphBuilder, x: Tensor) -> Tensor:
     return trace_squeeze_excite(g, x, se_ch=b.mid, act=b.act, act_field="act", gate=b.gate,
                                 bias=b.bias, field=("ratio", "mid"), gate_field="gate",
-                                width="mid")
+                                width=("mid", "ratio"))
 
 
 def shape(f: Mapping[str, Any], ctx: ResolveContext) -> tuple[int, ...] | None:

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 def trace_squeeze_excite(g: GraphBuilder, x: Tensor, *, se_ch: int, act: str, act_field: str,
                          gate: str, bias: bool = True, field: tuple[str, ...] = ("se",),
-                         gate_field: str = "se_gate", width: str = "out") -> Tensor:
+                         gate_field: str = "se_gate", width: str | tuple[str, ...] = "out"
+                         ) -> Tensor:
     """``x`` rescaled by its SE gate. Every op is part of the block's ``field`` (the first of
     them the block wrote: mmb's and uib's ``se``, the se block's ``ratio`` or ``mid``); the act's
     operator comes from ``act_field`` (the field that chose it: mmb's ``se_act``, uib's shared

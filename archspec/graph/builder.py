@@ -207,11 +207,12 @@ class GraphBuilder:
     def crop(self, x: Tensor, name: str, hw: tuple[int, int]) -> Tensor:
         return self.op(OpKind.CROP, name, [x], (x.shape[0], *hw))
 
-    def resize(self, x: Tensor, name: str, hw: tuple[int, int], *, mode: str = "bilinear"
-               ) -> Tensor:
-        """Interpolate a map to ``hw`` (``mode``: ``bilinear``, align_corners false, or
-        ``nearest``): reads the input, writes the output, multiply-accumulates nothing."""
-        return self.op(OpKind.RESIZE, name, [x], (x.shape[0], *hw), mode=mode)
+    def resize(self, x: Tensor, name: str, hw: tuple[int, int], *, mode: str = "bilinear",
+               align_corners: bool = False) -> Tensor:
+        """Interpolate a map to ``hw`` (``mode``: ``bilinear`` or ``nearest``), every channel
+        alike: reads the input, writes the output, multiply-accumulates nothing."""
+        return self.op(OpKind.RESIZE, name, [x], (x.shape[0], *hw), mode=mode,
+                       align_corners=align_corners)
 
     def reshape(self, x: Tensor, name: str, shape: tuple[int, ...], *, copy: bool,
                 pattern: str = "") -> Tensor:

@@ -4,7 +4,9 @@ Conventions, stated once:
 
 * ``macs``: multiply-accumulates of conv, linear and matmul only (attention's q·kᵀ and attn·v
   included); ``flops = 2 × macs``. Norms, activations, softmax, pooling and element-wise ops
-  count 0 macs, as ``torch.utils.flop_counter.FlopCounterMode`` does.
+  count 0 macs, as ``torch.utils.flop_counter.FlopCounterMode`` does; so does a resize (bilinear
+  interpolation's four weighted reads per output are arithmetic, but no multiply-accumulate of a
+  learned weight, and FlopCounterMode counts none).
 * ``mem_access``: elements read and written per image, ShuffleNet V2 §2 (Ma et al., 2018):
   inputs + outputs + weights, each touched once (the paper's infinite-cache assumption). A view
   (split, flatten, non-copy reshape, eval dropout) costs 0; a layout copy costs its read and write.

@@ -101,7 +101,7 @@ class ChannelMultiple(Rule):
                 continue
             entry = per_block.setdefault(op.block, {"widths": set(), "heads": set(),
                                                     "waste": 0.0, "macs": 0, "from": {},
-                                                    "own": set()})
+                                                    "own": set(), "span": None})
             entry["macs"] += op.macs
             if op.kind == OpKind.MATMUL:
                 d = op.attrs.get("dim_head", op.in_shapes[0][-1])  # attention's: its head dim
@@ -118,8 +118,12 @@ class ChannelMultiple(Rule):
                 producer = _producer(ctx, node) if fin > 1 else None
                 if producer is not None:  # a width it reads: the block that wrote it is to blame
                     entry["from"].setdefault(cin, producer)
-                entry["own"].update(w for w, f in ((cin, fin if producer is None else 1.0),
-                                                   (cout, fout)) if f > 1)
+                own = {w for w, f in ((cin, fin if producer is None else 1.0), (cout, fout))
+                       if f > 1}
+                if own and entry["span"] is None:  # the field the tracer says set the width
+                    span = op.origin.span_of("width", or_field=False)
+                    entry["span"] = span if span != op.origin.block_span else None
+                entry["own"].update(own)
             entry["waste"] += op.macs * (factor - 1)
         for path, e in per_block.items():
             if not e["widths"] and not e["heads"]:
@@ -149,7 +153,8 @@ class ChannelMultiple(Rule):
                          f"a multiple of {v}, the target's vector width: padding lanes add "
                          f"{pct(waste)} to this block's work"),
                 fix=f"use multiples of {v} (e.g. `width: {{divisor: {v}}}`)",
-                block=path, span=ctx.block_span(where, field_name, "exp", "mid"),
+                block=path, span=e["span"] if producer is None and e["span"] is not None
+                else ctx.block_span(where, field_name, "exp", "mid"),
                 data={"value": sig(waste), "threshold": options.min_waste, "vector_width": v,
                       "widths": sorted(e["widths"]), "head_dims": sorted(e["heads"]),
                       "producer": producer})

@@ -345,6 +345,9 @@ def _rounding_fix(r: Rounding, variant: str | None) -> str:
         return (f"the base's {fig(r.written)} is every variant's: to change `{variant}` only, "
                 f"override `{r.field}` in `variants.{variant}` or pick its `width.mult` so that "
                 "the product is a multiple of the divisor")
+    if r.factor is None and r.instead is not None:  # a ratio's rounding: write the number
+        return (f"write `{r.instead}: {r.value}` for this width as written, in place of "
+                f"`{r.field}`")
     return f"write {r.value}, or `scaling: fixed` to keep the written width"
 
 

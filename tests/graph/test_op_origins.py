@@ -58,6 +58,7 @@ EVERY_FAMILY = textwrap.dedent("""\
               - {block: conv, out: 32, k: 1, stride: 2, act: none}
             layer_scale: 0.5
           - {block: mqa, out: 32, heads: 2, dim_head: 8, kv_stride: 2}
+          - {block: resize, scale: 1, mode: bilinear}
     head:
       - {block: pool, global: true}
       - {block: dropout, p: 0.1}

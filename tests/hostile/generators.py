@@ -53,6 +53,16 @@ def defaults_recursion() -> str:
     )
 
 
+def defaults_recursion_residual() -> str:
+    """The same through a ``residual``: its defaults' blocks and shortcut hold residuals."""
+    return HEADER + (
+        "defaults:\n"
+        "  residual: {blocks: [{block: residual}], shortcut: [{block: residual}]}\n"
+        "stem:\n"
+        "  - {block: residual}\n"
+    )
+
+
 def deep_parallel_template(depth: int = 1000, branch_blocks: int = 10_000) -> str:
     """Row 4: a depth-``depth`` template stage whose ``parallel`` branch holds many blocks."""
     branch = ", ".join(["{block: act, act: relu}"] * branch_blocks)

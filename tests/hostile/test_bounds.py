@@ -61,6 +61,8 @@ CASES: list[tuple[str, Callable[[], str], tuple[str, ...], int, str]] = [
     ("deep-parallel-template", gen.deep_parallel_template, ("lint",), 2, ":7:12: E150"),
     ("nested-parallel", gen.nested_parallel, ("lint",), 2, ":5:5: E150"),
     ("defaults-recursion", gen.defaults_recursion, ("lint",), 2, ":7:5: E150"),
+    ("defaults-recursion-residual", gen.defaults_recursion_residual, ("lint",), 2,
+     ":7:5: E150"),
     # row 5: a valid 4,997-block network profiles (and lists) in linear time
     ("profile-5000", gen.blocks_5000, ("profile",), 0, "stages.s1[4992]"),
     ("list-5000", gen.blocks_5000, ("list",), 0, "hostile"),

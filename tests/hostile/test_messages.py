@@ -59,7 +59,7 @@ stages:
 def test_a_block_key_dedented_into_its_stage_says_so() -> None:
     d = _one(STAGE_WITH_DEDENTED_KEY, "E120")
     assert (d.span.line, d.span.col) == (9, 5)
-    assert d.message == ("`stages.s1.exp`: unknown key `exp`: `exp` is a key of a block (mmb, uib), "
+    assert d.message == ("`stages.s1.exp`: unknown key `exp`: `exp` is a key of a block (mmb, se, uib), "
                          "not of a stage")
     assert "indentation" in (d.fix or "") and "`block:`" in (d.fix or "")
     assert d.expected == "block, blocks, depth, first, name, noqa, out"  # a stage's keys
@@ -71,7 +71,7 @@ def test_a_stage_with_a_string_block_still_lists_stage_keys() -> None:
     d = _one(text, "E120")
     assert "did you mean `exp`" not in (d.fix or "")
     assert d.expected == "block, blocks, depth, first, name, noqa, out"
-    assert "a key of a block (mmb, uib), not of a stage" in d.message
+    assert "a key of a block (mmb, se, uib), not of a stage" in d.message
 
 
 @pytest.mark.parametrize(("text", "where", "fragment"), [
@@ -79,12 +79,12 @@ def test_a_stage_with_a_string_block_still_lists_stage_keys() -> None:
      "not of the top level"),
     (HEAD.replace("size: 32}", "size: 32, stride: 2}"), "`input.stride`", "not of `input`"),
     (HEAD + "width: {mult: 0.5, out: 8}\n", "`width.out`", "not of `width`"),
-    (HEAD + "defaults: {exp: 2}\n", "`defaults.exp`", "a key of a block (mmb, uib), not of `defaults`"),
+    (HEAD + "defaults: {exp: 2}\n", "`defaults.exp`", "a key of a block (mmb, se, uib), not of `defaults`"),
     (HEAD + "defaults: {conv: {depth: 2}}\n", "`defaults.conv.depth`", "a key of a stage"),
     (HEAD + "stem:\n  - {block: conv, out: 8, norm: {type: bn, k: 3}}\n", "`stem[0].norm.k`",
      "not of a norm"),
     (HEAD + "stem:\n  - {block: conv, out: 8, exp: 2}\n", "`stem[0].exp`",
-     "a key of a block (mmb, uib), not of a `conv` block"),
+     "a key of a block (mmb, se, uib), not of a `conv` block"),
     (HEAD + "stem:\n  - {block: conv, out: 8, depth: 2}\n", "`stem[0].depth`",
      "a key of a stage, not of a `conv` block"),
 ])

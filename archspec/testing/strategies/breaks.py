@@ -1,6 +1,6 @@
 """Near misses inside blocks: wrong types, literals, tags and keys of blocks validated as written;
 buildability errors, ranges, missing keys and noqa codes found when a block is resolved; fields of
-``first:`` and of parallel branches, validated only when the block is composed.
+``first:`` and of nested blocks (parallel branches, residual blocks), validated only when composed.
 
 Which value breaks which field comes from the models (:mod:`.fields`); which block cannot be
 built at a site comes from each family's generator (``FamilyGen.breaks``).
@@ -157,11 +157,14 @@ def break_resolved(g: Gen, spec: GeneratedSpec) -> NearMiss | None:
 
 
 def break_first_or_child(g: Gen, spec: GeneratedSpec) -> NearMiss | None:
-    """Fields archspec validates only when it composes the block: `first:` and branches."""
+    """Fields archspec validates only when it composes the block: `first:` and nested blocks
+    (a parallel's branches, a residual's blocks and shortcut: sites under another site)."""
     doc = copy.deepcopy(spec.document)
     paths: list[KeyPath] = [("stages", i, "first") for i, s in enumerate(doc.get("stages") or [])
                             if s.get("first") and _stage_resolved(spec, i)]
-    paths += [s.path for s in resolved_sites(spec) if "branches" in s.path]
+    sites = resolved_sites(spec)
+    parents = {s.path for s in sites}
+    paths += [s.path for s in sites if any(s.path[:n] in parents for n in range(1, len(s.path)))]
     if not paths:
         return None
     path = g.pick(paths)

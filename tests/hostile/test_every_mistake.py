@@ -53,7 +53,7 @@ def test_two_unbuildable_blocks_in_two_stages_are_both_reported() -> None:
     ("{block: mmb, out: 12, exp: 2, mid: 24, stride: 2}", "{block: conv, out: 10, groups: 3}"),
     ("{block: mmb, out: 12, exp: 2, f: ffn, stride: 2}", "{block: conv, out: 10, groups: 3}"),
     ("{block: shuffle, out: 12, stride: 2, groups: 5}", "{block: conv, out: 10, groups: 3}"),
-    ("{block: linear, out: 12}", "{block: norm, norm: bn}"),  # a vector (12,) after it
+    ("{block: linear, out: 12}", "{block: conv, out: 10}"),  # a vector (12,): no map to convolve
 ])
 def test_resolution_carries_on_with_the_shape_a_failed_block_fixes(block: str, then: str
                                                                    ) -> None:

@@ -75,8 +75,8 @@ def test_a_stage_with_a_string_block_still_lists_stage_keys() -> None:
 
 
 @pytest.mark.parametrize(("text", "where", "fragment"), [
-    (HEAD + "out: 5\n", "`out`", "is a key of a stage or a block (conv, linear, mmb, shuffle, uib), "
-     "not of the top level"),
+    (HEAD + "out: 5\n", "`out`", "is a key of a stage or a block (conv, ghost, linear, mmb, mqa, shuffle, "
+     "uib), not of the top level"),
     (HEAD.replace("size: 32}", "size: 32, stride: 2}"), "`input.stride`", "not of `input`"),
     (HEAD + "width: {mult: 0.5, out: 8}\n", "`width.out`", "not of `width`"),
     (HEAD + "defaults: {exp: 2}\n", "`defaults.exp`", "a key of a block (mmb, se, uib), not of `defaults`"),
@@ -86,7 +86,7 @@ def test_a_stage_with_a_string_block_still_lists_stage_keys() -> None:
     (HEAD + "stem:\n  - {block: conv, out: 8, exp: 2}\n", "`stem[0].exp`",
      "a key of a block (mmb, se, uib), not of a `conv` block"),
     (HEAD + "stem:\n  - {block: conv, out: 8, depth: 2}\n", "`stem[0].depth`",
-     "a key of a stage, not of a `conv` block"),
+     "a key of a stage or a block (transformer), not of a `conv` block"),
 ])
 def test_keys_that_belong_elsewhere_name_where(text: str, where: str, fragment: str) -> None:
     found = [d for d in _errors(text) if d.code == "E120"]
@@ -100,7 +100,7 @@ def test_a_key_in_first_that_belongs_to_the_stage() -> None:
     text = STAGE_WITH_DEDENTED_KEY.replace("    exp: 2.0\n", "    first: {stride: 2, depth: 3}\n")
     d = _one(text, "E120")
     assert d.message.startswith("`stages.s1[0].depth`: unknown key `depth`: `depth` is a key of "
-                                "a stage, not of a `mmb` block")
+                                "a stage or a block (transformer), not of a `mmb` block")
     assert d.data["path"] == "stages[0].first.depth"
 
 

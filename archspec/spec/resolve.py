@@ -142,6 +142,17 @@ class _Resolver:
 
     def validate(self, raw: Located, path: str) -> Any | None:
         tag = raw.data.get("block")
+        if not isinstance(tag, str) or tag not in FAMILIES:  # a nested block (residual, parallel)
+            from archspec.diagnostics import did_you_mean, error
+
+            near = did_you_mean(tag, FAMILIES) if isinstance(tag, str) else None
+            code, what = ("E123", "a block without `block:`") if tag is None else \
+                ("E124", f"unknown block type {tag!r}")
+            self.diagnostics.append(error(
+                code, f"`{path}`: {what}", self.span(raw), variant=self.variant,
+                expected=f"`block:` one of {', '.join(FAMILIES)}",
+                fix=f"write `block: {near}`" if near else "name the block's family in `block:`"))
+            return None
         family = FAMILIES[tag]
         try:
             return family.model.model_validate(raw.data)

@@ -191,5 +191,5 @@ REACHABLE: dict[str, Callable[[dict[str, Any]], bool]] = {
 @pytest.mark.parametrize("what", sorted(REACHABLE))
 def test_option_is_reachable(what: str) -> None:
     find(S.documents(), REACHABLE[what], settings=settings(
-        max_examples=3000, phases=[Phase.generate], database=None, derandomize=True,
+        max_examples=8000, phases=[Phase.generate], database=None, derandomize=True,
         suppress_health_check=list(HealthCheck)))

@@ -85,7 +85,7 @@ def test_grouped_conv_in_a_drawn_branch_survives_a_width_multiplier() -> None:
     def grouped_conv_in_a_branch(block: dict[str, Any]) -> bool:
         inner = [child for branch in block.get("branches", []) for child in branch[:-1]]
         return bool(inner) and all(child["block"] == "conv" for child in inner) and any(
-            child.get("groups", 1) > 1 for child in inner)
+            child.get("groups", 1) != 1 for child in inner)  # an int > 1, or `depthwise`
 
     block = find(S.blocks((12, 5, 7), keep_shape=True), grouped_conv_in_a_branch,
                  settings=settings(max_examples=3000, phases=[Phase.generate], database=None,

@@ -14,6 +14,7 @@ from archspec.testing.strategies.registry import (
     fallbacks,
     families,
     generator,
+    generators,
     out_shape,
     spatial_families,
 )
@@ -48,6 +49,21 @@ def draw_block(g: Gen, ctxs: list[Ctx], req: Req, path: KeyPath) -> tuple[Block,
             assert all(o.shape == c.shape for o, c in zip(out, ctxs, strict=True)), (b, ctxs)
         return b, out
     raise AssertionError("no block family fits (a bug in archspec.testing)")
+
+
+def draw_tail(g: Gen, ctxs: list[Ctx], req: Req, path: KeyPath, vectors: bool = False) -> Block:
+    """One shape-keeping block (act, norm, se, …; on a vector when ``vectors``), not recorded.
+
+    A family may decline a site (``se`` finds no ratio that keeps a 1-channel map at least 1
+    wide); ``act`` fits everywhere, so it stands in.
+    """
+    tails = [t for t, gen in generators().items()
+             if gen.keeps_shape and (gen.on_vectors or not vectors)]
+    b = generator(g.pick(tails)).draw(g, ctxs, req, path)
+    if b is None:
+        b = generator("act").draw(g, ctxs, req, path)
+    assert b is not None, "act fits everywhere"
+    return b
 
 
 def check_families(chosen: Iterable[str] | None) -> frozenset[str]:

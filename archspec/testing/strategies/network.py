@@ -8,7 +8,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from archspec.testing.strategies.compose import check_families, draw_block, record
+from archspec.testing.strategies.compose import check_families, draw_block, draw_tail, record
 from archspec.testing.strategies.draw import Block, Gen, Req
 from archspec.testing.strategies.records import GeneratedSpec
 from archspec.testing.strategies.registry import generator, generators, out_shape
@@ -73,9 +73,7 @@ def _head(g: Gen, ctxs: list[Ctx]) -> tuple[list[Block], list[Ctx]]:
             hidden["scaling"] = g.scaling()
         add(hidden)
         if g.coin():
-            after = [t for t, gen in generators().items() if gen.on_vectors and gen.keeps_shape]
-            tail = generator(g.pick(after)).draw(g, ctxs, Req(), ())
-            assert tail is not None
+            tail = draw_tail(g, ctxs, Req(), (), vectors=True)
             add(tail)
     classifier = {"block": "linear", "out": g.int(1, 10)}
     g.put(classifier, "bias", g.coin(), True)

@@ -89,6 +89,13 @@ def _overrides(g: Gen, ctxs: list[Ctx], name: str, variants: list[Variant], scal
     return outs_by_world, depth_by_world
 
 
+def _after(first: Block, ctxs: list[Ctx], outs: list[int]) -> list[Ctx]:
+    """The contexts the template's blocks see after a stage's ``first`` block: its output maps
+    (a strided ``first`` shrinks them; a query stride or window drawn on the stage's input would
+    not have to divide them)."""
+    return [c.at(out_shape({**first, "out": o}, c)) for c, o in zip(ctxs, outs, strict=True)]
+
+
 def template_stage(g: Gen, ctxs: list[Ctx], name: str, variants: list[Variant]
                    ) -> tuple[dict[str, Any], list[Ctx]]:
     tag = g.pick([t for t in template_families() if t in g.families])
@@ -113,9 +120,10 @@ def template_stage(g: Gen, ctxs: list[Ctx], name: str, variants: list[Variant]
         if template is None:  # e.g. no shuffle split fits both widths: downsample first
             kind = "same"
     if kind == "same":
-        template = gen(g, virtual, Req(outs=outs, pins=pins), ())
         first = gen(g, ctxs, Req(outs=outs, pins=pins), ())
-        assert template is not None and first is not None, (tag, ctxs, outs)
+        assert first is not None, (tag, ctxs, outs)
+        template = gen(g, _after(first, ctxs, outs), Req(outs=outs, pins=pins), ())
+        assert template is not None, (tag, ctxs, outs)
         o = diff(tag, first, template)
         if g.coin():
             o = {"block": tag, **o}
@@ -123,14 +131,16 @@ def template_stage(g: Gen, ctxs: list[Ctx], name: str, variants: list[Variant]
             stage["first"] = o
         first_raw = overlay(template, o)
     elif kind == "replace":
-        template = gen(g, virtual, Req(outs=outs, pins=pins), ())
-        assert template is not None
         other = g.pick(others)
         first = generator(other).draw(g, ctxs, Req(outs=outs, pins={
             **pins, **generator(other).stage_pins(g, True)}), ())
-        if first is None:  # the other family does not fit here: same family instead
+        same_family = first is None  # the other family does not fit here: same family instead
+        if first is None:
             first = gen(g, ctxs, Req(outs=outs, pins=pins), ())
             assert first is not None
+        template = gen(g, _after(first, ctxs, outs), Req(outs=outs, pins=pins), ())
+        assert template is not None
+        if same_family:
             stage["first"] = diff(tag, first, template)
             first_raw = overlay(template, stage["first"])
         else:

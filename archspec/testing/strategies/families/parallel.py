@@ -9,7 +9,7 @@ branch empty or gives it shape-keeping blocks only (a norm: MobileOne's BatchNor
 
 from __future__ import annotations
 
-from archspec.testing.strategies.compose import draw_block, record
+from archspec.testing.strategies.compose import draw_block, draw_tail, record
 from archspec.testing.strategies.draw import Block, Gen, Req, scaling_of
 from archspec.testing.strategies.registry import (
     Break,
@@ -17,7 +17,6 @@ from archspec.testing.strategies.registry import (
     fallbacks,
     families,
     generator,
-    generators,
     out_shape,
     template_families,
 )
@@ -46,15 +45,13 @@ def _add_branches(g: Gen, ctxs: list[Ctx], req: Req, child: Req, n: int, path: K
     identity = all(e == c.c for e, c in zip(ends, ctxs, strict=True))
     end_req = Req(outs=[target] * len(ctxs), pins={"scaling": scaling}, keep_hw=True,
                   level=child.level, max_width=child.max_width, fixed=req.fixed)
-    tails = [t for t, gen in generators().items() if gen.keeps_shape]
     branches: list[list[Block]] = []
     for i in range(n):
         branch: list[Block] = []
         here = ctxs
         if identity and g.coin():  # the identity: empty, or shape-keeping blocks only (a
             if g.coin():           # norm alone is MobileOne's BatchNorm identity branch)
-                tail = generator(g.pick(tails)).draw(g, here, child, ())
-                assert tail is not None
+                tail = draw_tail(g, here, child, ())
                 branch.append(record(g, tail, here, (*path, "branches", i, 0)))
             branches.append(branch)
             continue
@@ -66,8 +63,7 @@ def _add_branches(g: Gen, ctxs: list[Ctx], req: Req, child: Req, n: int, path: K
         branch.append(record(g, b, here, (*path, "branches", i, len(branch))))
         here = [c.at(out_shape(b, c)) for c in here]
         if g.coin():
-            tail = generator(g.pick(tails)).draw(g, here, child, ())
-            assert tail is not None
+            tail = draw_tail(g, here, child, ())
             branch.append(record(g, tail, here, (*path, "branches", i, len(branch))))
         branches.append(branch)
     return branches

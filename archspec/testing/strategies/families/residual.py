@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from archspec.testing.strategies.compose import draw_block, record
+from archspec.testing.strategies.compose import draw_block, draw_tail, record
 from archspec.testing.strategies.draw import Block, Gen, Req, scaling_of
 from archspec.testing.strategies.families.parallel import branch_end
-from archspec.testing.strategies.registry import Break, FamilyGen, generator, generators, out_shape
+from archspec.testing.strategies.registry import Break, FamilyGen, out_shape
 from archspec.testing.strategies.world import Ctx, KeyPath, Shape
 
 
@@ -34,11 +34,9 @@ def _ending(g: Gen, ctxs: list[Ctx], req: Req, child: Req, path: KeyPath, target
 
 def _tails(g: Gen, ctxs: list[Ctx], child: Req, path: KeyPath) -> list[Block]:
     """One or two shape-keeping blocks (act, norm, se, …)."""
-    tails = [t for t, gen in generators().items() if gen.keeps_shape]
     chain: list[Block] = []
     for j in range(g.int(1, 2)):
-        b = generator(g.pick(tails)).draw(g, ctxs, child, (*path, j))
-        assert b is not None
+        b = draw_tail(g, ctxs, child, (*path, j))
         chain.append(record(g, b, ctxs, (*path, j)))
     return chain
 

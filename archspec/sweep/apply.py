@@ -1,0 +1,83 @@
+"""A candidate's overrides as the last layer over the chosen variant.
+
+The axes of a space are written as dotted paths (``stages.s3.depth``, ``stages.*.block.dw_k``,
+``width.mult``, ``input.size``); :func:`nested` turns one candidate's values into the mapping a
+variant override would write (stages addressed by name), and :func:`candidate_document` merges it
+onto the variant with the same code a ``variants:`` entry goes through, so a candidate means
+exactly what the same values written as a variant would mean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from archspec.diagnostics import Diagnostic
+from archspec.spec.document import Document, merge_variant
+from archspec.spec.located import Located
+
+#: the name a candidate's network is resolved under when the base spec has no variants
+SWEEP_VARIANT = "sweep"
+WILDCARD = "*"
+
+
+def split(path: str) -> tuple[str, ...]:
+    return tuple(path.split("."))
+
+
+def stage_names(data: Mapping[str, Any]) -> list[str]:
+    return [str(s.get("name")) for s in data.get("stages") or [] if isinstance(s, dict)]
+
+
+def wildcard_stages(data: Mapping[str, Any], rest: Sequence[str]) -> list[str]:
+    """The stages a ``stages.*.<rest>`` path reaches: every stage for a stage's own key
+    (``depth``, ``out``), else those that have ``rest[0]`` (a ``block``/``first`` template)."""
+    stages = [s for s in data.get("stages") or [] if isinstance(s, dict)]
+    if rest[0] in ("depth", "out") or len(rest) == 1:
+        return [str(s.get("name")) for s in stages]
+    return [str(s.get("name")) for s in stages if rest[0] in s]
+
+
+def nested(values: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
+    """One candidate's values as a variant override: wildcard paths first, so a path naming
+    one stage wins over ``stages.*`` whatever their order in the file. ``data``: the variant's
+    network (which stages a wildcard reaches)."""
+    out: dict[str, Any] = {}
+    ordered = sorted(values.items(), key=lambda kv: WILDCARD not in split(kv[0]))
+    for path, value in ordered:
+        parts = split(path)
+        if len(parts) > 2 and parts[0] == "stages" and parts[1] == WILDCARD:
+            for name in wildcard_stages(data, parts[2:]):
+                _put(out, ("stages", name, *parts[2:]), value)
+        else:
+            _put(out, parts, value)
+    return out
+
+
+def _put(out: dict[str, Any], parts: Sequence[str], value: Any) -> None:
+    here = out
+    for part in parts[:-1]:
+        nxt = here.setdefault(part, {})
+        assert isinstance(nxt, dict)
+        here = nxt
+    here[parts[-1]] = value
+
+
+def variant_name(variant: str | None) -> str:
+    return variant if variant is not None else SWEEP_VARIANT
+
+
+def candidate_network(document: Document, variant: str | None, values: Mapping[str, Any]
+                      ) -> tuple[Located, list[Diagnostic]]:
+    """The variant's network with ``values`` merged as its last layer (pass-1 merge problems,
+    such as a stage name that does not exist, returned, not raised)."""
+    base = document.located(variant)
+    override = nested(values, base.data)
+    return merge_variant(base, Located(override, {}, ("sweep",)), document.source,
+                         variant_name(variant))
+
+
+def candidate_document(document: Document, variant: str | None, network: Located) -> Document:
+    """A document whose only variant, :func:`variant_name`, is ``network`` (the base's source,
+    so every location still points into the base spec)."""
+    return Document(document.source, document.spec, {variant_name(variant): network})

@@ -31,6 +31,7 @@ from archspec.diagnostics import (
 from archspec.graph.op import numel
 
 if TYPE_CHECKING:
+    from archspec.blocks.trace import TraceCache
     from archspec.graph.opgraph import OpGraph, Totals
     from archspec.latency.model import DeviceProfile
     from archspec.latency.predict import Prediction
@@ -166,11 +167,13 @@ RULE_CODES: Collection[str] = _RegistryCodes()
 def run(document: Document, variants: Sequence[str | None], *, num_classes: int | None = None,
         in_channels: int | None = None, input_size: InputSize | None = None,
         lint: LintRequest | None = None, problems: Sequence[Diagnostic] = (),
-        device: DeviceProfile | None = None) -> RunResult:
+        device: DeviceProfile | None = None, trace_cache: TraceCache | None = None
+        ) -> RunResult:
     """Each of ``variants`` resolved, traced once, checked (sizes), predicted on ``device`` when
     given and, with ``lint``, linted on that graph (figures in predicted time with a device).
     ``problems``: pass 1's, carried into the result. A variant that fails keeps its errors in
-    its result; the others carry on."""
+    its result; the others carry on. ``trace_cache``: blocks traced by earlier runs, replayed
+    where they recur (a sweep's; see :class:`~archspec.blocks.trace.TraceCache`)."""
     from archspec.blocks.trace import trace
     from archspec.spec.resolve import resolve
 
@@ -182,7 +185,7 @@ def run(document: Document, variants: Sequence[str | None], *, num_classes: int 
         except SpecError as exc:
             results.append(VariantResult(variant, None, None, tuple(exc.diagnostics)))
             continue
-        graph = trace(net)
+        graph = trace(net, trace_cache)
         too_large = size_errors(net, graph)
         if too_large:
             results.append(VariantResult(variant, None, None,

@@ -7,11 +7,12 @@ the :func:`trace_block` callback it is given, never by importing this module.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from archspec.blocks.base import FAMILIES
-from archspec.graph.builder import GraphBuilder, Tensor
+from archspec.graph.builder import Fragment, GraphBuilder, Tensor
 
 if TYPE_CHECKING:
     from archspec.blocks.base import ResolvedBlock
@@ -45,11 +46,64 @@ def trace_block(block: ResolvedBlock, g: GraphBuilder, x: Tensor) -> Tensor:
     return y
 
 
-def trace(net: Traceable) -> OpGraph:
+def trace(net: Traceable, cache: TraceCache | None = None) -> OpGraph:
     """The network as a DAG of primitive ops with shapes, costs and provenance, traced afresh on
-    every call (nothing is cached on the frozen network)."""
+    every call (nothing is cached on the frozen network). With ``cache``, a top-level block
+    already traced in the same form at the same input shape (the sweep's candidates, the
+    repeats of a stage) is replayed from it instead of traced again."""
     g = GraphBuilder(net.input_shape, net.span)
     x = g.input
     for block in net.blocks:
-        x = trace_block(block, g, x)
+        if cache is None:
+            x = trace_block(block, g, x)
+            continue
+        key = cache.key(block)
+        fragment = cache.get(key)
+        if fragment is not None:
+            x = g.replay(fragment, x, block.path)
+            continue
+        start = g.mark()
+        y = trace_block(block, g, x)
+        cache.put(key, g.fragment(start, x, y, block.path))
+        x = y
     return g.finish(x)
+
+
+_DROP_PATH = re.compile(r"drop_path=[^,)]*")
+_INDEX = re.compile(r"\bindex=\d+")
+
+
+class TraceCache:
+    """Traced blocks by what decides their ops: everything a resolved block holds (its fields,
+    input and output shapes, YAML spans) except where it sits (its path and index, renamed on
+    replay) and its drop-path rate (which emits no op).
+
+    The key is the block's ``repr`` with those three normalised: a resolved block is a frozen
+    tree of plain values, so equal reprs mean equal blocks. Bounded: past ``limit`` entries the
+    cache is cleared and refilled (a sweep's working set is one network's distinct blocks).
+    """
+
+    def __init__(self, limit: int = 4096):
+        self.limit = limit
+        self._fragments: dict[str, Fragment] = {}
+        self.hits = self.misses = 0
+
+    def key(self, block: ResolvedBlock) -> str:
+        text = repr(block).replace(repr(block.path)[1:-1], "\x00")
+        return _INDEX.sub("index=0", _DROP_PATH.sub("drop_path=0", text))
+
+    def __len__(self) -> int:
+        return len(self._fragments)
+
+    def get(self, key: str) -> Fragment | None:
+        fragment = self._fragments.get(key)
+        if fragment is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return fragment
+
+    def put(self, key: str, fragment: Fragment) -> None:
+        if len(self._fragments) >= self.limit:
+            self._fragments.clear()
+        self._fragments[key] = fragment

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from archspec.core.norm import Norm
@@ -54,6 +54,39 @@ class _Part:
 
     def __exit__(self, *exc: object) -> None:
         self.builder._origin = self.saved
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """The ops one block emitted, as :meth:`GraphBuilder.fragment` recorded them: node ids
+    relative to its first op (-1: the block's input), its output, and the block's path."""
+
+    path: str
+    ops: tuple[Op, ...]
+    edges: tuple[tuple[int, int, dict[str, Any]], ...]
+    output: int
+    out_shape: tuple[int, ...]
+
+    def renamed(self, path: str) -> tuple[Op, ...]:
+        """The ops as the same block at ``path`` emits them: names, origins' blocks and
+        lineages moved from this fragment's path (an origin shared by several ops stays
+        shared)."""
+        old = self.path
+        cut = len(old)
+
+        def move(name: str) -> str:
+            return path + name[cut:] if name.startswith(old) else name
+
+        origins: dict[int, OpOrigin] = {}
+        out = []
+        for op in self.ops:
+            origin = origins.get(id(op.origin))
+            if origin is None:
+                origin = replace(op.origin, block=move(op.origin.block),
+                                 lineage=tuple(move(p) for p in op.origin.lineage))
+                origins[id(op.origin)] = origin
+            out.append(replace(op, name=move(op.name), origin=origin))
+        return tuple(out)
 
 
 class GraphBuilder:
@@ -139,6 +172,35 @@ class GraphBuilder:
         full = f"{self._block}.{name}" if self._block else name
         return self._add(
             Op(op_kind, full, tuple(t.shape for t in inputs), tuple(out_shape), attrs), inputs)
+
+    # ------------------------------------------------------------------ fragments
+
+    def mark(self) -> tuple[int, int]:
+        """Where the next op and edge will go (the start of a :class:`Fragment`)."""
+        return len(self._nodes), len(self._edges)
+
+    def fragment(self, start: tuple[int, int], x: Tensor, y: Tensor, path: str) -> Fragment:
+        """The ops and edges emitted since ``start`` by the block at ``path``, fed by ``x`` alone
+        and producing ``y``: what :meth:`replay` emits again for an identical block."""
+        first, first_edge = start
+        base = self._nodes[first][0] if first < len(self._nodes) else self._next
+        ops = tuple(op["op"] for _, op in self._nodes[first:])
+        edges = tuple((-1 if a == x.node else a - base, b - base, data)
+                      for a, b, data in self._edges[first_edge:])
+        assert all(a >= -1 for a, _, _ in edges), f"{path} reads a tensor it was not given"
+        return Fragment(path, ops, edges, y.node - base if y.node != x.node else -1, y.shape)
+
+    def replay(self, fragment: Fragment, x: Tensor, path: str) -> Tensor:
+        """Emit ``fragment``'s ops again, fed by ``x``, as the block at ``path`` (names and
+        origins renamed from the recorded block's path when it differs); returns its output."""
+        base = self._next
+        ops = fragment.ops if path == fragment.path else fragment.renamed(path)
+        self._nodes.extend((base + i, {"op": op}) for i, op in enumerate(ops))
+        self._next += len(ops)
+        self._edges.extend((x.node if a == -1 else base + a, base + b, data)
+                           for a, b, data in fragment.edges)
+        return Tensor(x.node if fragment.output == -1 else base + fragment.output,
+                      fragment.out_shape)
 
     def finish(self, x: Tensor) -> OpGraph:
         import networkx as nx

@@ -57,6 +57,10 @@ class Evaluator:
         self.setup = setup
         self.columns = columns(setup)
         self.codes = rule_codes()
+        from archspec.blocks.trace import TraceCache
+
+        #: the blocks traced so far, replayed where a candidate repeats them (decision 0032)
+        self.traces = TraceCache()
 
     @cached_property
     def document(self) -> Document:
@@ -87,11 +91,12 @@ class Evaluator:
         doc = candidate_document(self.document, self.setup.variant, network)
         lint = LintRequest(select=self.setup.select, ignore=self.setup.ignore)
         try:
-            result = run(doc, [variant_name(self.setup.variant)], lint=lint, device=self.device)
+            result = run(doc, [variant_name(self.setup.variant)], lint=lint, device=self.device,
+                         trace_cache=self.traces)
         except SpecError as exc:
             return _failed(row, _short(exc.diagnostics[0]))
         (v,) = result.variants
-        if v.totals is None:
+        if v.totals is None or v.graph is None:
             return _failed(row, _short(v.errors[0]) if v.errors else "did not resolve")
         t = v.totals
         row.update(params=t.params, macs=t.macs, flops=t.flops, mem_access_elems=t.mem_access,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from archspec.core.norm import Norm
@@ -66,11 +66,21 @@ class Fragment:
     edges: tuple[tuple[int, int, dict[str, Any]], ...]
     output: int
     out_shape: tuple[int, ...]
+    #: the ops renamed to other paths, by path (see :meth:`renamed`)
+    moved: dict[str, tuple[Op, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def renamed(self, path: str) -> tuple[Op, ...]:
         """The ops as the same block at ``path`` emits them: names, origins' blocks and
         lineages moved from this fragment's path (an origin shared by several ops stays
-        shared)."""
+        shared). Kept per path: a sweep's next candidate has the block at the same place."""
+        ops = self.moved.get(path)
+        if ops is None:
+            if len(self.moved) >= 64:  # bounded: a stage of thousands of repeats
+                self.moved.clear()
+            ops = self.moved[path] = self._move(path)
+        return ops
+
+    def _move(self, path: str) -> tuple[Op, ...]:
         old = self.path
         cut = len(old)
 

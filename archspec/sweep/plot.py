@@ -94,6 +94,7 @@ class Point:
     y: float
     feasible: bool
     front: bool
+    group: int  # index into Picture.groups; 0 when the picture has no groups
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,9 @@ class Picture:
     sy: Scale
     undrawn: int
     title: str
+    #: the column points are coloured by, and each colour's value as text ([] without one)
+    group: str | None
+    groups: list[str]
 
     @property
     def front(self) -> list[Point]:
@@ -113,19 +117,41 @@ class Picture:
         return sorted((p for p in self.points if p.front), key=lambda p: (p.x, p.y))
 
 
+#: colours of the groups of points (the front is red, infeasible points grey)
+PALETTE = ("#4c78a8", "#f58518", "#54a24b", "#b279a2", "#9d755d", "#72b7b2", "#ff9da6",
+           "#bcbd22")
+
+
+def _group_values(rows: Sequence[Row], group: str | None) -> list[Any]:
+    """The distinct values of column ``group`` (numbers in order, then texts), at most one per
+    colour of :data:`PALETTE`."""
+    if group is None:
+        return []
+    values = {r.get(group) for r in rows}
+    ordered = sorted(values, key=lambda v: (number(v) is None, number(v) or 0.0, str(v)))
+    if len(ordered) > len(PALETTE):
+        raise ValueError(f"cannot colour by {group!r}: it has {len(ordered)} values, "
+                         f"at most {len(PALETTE)} can be told apart")
+    return ordered
+
+
 def picture(rows: Sequence[Row], front: Sequence[int], base: Row | None, x: str, y: str,
-            title: str | None) -> Picture:
-    """The points of ``rows`` on columns ``x`` and ``y``; ValueError for a front index outside
-    the rows or a column no row has a figure for."""
+            title: str | None, group: str | None = None) -> Picture:
+    """The points of ``rows`` on columns ``x`` and ``y``, coloured by the value of column
+    ``group`` when given; ValueError for a front index outside the rows, a column no row has
+    a figure for, or a ``group`` with more values than colours."""
     bad = [i for i in front if isinstance(i, bool) or not 0 <= i < len(rows)]
     if bad:
         raise ValueError(f"front index {bad[0]!r} is not a row (there are {len(rows)} rows)")
     on_front = set(front)
+    values = _group_values(rows, group)
+    index = {v: k for k, v in enumerate(values)}
     points = []
     for i, row in enumerate(rows):
         px, py = number(row.get(x)), number(row.get(y))
         if px is not None and py is not None:
-            points.append(Point(i, px, py, feasible(row), i in on_front))
+            points.append(Point(i, px, py, feasible(row), i in on_front,
+                                index.get(row.get(group), 0) if group else 0))
     for column in (x, y):
         if rows and not any(number(r.get(column)) is not None for r in rows):
             raise ValueError(f"no row has a figure for {column!r} to draw (latency_ms needs "
@@ -138,7 +164,8 @@ def picture(rows: Sequence[Row], front: Sequence[int], base: Row | None, x: str,
     if title is None:
         title = (f"{_FIGURES.get(y, (y,))[0]} against {_FIGURES.get(x, (x,))[0]}: "
                  f"{len(rows)} candidates, {len(on_front)} on the front")
-    return Picture(points, at, sx, sy, len(rows) - len(points), title)
+    groups = [f"{group} = {v}" for v in values] if group else []
+    return Picture(points, at, sx, sy, len(rows) - len(points), title, group, groups)
 
 
 def caption(pic: Picture) -> str:
@@ -150,13 +177,14 @@ def caption(pic: Picture) -> str:
 
 
 def plot(rows: Sequence[Row], front: Sequence[int], base: Row | None, x: str, y: str,
-         path: str | Path, *, title: str | None = None, label: str = "base") -> None:
+         path: str | Path, *, title: str | None = None, label: str = "base",
+         group: str | None = None) -> None:
     """:func:`plot_png` or :func:`plot_html` by ``path``'s suffix (:data:`SUFFIXES`)."""
     suffix = Path(path).suffix.lower()
     if suffix == ".png":
-        plot_png(rows, front, base, x, y, path, title=title, label=label)
+        plot_png(rows, front, base, x, y, path, title=title, label=label, group=group)
     elif suffix in (".html", ".htm"):
-        plot_html(rows, front, base, x, y, path, title, label=label)
+        plot_html(rows, front, base, x, y, path, title, label=label, group=group)
     else:
         raise ValueError(f"cannot tell the picture's format from {str(path)!r}: the suffix "
                          f"must be one of {', '.join(SUFFIXES)}")
@@ -167,7 +195,7 @@ def plot(rows: Sequence[Row], front: Sequence[int], base: Row | None, x: str, y:
 #: inches and dots per inch: 1200 × 750 pixels
 FIGSIZE = (8.0, 5.0)
 DPI = 150
-COLOURS = {"point": "#4c78a8", "infeasible": "#b0b0b0", "front": "#d62728", "base": "#f2a900"}
+COLOURS = {"infeasible": "#b0b0b0", "front": "#d62728", "base": "#f2a900"}
 
 
 def _plain(text: str) -> str:
@@ -176,14 +204,16 @@ def _plain(text: str) -> str:
 
 
 def plot_png(rows: Sequence[Row], front: Sequence[int], base: Row | None, x: str, y: str,
-             path: str | Path, *, title: str | None = None, label: str = "base") -> None:
-    """Every row on ``x`` against ``y`` (feasible and infeasible apart), the front as a
-    staircase, the base network as a labelled star, written as a PNG at ``path``."""
+             path: str | Path, *, title: str | None = None, label: str = "base",
+             group: str | None = None) -> None:
+    """Every row on ``x`` against ``y`` (feasible and infeasible apart, feasible ones coloured
+    by column ``group`` when given), the front as a staircase, the base network as a labelled
+    star, written as a PNG at ``path``."""
     need("matplotlib", extra="sweep", feature="drawing the front (--plot)")
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    pic = picture(rows, front, base, x, y, title)
+    pic = picture(rows, front, base, x, y, title, group)
     sx, sy = pic.sx, pic.sy
     fig = Figure(figsize=FIGSIZE, dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
@@ -197,9 +227,13 @@ def plot_png(rows: Sequence[Row], front: Sequence[int], base: Row | None, x: str
     if bad:
         ax.scatter(*xy(bad), s=14, marker="x", linewidths=0.8, color=COLOURS["infeasible"],
                    label=f"infeasible ({len(bad)})", zorder=1)
-    if good:
-        ax.scatter(*xy(good), s=14, color=COLOURS["point"], alpha=0.55, linewidths=0,
-                   label=f"feasible ({len(good) + len(pic.front)})", zorder=2)
+    kind = "feasible" if bad else "candidates"
+    for g, name in enumerate(pic.groups or [kind]):
+        mine = [p for p in good if p.group == g]
+        count = sum(1 for p in pic.points if p.feasible and p.group == g)  # its front too
+        if mine:
+            ax.scatter(*xy(mine), s=14, color=PALETTE[g], alpha=0.6, linewidths=0,
+                       label=_plain(f"{name} ({count})"), zorder=2)
     if pic.front:
         fx, fy = xy(pic.front)
         ax.plot(fx, fy, drawstyle="steps-post", color=COLOURS["front"], linewidth=1.2, zorder=3)
@@ -213,13 +247,11 @@ def plot_png(rows: Sequence[Row], front: Sequence[int], base: Row | None, x: str
                     fontsize=9, zorder=6)
     ax.set_xlabel(_plain(sx.label))
     ax.set_ylabel(_plain(sy.label))
-    ax.set_title(_plain(pic.title), fontsize=11)
-    if pic.undrawn:
-        ax.text(1.0, -0.12, _plain(caption(pic)), transform=ax.transAxes, ha="right",
-                va="top", fontsize=8, color="#555555")
+    ax.set_title(_plain(pic.title + (f"\n({caption(pic)})" if pic.undrawn else "")),
+                 fontsize=11)
     ax.grid(True, alpha=0.3, linewidth=0.6)
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="upper right", fontsize=8, framealpha=0.85)
+    if ax.get_legend_handles_labels()[0]:  # under the axes: never over a point
+        fig.legend(loc="outside lower center", ncols=4, fontsize=8, frameon=False)
     fig.savefig(path, format="png", dpi=DPI, metadata={"Software": None})
 
 
@@ -297,8 +329,10 @@ _STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:820px}
 h1{font-size:18px;margin:0 0 4px}p{margin:4px 0 12px;color:#555}
 svg{border:1px solid #ddd;background:#fff}
+.sw{display:inline-block;width:10px;height:10px;border-radius:5px;margin:0 4px 0 12px}
 .grid line{stroke:#eee}.axis text{font-size:11px;fill:#444}.title{font-size:12px;fill:#222}
-circle.pt{fill:#4c78a8;fill-opacity:.6}circle.pt.infeasible{fill:#b0b0b0}
+circle.pt{fill:#4c78a8;fill-opacity:.6}GROUPS
+circle.pt.infeasible{fill:#b0b0b0}
 circle.pt.front{fill:#d62728;fill-opacity:1;stroke:#000;stroke-width:.6}
 circle.pt:hover{stroke:#000;stroke-width:1.5}
 path.step{fill:none;stroke:#d62728;stroke-width:1.4}
@@ -385,7 +419,8 @@ def _svg(pic: Picture, label: str) -> list[str]:
         out.append(f'<path class="step" d="{" ".join(steps)}"/>')
     ordered = sorted(pic.points, key=lambda p: (p.front, p.feasible))  # the front on top
     for p in ordered:
-        cls = "pt" + ("" if p.feasible else " infeasible") + (" front" if p.front else "")
+        cls = ("pt" + (f" g{p.group}" if pic.groups else "")
+               + ("" if p.feasible else " infeasible") + (" front" if p.front else ""))
         r = 5 if p.front else 3.5
         out.append(f'<circle class="{cls}" cx="{px(p.x):.1f}" cy="{py(p.y):.1f}" r="{r}" '
                    f'data-i="{p.row}"/>')
@@ -398,18 +433,27 @@ def _svg(pic: Picture, label: str) -> list[str]:
     return out
 
 
+def _legend(pic: Picture, label: str) -> str:
+    keys = [(PALETTE[g], name) for g, name in enumerate(pic.groups)]
+    keys += [("#d62728", "Pareto front, joined as a staircase"), ("#b0b0b0", "infeasible"),
+             (COLOURS["base"], f"★ {label}")]
+    return "".join(f'<span class="sw" style="background:{c}"></span>{_h(n)}' for c, n in keys)
+
+
 def html_page(rows: Sequence[Row], front: Sequence[int], base: Row | None, x: str, y: str,
-              title: str | None = None, *, label: str = "base") -> str:
+              title: str | None = None, *, label: str = "base", group: str | None = None
+              ) -> str:
     """The page :func:`plot_html` writes, as text."""
-    pic = picture(rows, front, base, x, y, title)
+    pic = picture(rows, front, base, x, y, title, group)
     data = _tooltips(rows, x, y)
+    style = _STYLE.replace("GROUPS", "".join(
+        f"circle.pt.g{g}{{fill:{c}}}" for g, c in enumerate(PALETTE[:len(pic.groups)])))
     head = [
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-        f"<title>{_h(pic.title)}</title>", f"<style>{_STYLE}</style>", "</head>", "<body>",
+        f"<title>{_h(pic.title)}</title>", f"<style>{style}</style>", "</head>", "<body>",
         f"<h1>{_h(pic.title)}</h1>",
-        f"<p>{_h(caption(pic))}; point at a candidate for its overrides and figures. Red: the "
-        f"Pareto front, joined as a staircase; grey: infeasible; the star: "
-        f"{_h(label)}.</p>",
+        f"<p>{_h(caption(pic))}; point at a candidate for its overrides and figures.</p>",
+        f"<p>{_legend(pic, label)}</p>",
     ]
     table = ["<table>", f"<tr><th>candidate</th><th>{_h(pic.sx.label)}</th>"
                         f"<th>{_h(pic.sy.label)}</th><th>overrides</th></tr>"]
@@ -427,7 +471,8 @@ def html_page(rows: Sequence[Row], front: Sequence[int], base: Row | None, x: st
 
 
 def plot_html(rows: Sequence[Row], front: Sequence[int], base: Row | None, x: str, y: str,
-              path: str | Path, title: str | None = None, *, label: str = "base") -> None:
+              path: str | Path, title: str | None = None, *, label: str = "base",
+              group: str | None = None) -> None:
     """:func:`html_page` written at ``path`` (UTF-8): one file, opening offline."""
-    Path(path).write_text(html_page(rows, front, base, x, y, title, label=label),
+    Path(path).write_text(html_page(rows, front, base, x, y, title, label=label, group=group),
                           encoding="utf-8")

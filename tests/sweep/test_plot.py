@@ -157,6 +157,17 @@ def test_bad_front_indices_and_columns_without_figures_are_refused(sweep):
         html_page(rows, front, base, "measured_ms", Y)
 
 
+def test_points_are_coloured_by_a_column_when_asked(sweep, tmp_path):
+    rows, front, base = sweep
+    page = parsed(html_page(rows, front, base, X, Y, group="stages.s3.depth"))
+    depth = {6: "g0", 8: "g1", 10: "g2"}
+    for c in page.tags("circle"):
+        assert depth[rows[int(c["data-i"] or -1)]["stages.s3.depth"]] in (c["class"] or "")
+    plot_png(rows, front, base, X, Y, tmp_path / "g.png", group="stages.s3.depth")
+    with pytest.raises(ValueError, match="cannot colour by 'candidate': it has 9 values"):
+        html_page(rows, front, base, X, Y, group="candidate")
+
+
 @pytest.mark.parametrize(("column", "values", "label"), [
     ("params", [1.19e6, 1.6e6], "parameters (M)"),
     ("macs", [2.2e8, 4.4e8], "MACs (M)"),

@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 
 from archspec.sweep.extras import MissingExtra
-from archspec.sweep.plot import html_page, plot, plot_html, plot_png, scale, ticks
+from archspec.sweep.page import ticks
+from archspec.sweep.picture import scale
+from archspec.sweep.plot import html_page, plot, plot_html, plot_png
 
 from .emo_rows import pareto, rows_and_base
 

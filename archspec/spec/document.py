@@ -255,6 +255,13 @@ def check(source: Source) -> tuple[Document | None, list[Diagnostic]]:
     return Document(source, spec, variants, failed=frozenset(failed)), dedupe(problems)
 
 
+def check_merged(merged: Located, source: Source, variant: str) -> list[Diagnostic]:
+    """Pass 1 of a network merged outside the file (a sweep's candidate: the variant with more
+    overrides), as a variant of the file gets it."""
+    return _validate_variant(merged, source, variant) or \
+        _ignored_stage_fields(merged, source, variant)
+
+
 def _validate_variant(merged: Located, source: Source, variant: str) -> list[Diagnostic]:
     """Pass 1 of a merged variant, a template key its override gives a stage with a ``blocks:``
     list (or the reverse) located at the override, not at the base's stage."""

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from archspec.diagnostics import Diagnostic
-from archspec.spec.document import Document, merge_variant
+from archspec.spec.document import Document, check_merged, merge_variant
 from archspec.spec.located import Located
 
 #: the name a candidate's network is resolved under when the base spec has no variants
@@ -69,12 +69,15 @@ def variant_name(variant: str | None) -> str:
 
 def candidate_network(document: Document, variant: str | None, values: Mapping[str, Any]
                       ) -> tuple[Located, list[Diagnostic]]:
-    """The variant's network with ``values`` merged as its last layer (pass-1 merge problems,
-    such as a stage name that does not exist, returned, not raised)."""
+    """The variant's network with ``values`` merged as its last layer, and its pass-1
+    problems (a stage name that does not exist, a value out of range), returned, not
+    raised."""
     base = document.located(variant)
     override = nested(values, base.data)
-    return merge_variant(base, Located(override, {}, ("sweep",)), document.source,
-                         variant_name(variant))
+    name = variant_name(variant)
+    merged, problems = merge_variant(base, Located(override, {}, ("sweep",)), document.source,
+                                     name)
+    return merged, problems or check_merged(merged, document.source, name)
 
 
 def candidate_document(document: Document, variant: str | None, network: Located) -> Document:

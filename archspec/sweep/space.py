@@ -1,0 +1,557 @@
+"""The search-space file of a sweep: read with locations, validated, every problem located.
+
+A space file (docs/sweep-space.md) names a base spec and variant and, under ``space:``, the axes
+to sweep: dotted paths into the base network (:mod:`archspec.sweep.paths`) mapped to a list of
+choices, a range ``{min, max, step}`` or a tie ``{tie: AXIS, times, plus}`` (derived from
+another axis, never sampled); ``skip:`` lists conditions (:mod:`archspec.sweep.skip`) whose
+combinations are not candidates. It is read by the spec loader (:mod:`archspec.spec.source`:
+every value with its ``file:line:col``), validated by strict pydantic models, and every value of
+every axis is checked against the type of the field its path names before anything is sampled.
+All problems are raised at once as one :class:`~archspec.diagnostics.SpecError`: the loader's
+codes, then E200 (not a space file), E201 (a bad key or value), E202 (a path the base does not
+have), E203 (a value the field cannot take), E204 (a bad tie), E205 (a bad skip condition), E206
+(an axis of more than :data:`MAX_VALUES` values); the base spec's own errors are its own.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, overload
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, ValidationError
+
+from archspec.blocks.base import EXACT_INT
+from archspec.diagnostics import Diagnostic, Span, SpecError, did_you_mean, error, show_value
+from archspec.spec.located import Located
+from archspec.spec.models import Name
+from archspec.sweep.paths import PathProblem, Target, targets
+from archspec.sweep.skip import NUMBER, Skip, SkipProblem, compile_skip, kind_of
+
+if TYPE_CHECKING:
+    from archspec.spec.source import Source
+    from archspec.sweep.evaluate import Setup
+
+__all__ = ["MAX_VALUES", "Axis", "Space", "load_space", "space_schema"]
+
+FORMAT_VERSION = 1
+#: the most values one axis may have (a range of ten million steps is a typo)
+MAX_VALUES = 10_000_000
+
+NOT_A_SPACE, BAD_VALUE, NO_PATH, BAD_FIELD_VALUE, BAD_TIE, BAD_SKIP, TOO_LARGE = (
+    "E200", "E201", "E202", "E203", "E204", "E205", "E206")
+
+
+# ------------------------------------------------------------------------------ the file's models
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+Number = Annotated[int, EXACT_INT] | float
+
+
+class RangeAxis(_Strict):
+    """Evenly spaced values from ``min`` to ``max`` (inclusive where a step lands on it);
+    integers when ``min``, ``max`` and ``step`` are all integers."""
+
+    min: Number = Field(description="The first value.")
+    max: Number = Field(description="The last value (inclusive when a step lands on it).")
+    step: Number | None = Field(None, description="Distance between values (positive); "
+                                "optional for an integer range (1), required for a float one.")
+
+
+class TieAxis(_Strict):
+    """Derived from another axis, never sampled: ``value = tie's value × times + plus``."""
+
+    tie: str = Field(description="The axis (a path of this `space:`) this one follows.")
+    times: Number | None = Field(None, description="Multiply the tied value (numbers only).")
+    plus: Number | None = Field(None, description="Then add this (numbers only).")
+
+
+Choices = Annotated[list[Any], Field(min_length=1, description="The values to try, in order.")]
+
+
+def _axis_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "tie" if "tie" in value else "range"
+    return "choices"
+
+
+AxisSpec = Annotated[Union[  # noqa: UP007 - a tagged union needs the typing form
+    Annotated[Choices, Tag("choices")], Annotated[RangeAxis, Tag("range")],
+    Annotated[TieAxis, Tag("tie")]], Discriminator(_axis_kind)]
+
+
+class SpaceFile(_Strict):
+    """A sweep's search space: a base spec and variant, the axes to vary, combinations to skip.
+
+    Axis paths: ``stages.<name>.out|depth``, ``stages.<name>.block.<field>``,
+    ``stages.<name>.first.<field>``, ``stages.*.…`` (every stage that has it), and the keys a
+    variant may override (``width.mult``, ``input.size``, ``drop_path``,
+    ``defaults.<type>.<field>``)."""
+
+    sweep: Annotated[Literal[1], EXACT_INT] = Field(description="Format version of the space file.")
+    base: str = Field(min_length=1, description="The base spec: a path relative to this file, "
+                      "or a shipped network's name (which picks its variant).")
+    variant: Name | None = Field(None, description="The base's variant (default: its default).")
+    space: dict[str, AxisSpec] = Field(min_length=1, description="Axis path → choices, range or tie.")
+    skip: list[str] = Field(default_factory=list, description="Conditions that skip a "
+                            "combination, e.g. `stages.s3.depth > 8 and input.size == 256`.")
+
+
+FILE_KEYS = tuple(SpaceFile.model_fields)
+
+
+def _allowed(path: tuple[Any, ...], data: Any) -> list[str]:
+    """The keys valid in the mapping at ``path`` (for "did you mean")."""
+    if path == ():
+        return list(FILE_KEYS)
+    if len(path) == 2 and path[0] == "space":
+        axis = data["space"][path[1]]
+        return list(TieAxis.model_fields if _axis_kind(axis) == "tie" else RangeAxis.model_fields)
+    return []
+
+
+def space_schema() -> dict[str, Any]:
+    """The JSON Schema of the space file (``archspec schema --space``; docs/sweep.schema.json)."""
+    schema = SpaceFile.model_json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": "https://archspec.dev/sweep.schema.json", "title": "archspec sweep space",
+            **schema}
+
+
+# ------------------------------------------------------------------------------ the result
+
+
+class Steps(Sequence[Any]):
+    """A range axis's values, computed on demand (a range may have millions of steps)."""
+
+    def __init__(self, start: float, step: float, count: int, integer: bool):
+        self.start, self.step, self.count, self.integer = start, step, count, integer
+
+    def __len__(self) -> int:
+        return self.count
+
+    @overload
+    def __getitem__(self, i: int) -> Any: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Any]: ...
+    def __getitem__(self, i: int | slice) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self.count))]
+        if i < 0:
+            i += self.count
+        if not 0 <= i < self.count:
+            raise IndexError(i)
+        if self.integer:
+            return int(self.start) + i * int(self.step)
+        return tidy(self.start + i * self.step)
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self[i] for i in range(self.count))
+
+    def __repr__(self) -> str:
+        return f"Steps({self.start!r}, {self.step!r}, {self.count:,})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Steps) and (self.start, self.step, self.count, self.integer) == (
+            other.start, other.step, other.count, other.integer)
+
+    def __hash__(self) -> int:
+        return hash((self.start, self.step, self.count, self.integer))
+
+
+def tidy(x: float) -> float:
+    """A float without the binary noise of its arithmetic (0.1 · 3 is 0.3): 12 significant
+    digits, far finer than any spec value."""
+    return float(f"{x:.12g}")
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One axis: its path as written, its kind, and its values (none for a tie, whose value is
+    ``tie``'s value × ``times`` + ``plus``)."""
+
+    path: str
+    kind: Literal["choices", "range", "tie"]
+    values: Sequence[Any] = ()
+    tie: str | None = None
+    times: int | float | None = None
+    plus: int | float | None = None
+
+    def derive(self, value: Any) -> Any:
+        """A tied axis's value from its target's."""
+        if self.times is None and self.plus is None:
+            return value
+        out = value * (1 if self.times is None else self.times) + (
+            0 if self.plus is None else self.plus)
+        return tidy(out) if isinstance(out, float) else out
+
+
+@dataclass(frozen=True)
+class Space:
+    """A validated space: its file, the base spec (absolute path) and variant, the axes in file
+    order, the tied axes in the order to derive them, and the skip conditions."""
+
+    file: str
+    base: str
+    variant: str | None
+    axes: tuple[Axis, ...]
+    skips: tuple[Skip, ...] = ()
+    #: where ``space:`` is written (a space too large to enumerate is reported there)
+    span: Span = field(default_factory=lambda: Span("<space>", 1, 1))
+    ties: tuple[Axis, ...] = ()
+
+    @property
+    def sampled(self) -> tuple[Axis, ...]:
+        """The axes a sampler chooses values for (every axis but the tied ones), in file order."""
+        return tuple(a for a in self.axes if a.kind != "tie")
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return tuple(a.path for a in self.axes)
+
+    def size(self) -> int:
+        """The number of combinations of the sampled axes, before skips (exact, may be huge)."""
+        return math.prod(len(a.values) for a in self.sampled)
+
+    def combine(self, chosen: Sequence[Any]) -> tuple[tuple[str, Any], ...]:
+        """Every axis's value, in file order, from one value per sampled axis (in order)."""
+        values = dict(zip((a.path for a in self.sampled), chosen, strict=True))
+        for tie in self.ties:
+            assert tie.tie is not None
+            values[tie.path] = tie.derive(values[tie.tie])
+        return tuple((a.path, values[a.path]) for a in self.axes)
+
+    def skipped(self, values: Mapping[str, Any] | Sequence[tuple[str, Any]]) -> bool:
+        """Whether a combination (every axis's value, by path) is skipped."""
+        if not self.skips:
+            return False
+        by_path = values if isinstance(values, Mapping) else dict(values)
+        return any(s(by_path) for s in self.skips)
+
+    def setup(self, device: str | None = None, select: Sequence[str] | None = None,
+              ignore: Sequence[str] | None = None) -> Setup:
+        """What a worker needs to evaluate this space's candidates."""
+        from archspec.sweep.evaluate import Setup
+
+        return Setup(base=self.base, variant=self.variant, axes=self.paths, device=device,
+                     select=tuple(select) if select is not None else None,
+                     ignore=tuple(ignore) if ignore is not None else None)
+
+
+# ------------------------------------------------------------------------------ loading
+
+
+def load_space(path: str | os.PathLike[str]) -> Space:
+    """Read and validate a space file; SpecError with every problem, located."""
+    from archspec.spec.errors import translate
+    from archspec.spec.source import read_source
+
+    file = os.fsdecode(path)
+    source = read_source(path, what="sweep space file")
+    _check_header(source)
+    try:
+        model = SpaceFile.model_validate(source.data)
+    except ValidationError as exc:
+        found = translate(exc, Located.at(source.data, ()), source, allowed=_allowed,
+                          tagged=False)
+        raise SpecError([_axis_shape(replace(d, code=BAD_VALUE, block=None), source)
+                         for d in found]) from None
+    base, variant, network = _base(model, source, file)
+    problems: list[Diagnostic] = []
+    axes: list[Axis] = []
+    found_targets: dict[str, list[Target]] = {}
+    for axis_path, spec in model.space.items():
+        try:
+            found_targets[axis_path] = targets(axis_path, network)
+        except PathProblem as bad:
+            problems.append(error(NO_PATH, bad.message, source.key_span_of(("space", axis_path)),
+                                  key_path=("space", axis_path), expected=bad.expected,
+                                  fix=bad.fix))
+        axis = _axis(axis_path, spec, source, problems)
+        if axis is not None:
+            axes.append(axis)
+    ties = _ties(axes, source, problems)
+    for axis in axes:
+        if axis.path in found_targets and (axis.kind != "tie" or axis in ties):
+            problems.extend(_check_values(axis, axes, found_targets[axis.path], source))
+    if not any(a.kind != "tie" for a in axes) and axes:
+        problems.append(error(BAD_VALUE, "every axis is tied: nothing to sample",
+                              source.key_span_of(("space",)), key_path=("space",),
+                              fix="give at least one axis choices or a range"))
+    skips = _skips(model.skip, axes, ties, source, problems)
+    if problems:
+        raise SpecError(problems)
+    return Space(file, base, variant, tuple(axes), tuple(skips),
+                 source.key_span_of(("space",)), tuple(ties))
+
+
+def _check_header(source: Source) -> None:
+    """E200 unless ``sweep: 1``: checked first, so a spec passed as the space gets one error."""
+    data = source.data
+    version = data.get("sweep")
+    if "sweep" not in data:
+        hint = (" (it looks like a spec: write a space file whose `base:` names it)"
+                if "archspec" in data else "")
+        raise SpecError([error(NOT_A_SPACE, f"not a sweep space file: no `sweep:` key{hint}",
+                               source.span_of(()), expected="sweep: 1",
+                               fix="start the file with `sweep: 1` (docs/sweep-space.md)")])
+    if type(version) is not int or version != FORMAT_VERSION:
+        raise SpecError([error(NOT_A_SPACE, f"space file of version {show_value(version)}; this "
+                               f"archspec reads version {FORMAT_VERSION}",
+                               source.span_of(("sweep",)), key_path=("sweep",),
+                               expected=f"sweep: {FORMAT_VERSION}")])
+
+
+def _axis_shape(d: Diagnostic, source: Source) -> Diagnostic:
+    """An axis written as neither choices, a range nor a tie: say what an axis can be."""
+    path = tuple(d.key_path)
+    if len(path) == 2 and path[0] == "space" and d.message.count("expected a list"):
+        return replace(d, expected="a list of choices, {min, max, step} or {tie: AXIS}",
+                       fix="write `[a, b, c]`, `{min: 2, max: 6, step: 2}` or "
+                           "`{tie: stages.s3.block.exp, times: 2}`")
+    return d
+
+
+def _base(model: SpaceFile, source: Source, file: str
+          ) -> tuple[str, str | None, dict[str, Any]]:
+    """The base spec's absolute path, the variant, and the variant's network data."""
+    from archspec.spec import zoo
+    from archspec.spec.document import load
+
+    at_base = source.span_of(("base",))
+    variant = model.variant
+    here = Path(file).parent / model.base
+    if os.path.lexists(here):
+        path = os.path.abspath(here)
+    else:
+        network = zoo.lookup(model.base)
+        if network is None:
+            near = did_you_mean(model.base, list(zoo.networks())) \
+                if zoo.looks_like_a_name(model.base) else None
+            raise SpecError([error(
+                BAD_VALUE, f"`base`: {show_value(model.base)} is neither a file (relative to "
+                "the space file) nor a shipped network's name", at_base, key_path=("base",),
+                expected="a spec path relative to the space file, or a network name",
+                fix=f"did you mean `{near}`?" if near else
+                "check the path; `archspec list --networks` shows every name")])
+        path = str(network.spec)
+        if variant is not None and variant != network.variant:
+            raise SpecError([error(
+                "E131", f"`variant`: {model.base} is variant {network.variant!r} of "
+                f"{network.spec.name}; it cannot be given variant {variant!r}",
+                source.span_of(("variant",)), key_path=("variant",),
+                expected=f"no variant, or {network.variant!r}",
+                fix=f"write `base:` as the path of {network.spec.name} to choose a variant")])
+        variant = network.variant
+    document = load(path)  # the base's own errors, located in the base
+    if variant is None:
+        variant = document.default_variant
+    elif variant not in document.variants:
+        near = did_you_mean(variant, document.variants)
+        raise SpecError([error(
+            "E131", f"`variant`: no variant {variant!r} in {model.base}",
+            source.span_of(("variant",)), key_path=("variant",),
+            expected=", ".join(document.variants) or "no variants: remove `variant:`",
+            fix=f"did you mean `{near}`?" if near else None)])
+    return path, variant, document.located(variant).data
+
+
+def _axis(path: str, spec: Any, source: Source, problems: list[Diagnostic]) -> Axis | None:
+    at = ("space", path)
+    if isinstance(spec, TieAxis):
+        return Axis(path, "tie", (), spec.tie, spec.times, spec.plus)
+    if isinstance(spec, RangeAxis):
+        return _range(path, spec, source, problems)
+    seen: dict[str, int] = {}
+    for i, value in enumerate(spec):
+        key = _identity(value)
+        if key in seen:
+            problems.append(error(BAD_VALUE, f"`{path}`: choice {show_value(value)} is already "
+                                  f"given (item {seen[key] + 1})", source.span_of((*at, i)),
+                                  key_path=(*at, i), fix="remove the repeat"))
+        seen.setdefault(key, i)
+    if len(spec) > MAX_VALUES:  # pragma: no cover - the loader's node limit comes first
+        problems.append(error(TOO_LARGE, f"`{path}`: {len(spec):,} choices",
+                              source.span_of(at), key_path=at))
+    return Axis(path, "choices", tuple(spec))
+
+
+def _identity(value: Any) -> str:
+    """Equal choices have equal identities (3 and 3.0 are one choice)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return repr(float(value))
+    return json.dumps(value, sort_keys=True)
+
+
+def _range(path: str, spec: RangeAxis, source: Source, problems: list[Diagnostic]
+           ) -> Axis | None:
+    at = ("space", path)
+    integer = all(type(v) is int for v in (spec.min, spec.max, spec.step) if v is not None)
+    if spec.step is None and not integer:
+        problems.append(error(BAD_VALUE, f"`{path}`: a range of floats needs a `step`",
+                              source.span_of(at), key_path=at,
+                              fix="add `step:`, e.g. `step: 0.5`"))
+        return None
+    step = 1 if spec.step is None else spec.step
+    if step <= 0:
+        problems.append(error(BAD_VALUE, f"`{path}.step`: {show_value(step)} is not positive",
+                              source.span_of((*at, "step")), key_path=(*at, "step"),
+                              expected="a step > 0"))
+        return None
+    if spec.max < spec.min:
+        problems.append(error(BAD_VALUE, f"`{path}`: `max` {show_value(spec.max)} is below "
+                              f"`min` {show_value(spec.min)}", source.span_of((*at, "max")),
+                              key_path=(*at, "max"), fix="swap them"))
+        return None
+    if integer:
+        count = (int(spec.max) - int(spec.min)) // int(step) + 1
+    else:
+        span = (spec.max - spec.min) / step
+        count = math.floor(span + 1e-9) + 1 if math.isfinite(span) else MAX_VALUES + 1
+    if count > MAX_VALUES:
+        problems.append(error(TOO_LARGE, f"`{path}`: a range of {count:,} values; at most "
+                              f"{MAX_VALUES:,}", source.span_of(at), key_path=at,
+                              fix="raise `step` or narrow `min`..`max`"))
+        return None
+    return Axis(path, "range", Steps(spec.min, step, count, integer))
+
+
+def _ties(axes: list[Axis], source: Source, problems: list[Diagnostic]) -> list[Axis]:
+    """The tied axes whose chain ends at a sampled axis, in the order to derive them; a tie
+    that names no axis, a cycle, or arithmetic on an axis of non-numbers is E204."""
+    by_path = {a.path: a for a in axes}
+    order: list[Axis] = []
+    bad: set[str] = set()
+    for axis in axes:
+        if axis.kind != "tie":
+            continue
+        at = ("space", axis.path, "tie")
+        assert axis.tie is not None
+        if axis.tie not in by_path:
+            near = did_you_mean(axis.tie, list(by_path))
+            problems.append(error(BAD_TIE, f"`{axis.path}`: ties to {show_value(axis.tie)}, "
+                                  "which is not an axis of this space", source.span_of(at),
+                                  key_path=at, expected=", ".join(by_path),
+                                  fix=f"did you mean `{near}`?" if near else
+                                  "add that axis to `space:`"))
+            bad.add(axis.path)
+            continue
+        chain = [axis.path]
+        here = by_path[axis.tie]
+        while here.kind == "tie" and here.path not in chain and here.tie in by_path:
+            chain.append(here.path)
+            assert here.tie is not None
+            here = by_path[here.tie]
+        if here.path in chain:
+            problems.append(error(BAD_TIE, f"`{axis.path}`: ties form a cycle ("
+                                  + " → ".join([*chain, here.path]) + ")", source.span_of(at),
+                                  key_path=at, fix="tie one of them to a sampled axis"))
+            bad.add(axis.path)
+    # derive in dependency order: a tie after the tie it follows
+    pending = [a for a in axes if a.kind == "tie" and a.path not in bad]
+    done = {a.path for a in axes if a.kind != "tie"}
+    while pending:
+        ready = [a for a in pending if a.tie in done]
+        if not ready:  # the rest follow a bad tie: already reported there
+            break
+        for a in ready:
+            order.append(a)
+            done.add(a.path)
+        pending = [a for a in pending if a.path not in done]
+    for axis in order:
+        if axis.times is None and axis.plus is None:
+            continue
+        root = _root(axis, by_path)
+        if kind_of(_check_points(root)) != NUMBER:
+            problems.append(error(BAD_TIE, f"`{axis.path}`: `times`/`plus` need numbers, and "
+                                  f"`{root.path}` has values that are not",
+                                  source.span_of(("space", axis.path, "tie")),
+                                  key_path=("space", axis.path, "tie"),
+                                  fix="tie without `times`/`plus`, or tie to a numeric axis"))
+    return order
+
+
+def _root(axis: Axis, by_path: Mapping[str, Axis]) -> Axis:
+    while axis.kind == "tie":
+        assert axis.tie is not None
+        axis = by_path[axis.tie]
+    return axis
+
+
+def _check_points(axis: Axis) -> list[Any]:
+    """The values that stand for an axis in checks: every choice, a range's ends (a field's
+    bounds are an interval, so the ends decide)."""
+    if axis.kind == "range":
+        return [axis.values[0], axis.values[-1]]
+    return list(axis.values)
+
+
+def _check_values(axis: Axis, axes: Sequence[Axis], found: Sequence[Target], source: Source
+                  ) -> list[Diagnostic]:
+    """E203 for each value of ``axis`` its fields refuse, located at the value (a range: at
+    ``min``/``max``; a tie: at ``tie``, its values derived from its chain's)."""
+    from archspec.spec.errors import translate
+
+    at = ("space", axis.path)
+    if axis.kind == "tie":
+        by_path = {a.path: a for a in axes}
+        chain = [axis]
+        while chain[-1].kind == "tie":
+            assert chain[-1].tie is not None
+            chain.append(by_path[chain[-1].tie])
+        values = _check_points(chain[-1])
+        for link in reversed(chain[:-1]):
+            try:
+                values = [link.derive(v) for v in values]
+            except TypeError:  # times/plus on non-numbers: reported by _ties
+                return []
+        prov = {(i,): (*at, "tie") for i in range(len(values))}
+    elif axis.kind == "range":
+        values = _check_points(axis)
+        prov = {(0,): (*at, "min"), (1,): (*at, "max")}
+    else:
+        values = list(axis.values)
+        prov = {(i,): (*at, i) for i in range(len(values))}
+    problems = []
+    for target in found:
+        try:
+            TypeAdapter(list.__class_getitem__(target.kind)).validate_python(values, strict=True)
+        except ValidationError as exc:
+            found_here = translate(exc, Located(values, prov, at), source, prefix=(axis.path,),
+                                   tagged=False)
+            note = f" (for {target.where})" if len(found) > 1 else ""
+            problems.extend(replace(d, code=BAD_FIELD_VALUE, block=None,
+                                    message=d.message + note) for d in found_here)
+    return problems
+
+
+def _skips(texts: Sequence[str], axes: Sequence[Axis], ties: Sequence[Axis], source: Source,
+           problems: list[Diagnostic]) -> list[Skip]:
+    """Each condition compiled, or E205 at its column where the text is on one line as written.
+    A condition may name every axis but a ``stages.*`` one and a tie that is itself in error."""
+    by_path = {a.path: a for a in axes}
+    named = [a for a in axes if a.kind != "tie" or a in ties]
+    kinds = {a.path: NUMBER if a.kind == "tie" and (a.times, a.plus) != (None, None) else
+             kind_of(_check_points(_root(a, by_path)))
+             for a in named if "*" not in a.path}
+    skips = []
+    for i, text in enumerate(texts):
+        try:
+            skips.append(compile_skip(text, kinds))
+        except SkipProblem as bad:
+            span = source.span_of(("skip", i))
+            line = source.line_text(span.line)
+            offset = line.find(text, span.col - 1)
+            if offset >= 0:
+                span = Span(span.file, span.line, offset + 1 + bad.col)
+            problems.append(error(BAD_SKIP, f"`skip[{i}]`: {bad.message}", span,
+                                  key_path=("skip", i), fix=bad.fix))
+    return skips

@@ -20,6 +20,7 @@ import math
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, overload
 
@@ -41,6 +42,8 @@ __all__ = ["MAX_VALUES", "Axis", "Space", "load_space", "space_schema"]
 FORMAT_VERSION = 1
 #: the most values one axis may have (a range of ten million steps is a typo)
 MAX_VALUES = 10_000_000
+#: a range of at most this many values keeps them in a list once computed
+CACHED_STEPS = 100_000
 
 NOT_A_SPACE, BAD_VALUE, NO_PATH, BAD_FIELD_VALUE, BAD_TIE, BAD_SKIP, TOO_LARGE = (
     "E200", "E201", "E202", "E203", "E204", "E205", "E206")
@@ -134,6 +137,7 @@ class Steps(Sequence[Any]):
 
     def __init__(self, start: float, step: float, count: int, integer: bool):
         self.start, self.step, self.count, self.integer = start, step, count, integer
+        self._cache: list[Any] | None = None
 
     def __len__(self) -> int:
         return self.count
@@ -145,6 +149,14 @@ class Steps(Sequence[Any]):
     def __getitem__(self, i: int | slice) -> Any:
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(self.count))]
+        if self._cache is not None:
+            return self._cache[i]
+        if self.count <= CACHED_STEPS and i >= 0:  # a small range: its values computed once
+            self._cache = [self._at(j) for j in range(self.count)]
+            return self._cache[i]
+        return self._at(i)
+
+    def _at(self, i: int) -> Any:
         if i < 0:
             i += self.count
         if not 0 <= i < self.count:
@@ -208,26 +220,36 @@ class Space:
     span: Span = field(default_factory=lambda: Span("<space>", 1, 1))
     ties: tuple[Axis, ...] = ()
 
-    @property
+    @cached_property
     def sampled(self) -> tuple[Axis, ...]:
         """The axes a sampler chooses values for (every axis but the tied ones), in file order."""
         return tuple(a for a in self.axes if a.kind != "tie")
 
-    @property
+    @cached_property
     def paths(self) -> tuple[str, ...]:
+        """Every axis's path, in file order (a row's axis columns)."""
         return tuple(a.path for a in self.axes)
+
+    @cached_property
+    def _sampled_paths(self) -> tuple[str, ...]:
+        return tuple(a.path for a in self.sampled)
 
     def size(self) -> int:
         """The number of combinations of the sampled axes, before skips (exact, may be huge)."""
         return math.prod(len(a.values) for a in self.sampled)
 
-    def combine(self, chosen: Sequence[Any]) -> tuple[tuple[str, Any], ...]:
-        """Every axis's value, in file order, from one value per sampled axis (in order)."""
-        values = dict(zip((a.path for a in self.sampled), chosen, strict=True))
+    def assign(self, chosen: Sequence[Any]) -> dict[str, Any]:
+        """Every axis's value by path, from one value per sampled axis (in order)."""
+        values = dict(zip(self._sampled_paths, chosen, strict=True))
         for tie in self.ties:
-            assert tie.tie is not None
             values[tie.path] = tie.derive(values[tie.tie])
-        return tuple((a.path, values[a.path]) for a in self.axes)
+        return values
+
+    def combine(self, chosen: Sequence[Any]) -> tuple[tuple[str, Any], ...]:
+        """Every axis's value, in file order (a candidate's values), from one value per sampled
+        axis (in order)."""
+        values = self.assign(chosen)
+        return tuple((p, values[p]) for p in self.paths)
 
     def skipped(self, values: Mapping[str, Any] | Sequence[tuple[str, Any]]) -> bool:
         """Whether a combination (every axis's value, by path) is skipped."""

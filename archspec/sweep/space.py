@@ -123,10 +123,11 @@ def _allowed(path: tuple[Any, ...], data: Any) -> list[str]:
 
 def space_schema() -> dict[str, Any]:
     """The JSON Schema of the space file (``archspec schema --space``; docs/sweep.schema.json)."""
+    from archspec.spec.schema import DIALECT
+
     schema = SpaceFile.model_json_schema()
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
-            "$id": "https://archspec.dev/sweep.schema.json", "title": "archspec sweep space",
-            **schema}
+    schema.pop("title", None)
+    return {"$schema": DIALECT, "title": "archspec sweep space", **schema}
 
 
 # ------------------------------------------------------------------------------ the result
@@ -519,40 +520,55 @@ def _check_points(axis: Axis) -> list[Any]:
 def _check_values(axis: Axis, axes: Sequence[Axis], found: Sequence[Target], source: Source
                   ) -> list[Diagnostic]:
     """E203 for each value of ``axis`` its fields refuse, located at the value (a range: at
-    ``min``/``max``; a tie: at ``tie``, its values derived from its chain's)."""
-    from archspec.spec.errors import translate
-
+    ``min``/``max``; a tie: at ``tie``, its values derived from its chain's, the first refused
+    one reported)."""
     at = ("space", axis.path)
+    checks: list[tuple[Any, tuple[str | int, ...], tuple[str | int, ...], str]] = []
     if axis.kind == "tie":
         by_path = {a.path: a for a in axes}
         chain = [axis]
         while chain[-1].kind == "tie":
             assert chain[-1].tie is not None
             chain.append(by_path[chain[-1].tie])
-        values = _check_points(chain[-1])
-        for link in reversed(chain[:-1]):
+        for value in _check_points(chain[-1]):
+            derived = value
             try:
-                values = [link.derive(v) for v in values]
+                for link in reversed(chain[:-1]):
+                    derived = link.derive(derived)
             except TypeError:  # times/plus on non-numbers: reported by _ties
                 return []
-        prov = {(i,): (*at, "tie") for i in range(len(values))}
+            checks.append((derived, (*at, "tie"), (axis.path,),
+                           f" (derived from `{chain[-1].path}` = {show_value(value)})"))
     elif axis.kind == "range":
-        values = _check_points(axis)
-        prov = {(0,): (*at, "min"), (1,): (*at, "max")}
+        ends = _check_points(axis)
+        checks = [(ends[0], (*at, "min"), (axis.path, "min"), ""),
+                  (ends[1], (*at, "max"), (axis.path, "max"), "")]
     else:
-        values = list(axis.values)
-        prov = {(i,): (*at, i) for i in range(len(values))}
-    problems = []
-    for target in found:
-        try:
-            TypeAdapter(list.__class_getitem__(target.kind)).validate_python(values, strict=True)
-        except ValidationError as exc:
-            found_here = translate(exc, Located(values, prov, at), source, prefix=(axis.path,),
-                                   tagged=False)
-            note = f" (for {target.where})" if len(found) > 1 else ""
-            problems.extend(replace(d, code=BAD_FIELD_VALUE, block=None,
-                                    message=d.message + note) for d in found_here)
+        checks = [(v, (*at, i), (axis.path, i), "") for i, v in enumerate(axis.values)]
+    problems: list[Diagnostic] = []
+    distinct = list({repr(t.kind): t for t in reversed(found)}.values())[::-1]  # one per type
+    for target in distinct:
+        adapter: TypeAdapter[Any] = TypeAdapter(target.kind)
+        note = f" (for {target.where})" if len(distinct) > 1 else ""
+        for value, where, shown, derived in checks:
+            refused = _refused(adapter, value, where, shown, source)
+            problems.extend(replace(d, message=d.message + derived + note) for d in refused)
+            if refused and axis.kind == "tie":
+                break
     return problems
+
+
+def _refused(adapter: TypeAdapter[Any], value: Any, where: tuple[str | int, ...],
+             shown: tuple[str | int, ...], source: Source) -> list[Diagnostic]:
+    """E203 for ``value`` if the field's type refuses it (worded by the spec's translator)."""
+    from archspec.spec.errors import translate
+
+    try:
+        adapter.validate_python(value, strict=True)
+    except ValidationError as exc:
+        found = translate(exc, Located.at(value, where), source, prefix=shown, tagged=False)
+        return [replace(d, code=BAD_FIELD_VALUE, block=None) for d in found]
+    return []
 
 
 def _skips(texts: Sequence[str], axes: Sequence[Axis], ties: Sequence[Axis], source: Source,

@@ -138,8 +138,10 @@ def test_ten_thousand_candidates_come_from_a_real_space(tmp_path: Path) -> None:
           stages.s3.block.exp: {min: 1.0, max: 6.0, step: 0.25}
           stages.*.block.dw_k: [3, 5, 7]
           input.size: {min: 160, max: 320, step: 32}
+          width.mult: [0.5, 0.75, 1.0]
           stages.s3.first.exp: {tie: stages.s3.block.exp, times: 2}
         """))
+    assert big.size() == 20 * 21 * 3 * 6 * 3
     for sampler in SAMPLERS:
         got = bounded(lambda s=sampler: values(big, s, 10_000, 0))
         assert len(got) == len(set(got)) == 10_000

@@ -55,7 +55,7 @@ class Target:
 def field_type(info: FieldInfo) -> Any:
     """A model field's type with its constraints (ranges, lengths), for a TypeAdapter."""
     if info.metadata:
-        return Annotated[(info.annotation, *info.metadata)]  # type: ignore[misc]
+        return Annotated[(info.annotation, *info.metadata)]
     return info.annotation
 
 
@@ -202,9 +202,8 @@ def _stage_target(stage: Mapping[str, Any], key: str, rest: tuple[str, ...], pat
     if key in STAGE_KEYS:
         (stage_model,) = get_args(network_model().model_fields["stages"].annotation)
         return Target(f"stage {name}", field_type(fields_of(stage_model)[key]))
-    template = stage.get("block") if isinstance(stage.get("block"), dict) else {}
-    layer = stage.get(key) if isinstance(stage.get(key), dict) else {}
-    tag = layer.get("block", template.get("block"))
+    template, layer = stage.get("block"), stage.get(key)
+    tag = (layer or {}).get("block", (template or {}).get("block"))
     from archspec.blocks import FAMILIES
 
     if not isinstance(tag, str) or tag not in FAMILIES:  # pragma: no cover - pass 1 refuses it

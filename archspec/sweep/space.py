@@ -136,12 +136,12 @@ def space_schema() -> dict[str, Any]:
 class Steps(Sequence[Any]):
     """A range axis's values, computed on demand (a range may have millions of steps)."""
 
-    def __init__(self, start: float, step: float, count: int, integer: bool):
-        self.start, self.step, self.count, self.integer = start, step, count, integer
+    def __init__(self, start: float, step: float, length: int, integer: bool):
+        self.start, self.step, self.length, self.integer = start, step, length, integer
         self._cache: list[Any] | None = None
 
     def __len__(self) -> int:
-        return self.count
+        return self.length
 
     @overload
     def __getitem__(self, i: int) -> Any: ...
@@ -149,35 +149,35 @@ class Steps(Sequence[Any]):
     def __getitem__(self, i: slice) -> Sequence[Any]: ...
     def __getitem__(self, i: int | slice) -> Any:
         if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(self.count))]
+            return [self[j] for j in range(*i.indices(self.length))]
         if self._cache is not None:
             return self._cache[i]
-        if self.count <= CACHED_STEPS and i >= 0:  # a small range: its values computed once
-            self._cache = [self._at(j) for j in range(self.count)]
+        if self.length <= CACHED_STEPS and i >= 0:  # a small range: its values computed once
+            self._cache = [self._at(j) for j in range(self.length)]
             return self._cache[i]
         return self._at(i)
 
     def _at(self, i: int) -> Any:
         if i < 0:
-            i += self.count
-        if not 0 <= i < self.count:
+            i += self.length
+        if not 0 <= i < self.length:
             raise IndexError(i)
         if self.integer:
             return int(self.start) + i * int(self.step)
         return tidy(self.start + i * self.step)
 
     def __iter__(self) -> Iterator[Any]:
-        return (self[i] for i in range(self.count))
+        return (self[i] for i in range(self.length))
 
     def __repr__(self) -> str:
-        return f"Steps({self.start!r}, {self.step!r}, {self.count:,})"
+        return f"Steps({self.start!r}, {self.step!r}, {self.length:,})"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Steps) and (self.start, self.step, self.count, self.integer) == (
-            other.start, other.step, other.count, other.integer)
+        return isinstance(other, Steps) and (self.start, self.step, self.length, self.integer) == (
+            other.start, other.step, other.length, other.integer)
 
     def __hash__(self) -> int:
-        return hash((self.start, self.step, self.count, self.integer))
+        return hash((self.start, self.step, self.length, self.integer))
 
 
 def tidy(x: float) -> float:
@@ -243,7 +243,7 @@ class Space:
         """Every axis's value by path, from one value per sampled axis (in order)."""
         values = dict(zip(self._sampled_paths, chosen, strict=True))
         for tie in self.ties:
-            values[tie.path] = tie.derive(values[tie.tie])
+            values[tie.path] = tie.derive(values[str(tie.tie)])
         return values
 
     def combine(self, chosen: Sequence[Any]) -> tuple[tuple[str, Any], ...]:

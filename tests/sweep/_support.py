@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import textwrap
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 EMO = ROOT / "specs" / "emo.yaml"

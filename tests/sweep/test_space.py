@@ -9,8 +9,8 @@ import jsonschema
 import pytest
 
 from archspec.diagnostics import Diagnostic, SpecError
-from archspec.sweep.space import MAX_VALUES, Space, load_space, space_schema
 from archspec.spec.source import parse_source
+from archspec.sweep.space import MAX_VALUES, Space, load_space, space_schema
 from tests.sweep._support import EMO, ROOT, at, write_space
 
 EXAMPLE = """\

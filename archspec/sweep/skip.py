@@ -41,9 +41,12 @@ Condition = Callable[[Values], bool]
 class SkipProblem(Exception):
     """A condition that is not in the language: what is wrong, the 0-based column, and a fix."""
 
-    def __init__(self, message: str, col: int = 0, fix: str | None = None):
+    def __init__(self, message: str, col: int = 0, fix: str | None = None,
+                 unknown: str | None = None):
         super().__init__(message)
         self.message, self.col, self.fix = message, col, fix
+        #: the name that is not an axis, when that is the problem
+        self.unknown = unknown
 
 
 @dataclass(frozen=True)
@@ -247,10 +250,12 @@ class _Checker:
     def unknown(self, node: ast.expr) -> SkipProblem:
         written = self.source(node)
         near = did_you_mean(written, self.paths)
-        return self.refuse(node, f"`{written}` is not an axis of this space",
-                           f"did you mean `{near}`?" if near else
-                           "name an axis of `space:` (" + ", ".join(self.paths[:8]) + ")"
-                           if self.paths else "the space has no axis a condition can name")
+        problem = self.refuse(node, f"`{written}` is not an axis of this space",
+                              f"did you mean `{near}`?" if near else
+                              "name an axis of `space:` (" + ", ".join(self.paths[:8]) + ")"
+                              if self.paths else "the space has no axis a condition can name")
+        problem.unknown = written
+        return problem
 
     def unary(self, node: ast.UnaryOp) -> Compiled:
         if isinstance(node.op, ast.Not):

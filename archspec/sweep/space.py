@@ -111,14 +111,26 @@ class SpaceFile(_Strict):
 FILE_KEYS = tuple(SpaceFile.model_fields)
 
 
+class _Head(SpaceFile):
+    """The file with its axes unchecked: :func:`load_space` validates each axis on its own."""
+
+    space: dict[str, Any] = Field(min_length=1)
+
+
+_HEAD: TypeAdapter[Any] = TypeAdapter(_Head)
+_AXIS: TypeAdapter[Any] = TypeAdapter(AxisSpec)
+
+
 def _allowed(path: tuple[Any, ...], data: Any) -> list[str]:
-    """The keys valid in the mapping at ``path`` (for "did you mean")."""
-    if path == ():
-        return list(FILE_KEYS)
-    if len(path) == 2 and path[0] == "space":
-        axis = data["space"][path[1]]
-        return list(TieAxis.model_fields if _axis_kind(axis) == "tie" else RangeAxis.model_fields)
-    return []
+    """The keys valid at the top of the file (for "did you mean")."""
+    return list(FILE_KEYS) if path == () else []
+
+
+def _allowed_in_axis(path: tuple[Any, ...], data: Any) -> list[str]:
+    """The keys valid in an axis mapping: a tie's or a range's."""
+    if path != ():
+        return []
+    return list(TieAxis.model_fields if _axis_kind(data) == "tie" else RangeAxis.model_fields)
 
 
 def space_schema() -> dict[str, Any]:
@@ -274,24 +286,31 @@ class Space:
 
 def load_space(path: str | os.PathLike[str]) -> Space:
     """Read and validate a space file; SpecError with every problem, located."""
-    from archspec.spec.errors import translate
     from archspec.spec.source import read_source
 
     file = os.fsdecode(path)
     source = read_source(path, what="sweep space file")
     _check_header(source)
-    try:
-        model = SpaceFile.model_validate(source.data)
-    except ValidationError as exc:
-        found = translate(exc, Located.at(source.data, ()), source, allowed=_allowed,
-                          tagged=False)
-        raise SpecError([_axis_shape(replace(d, code=BAD_VALUE, block=None), source)
-                         for d in found]) from None
-    base, variant, network = _base(model, source, file)
     problems: list[Diagnostic] = []
+    data = source.data
+    _validated(_HEAD, data, (), source, problems)
+    specs: dict[str, Any] = {}
+    if isinstance(data.get("space"), dict):  # each axis alone: one bad axis hides no other
+        for axis_path, raw in data["space"].items():
+            spec = _validated(_AXIS, raw, ("space", axis_path), source, problems)
+            if spec is not None:
+                specs[axis_path] = spec
+    base_name, variant_name = data.get("base"), data.get("variant")
+    if not isinstance(base_name, str) or not base_name or not (
+            variant_name is None or isinstance(variant_name, str)):
+        raise SpecError(problems)  # no base to check the axes against: reported above
+    try:
+        base, variant, network = _base(base_name, variant_name, source, file)
+    except SpecError as exc:
+        raise SpecError([*problems, *exc.diagnostics]) from None
     axes: list[Axis] = []
     found_targets: dict[str, list[Target]] = {}
-    for axis_path, spec in model.space.items():
+    for axis_path, spec in specs.items():
         try:
             found_targets[axis_path] = targets(axis_path, network)
         except PathProblem as bad:
@@ -301,19 +320,36 @@ def load_space(path: str | os.PathLike[str]) -> Space:
         axis = _axis(axis_path, spec, source, problems)
         if axis is not None:
             axes.append(axis)
-    ties = _ties(axes, source, problems)
+    ties = _ties(axes, set(data["space"]), source, problems)
     for axis in axes:
         if axis.path in found_targets and (axis.kind != "tie" or axis in ties):
             problems.extend(_check_values(axis, axes, found_targets[axis.path], source))
-    if not any(a.kind != "tie" for a in axes) and axes:
+    if axes and not any(a.kind != "tie" for a in axes):
         problems.append(error(BAD_VALUE, "every axis is tied: nothing to sample",
                               source.key_span_of(("space",)), key_path=("space",),
                               fix="give at least one axis choices or a range"))
-    skips = _skips(model.skip, axes, ties, source, problems)
+    texts = data.get("skip")
+    skips = _skips([t if isinstance(t, str) else None for t in texts]  # others: E201 above
+                   if isinstance(texts, list) else [], axes, ties, set(data["space"]), source,
+                   problems)
     if problems:
         raise SpecError(problems)
     return Space(file, base, variant, tuple(axes), tuple(skips),
                  source.key_span_of(("space",)), tuple(ties))
+
+
+def _validated(adapter: TypeAdapter[Any], data: Any, at: tuple[str, ...], source: Source,
+               problems: list[Diagnostic]) -> Any:
+    """``data`` (found at ``at``) validated, or None and its problems (E201) added."""
+    from archspec.spec.errors import translate
+
+    try:
+        return adapter.validate_python(data)
+    except ValidationError as exc:
+        found = translate(exc, Located.at(data, at), source, prefix=at, tagged=False,
+                          allowed=_allowed_in_axis if at else _allowed)
+        problems.extend(_axis_shape(replace(d, code=BAD_VALUE, block=None)) for d in found)
+        return None
 
 
 def _check_header(source: Source) -> None:
@@ -333,7 +369,7 @@ def _check_header(source: Source) -> None:
                                expected=f"sweep: {FORMAT_VERSION}")])
 
 
-def _axis_shape(d: Diagnostic, source: Source) -> Diagnostic:
+def _axis_shape(d: Diagnostic) -> Diagnostic:
     """An axis written as neither choices, a range nor a tie: say what an axis can be."""
     path = tuple(d.key_path)
     if len(path) == 2 and path[0] == "space" and d.message.count("expected a list"):
@@ -343,24 +379,23 @@ def _axis_shape(d: Diagnostic, source: Source) -> Diagnostic:
     return d
 
 
-def _base(model: SpaceFile, source: Source, file: str
+def _base(base: str, variant: str | None, source: Source, file: str
           ) -> tuple[str, str | None, dict[str, Any]]:
     """The base spec's absolute path, the variant, and the variant's network data."""
     from archspec.spec import zoo
     from archspec.spec.document import load
 
     at_base = source.span_of(("base",))
-    variant = model.variant
-    here = Path(file).parent / model.base
+    here = Path(file).parent / base
     if os.path.lexists(here):
         path = os.path.abspath(here)
     else:
-        network = zoo.lookup(model.base)
+        network = zoo.lookup(base)
         if network is None:
-            near = did_you_mean(model.base, list(zoo.networks())) \
-                if zoo.looks_like_a_name(model.base) else None
+            near = did_you_mean(base, list(zoo.networks())) \
+                if zoo.looks_like_a_name(base) else None
             raise SpecError([error(
-                BAD_VALUE, f"`base`: {show_value(model.base)} is neither a file (relative to "
+                BAD_VALUE, f"`base`: {show_value(base)} is neither a file (relative to "
                 "the space file) nor a shipped network's name", at_base, key_path=("base",),
                 expected="a spec path relative to the space file, or a network name",
                 fix=f"did you mean `{near}`?" if near else
@@ -368,7 +403,7 @@ def _base(model: SpaceFile, source: Source, file: str
         path = str(network.spec)
         if variant is not None and variant != network.variant:
             raise SpecError([error(
-                "E131", f"`variant`: {model.base} is variant {network.variant!r} of "
+                "E131", f"`variant`: {base} is variant {network.variant!r} of "
                 f"{network.spec.name}; it cannot be given variant {variant!r}",
                 source.span_of(("variant",)), key_path=("variant",),
                 expected=f"no variant, or {network.variant!r}",
@@ -380,7 +415,7 @@ def _base(model: SpaceFile, source: Source, file: str
     elif variant not in document.variants:
         near = did_you_mean(variant, document.variants)
         raise SpecError([error(
-            "E131", f"`variant`: no variant {variant!r} in {model.base}",
+            "E131", f"`variant`: no variant {variant!r} in {base}",
             source.span_of(("variant",)), key_path=("variant",),
             expected=", ".join(document.variants) or "no variants: remove `variant:`",
             fix=f"did you mean `{near}`?" if near else None)])
@@ -447,9 +482,11 @@ def _range(path: str, spec: RangeAxis, source: Source, problems: list[Diagnostic
     return Axis(path, "range", Steps(spec.min, step, count, integer))
 
 
-def _ties(axes: list[Axis], source: Source, problems: list[Diagnostic]) -> list[Axis]:
+def _ties(axes: list[Axis], written: set[str], source: Source, problems: list[Diagnostic]
+          ) -> list[Axis]:
     """The tied axes whose chain ends at a sampled axis, in the order to derive them; a tie
-    that names no axis, a cycle, or arithmetic on an axis of non-numbers is E204."""
+    that names no axis, a cycle, or arithmetic on an axis of non-numbers is E204 (a tie to an
+    axis ``written`` but in error is left out, its error reported there)."""
     by_path = {a.path: a for a in axes}
     order: list[Axis] = []
     bad: set[str] = set()
@@ -458,6 +495,9 @@ def _ties(axes: list[Axis], source: Source, problems: list[Diagnostic]) -> list[
             continue
         at = ("space", axis.path, "tie")
         assert axis.tie is not None
+        if axis.tie not in by_path and axis.tie in written:
+            bad.add(axis.path)
+            continue
         if axis.tie not in by_path:
             near = did_you_mean(axis.tie, list(by_path))
             problems.append(error(BAD_TIE, f"`{axis.path}`: ties to {show_value(axis.tie)}, "
@@ -571,8 +611,8 @@ def _refused(adapter: TypeAdapter[Any], value: Any, where: tuple[str | int, ...]
     return []
 
 
-def _skips(texts: Sequence[str], axes: Sequence[Axis], ties: Sequence[Axis], source: Source,
-           problems: list[Diagnostic]) -> list[Skip]:
+def _skips(texts: Sequence[str | None], axes: Sequence[Axis], ties: Sequence[Axis],
+           written: set[str], source: Source, problems: list[Diagnostic]) -> list[Skip]:
     """Each condition compiled, or E205 at its column where the text is on one line as written.
     A condition may name every axis but a ``stages.*`` one and a tie that is itself in error."""
     by_path = {a.path: a for a in axes}
@@ -582,9 +622,13 @@ def _skips(texts: Sequence[str], axes: Sequence[Axis], ties: Sequence[Axis], sou
              for a in named if "*" not in a.path}
     skips = []
     for i, text in enumerate(texts):
+        if text is None:
+            continue
         try:
             skips.append(compile_skip(text, kinds))
         except SkipProblem as bad:
+            if bad.unknown in written:  # an axis in error: reported at the axis
+                continue
             span = source.span_of(("skip", i))
             line = source.line_text(span.line)
             offset = line.find(text, span.col - 1)

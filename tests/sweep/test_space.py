@@ -280,6 +280,18 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     assert [d.code for d in problems(path)] == ["E202", "E203", "E204", "E205"]
 
 
+def test_a_bad_axis_or_key_hides_no_other_problem(tmp_path: Path) -> None:
+    path = write_space(tmp_path, EXAMPLE.replace("variant:", "varaint:")
+                       .replace("stages.s3.depth", "stages.s9.depth", 1)
+                       .replace("[224, 256]", "224")
+                       .replace("step: 0.5", "stpe: 0.5")
+                       .replace("  - stages.s3.depth > 8", "  - 5\n  - stages.s3.depth > 8"))
+    found = [(d.code, where(d)) for d in problems(path)]
+    assert found == [("E201", at(path, "varaint")), ("E202", at(path, "stages.s9.depth")),
+                     ("E201", at(path, "stpe")), ("E201", at(path, "224")),
+                     ("E201", (at(path, "- 5")[0], 5)), ("E205", at(path, "stages.s3.depth >"))]
+
+
 def test_a_huge_range_is_e206_not_a_list_of_ten_million(tmp_path: Path) -> None:
     path = write_space(tmp_path, EXAMPLE.replace("[224, 256]", "{min: 1, max: 1000000000}"))
     d = one(path, "E206")

@@ -5,7 +5,8 @@ to sweep: dotted paths into the base network (:mod:`archspec.sweep.paths`) mappe
 choices, a range ``{min, max, step}`` or a tie ``{tie: AXIS, times, plus}`` (derived from
 another axis, never sampled); ``skip:`` lists conditions (:mod:`archspec.sweep.skip`) whose
 combinations are not candidates. It is read by the spec loader (:mod:`archspec.spec.source`:
-every value with its ``file:line:col``), validated by strict pydantic models, and every value of
+every value with its ``file:line:col``), validated by strict pydantic models
+(:mod:`archspec.sweep.space_file`), and every value of
 every axis is checked against the type of the field its path names before anything is sampled.
 All problems are raised at once as one :class:`~archspec.diagnostics.SpecError`: the loader's
 codes, then E200 (not a space file), E201 (a bad key or value), E202 (a path the base does not
@@ -22,16 +23,24 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
-from archspec.blocks.base import EXACT_INT
 from archspec.diagnostics import Diagnostic, Span, SpecError, did_you_mean, error, show_value
 from archspec.spec.located import Located
-from archspec.spec.models import Name
 from archspec.sweep.paths import PathProblem, Target, targets
 from archspec.sweep.skip import NUMBER, Skip, SkipProblem, compile_skip, kind_of
+from archspec.sweep.space_file import (
+    AXIS,
+    FORMAT_VERSION,
+    HEAD,
+    RangeAxis,
+    TieAxis,
+    allowed,
+    allowed_in_axis,
+    space_schema,
+)
 
 if TYPE_CHECKING:
     from archspec.spec.source import Source
@@ -39,7 +48,6 @@ if TYPE_CHECKING:
 
 __all__ = ["MAX_VALUES", "Axis", "Space", "load_space", "space_schema"]
 
-FORMAT_VERSION = 1
 #: the most values one axis may have (a range of ten million steps is a typo)
 MAX_VALUES = 10_000_000
 #: a range of at most this many values keeps them in a list once computed
@@ -47,99 +55,6 @@ CACHED_STEPS = 100_000
 
 NOT_A_SPACE, BAD_VALUE, NO_PATH, BAD_FIELD_VALUE, BAD_TIE, BAD_SKIP, TOO_LARGE = (
     "E200", "E201", "E202", "E203", "E204", "E205", "E206")
-
-
-# ------------------------------------------------------------------------------ the file's models
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-Number = Annotated[int, EXACT_INT] | float
-
-
-class RangeAxis(_Strict):
-    """Evenly spaced values from ``min`` to ``max`` (inclusive where a step lands on it);
-    integers when ``min``, ``max`` and ``step`` are all integers."""
-
-    min: Number = Field(description="The first value.")
-    max: Number = Field(description="The last value (inclusive when a step lands on it).")
-    step: Number | None = Field(None, description="Distance between values (positive); "
-                                "optional for an integer range (1), required for a float one.")
-
-
-class TieAxis(_Strict):
-    """Derived from another axis, never sampled: ``value = tie's value × times + plus``."""
-
-    tie: str = Field(description="The axis (a path of this `space:`) this one follows.")
-    times: Number | None = Field(None, description="Multiply the tied value (numbers only).")
-    plus: Number | None = Field(None, description="Then add this (numbers only).")
-
-
-Choices = Annotated[list[Any], Field(min_length=1, description="The values to try, in order.")]
-
-
-def _axis_kind(value: Any) -> str:
-    if isinstance(value, dict):
-        return "tie" if "tie" in value else "range"
-    return "choices"
-
-
-AxisSpec = Annotated[Union[  # noqa: UP007 - a tagged union needs the typing form
-    Annotated[Choices, Tag("choices")], Annotated[RangeAxis, Tag("range")],
-    Annotated[TieAxis, Tag("tie")]], Discriminator(_axis_kind)]
-
-
-class SpaceFile(_Strict):
-    """A sweep's search space: a base spec and variant, the axes to vary, combinations to skip.
-
-    Axis paths: ``stages.<name>.out|depth``, ``stages.<name>.block.<field>``,
-    ``stages.<name>.first.<field>``, ``stages.*.…`` (every stage that has it), and the keys a
-    variant may override (``width.mult``, ``input.size``, ``drop_path``,
-    ``defaults.<type>.<field>``)."""
-
-    sweep: Annotated[Literal[1], EXACT_INT] = Field(description="Format version of the space file.")
-    base: str = Field(min_length=1, description="The base spec: a path relative to this file, "
-                      "or a shipped network's name (which picks its variant).")
-    variant: Name | None = Field(None, description="The base's variant (default: its default).")
-    space: dict[str, AxisSpec] = Field(min_length=1, description="Axis path → choices, range or tie.")
-    skip: list[str] = Field(default_factory=list, description="Conditions that skip a "
-                            "combination, e.g. `stages.s3.depth > 8 and input.size == 256`.")
-
-
-FILE_KEYS = tuple(SpaceFile.model_fields)
-
-
-class _Head(SpaceFile):
-    """The file with its axes unchecked: :func:`load_space` validates each axis on its own."""
-
-    space: dict[str, Any] = Field(min_length=1)
-
-
-_HEAD: TypeAdapter[Any] = TypeAdapter(_Head)
-_AXIS: TypeAdapter[Any] = TypeAdapter(AxisSpec)
-
-
-def _allowed(path: tuple[Any, ...], data: Any) -> list[str]:
-    """The keys valid at the top of the file (for "did you mean")."""
-    return list(FILE_KEYS) if path == () else []
-
-
-def _allowed_in_axis(path: tuple[Any, ...], data: Any) -> list[str]:
-    """The keys valid in an axis mapping: a tie's or a range's."""
-    if path != ():
-        return []
-    return list(TieAxis.model_fields if _axis_kind(data) == "tie" else RangeAxis.model_fields)
-
-
-def space_schema() -> dict[str, Any]:
-    """The JSON Schema of the space file (``archspec schema --space``; docs/sweep.schema.json)."""
-    from archspec.spec.schema import DIALECT
-
-    schema = SpaceFile.model_json_schema()
-    schema.pop("title", None)
-    return {"$schema": DIALECT, "title": "archspec sweep space", **schema}
 
 
 # ------------------------------------------------------------------------------ the result
@@ -293,11 +208,11 @@ def load_space(path: str | os.PathLike[str]) -> Space:
     _check_header(source)
     problems: list[Diagnostic] = []
     data = source.data
-    _validated(_HEAD, data, (), source, problems)
+    _validated(HEAD, data, (), source, problems)
     specs: dict[str, Any] = {}
     if isinstance(data.get("space"), dict):  # each axis alone: one bad axis hides no other
         for axis_path, raw in data["space"].items():
-            spec = _validated(_AXIS, raw, ("space", axis_path), source, problems)
+            spec = _validated(AXIS, raw, ("space", axis_path), source, problems)
             if spec is not None:
                 specs[axis_path] = spec
     base_name, variant_name = data.get("base"), data.get("variant")
@@ -347,7 +262,7 @@ def _validated(adapter: TypeAdapter[Any], data: Any, at: tuple[str, ...], source
         return adapter.validate_python(data)
     except ValidationError as exc:
         found = translate(exc, Located.at(data, at), source, prefix=at, tagged=False,
-                          allowed=_allowed_in_axis if at else _allowed)
+                          allowed=allowed_in_axis if at else allowed)
         problems.extend(_axis_shape(replace(d, code=BAD_VALUE, block=None)) for d in found)
         return None
 

@@ -213,6 +213,9 @@ class _Checker:
             return self.binary(node)
         if isinstance(node, ast.Compare):
             return self.compare(node)
+        if isinstance(node, ast.List | ast.Tuple):  # a list value: `dw_k == [3, 5]`
+            items = self.literals(node)
+            return OTHER, lambda v: items
         raise self.refuse(node, f"`{self.source(node)}` is not allowed in a condition",
                           "use comparisons, and/or/not, + - * / // %, literals and axis paths")
 
@@ -316,13 +319,20 @@ class _Checker:
                    ) -> Callable[[Values, Any], tuple[bool, Any]]:
         if not isinstance(node, ast.List | ast.Tuple | ast.Set):
             raise self.refuse(node, "`in` takes a list of literals: `input.size in [224, 256]`")
+        items = self.literals(node)
+        inside = isinstance(cmp, ast.In)
+        return lambda v, left: ((left in items) == inside, items)
+
+
+    def literals(self, node: ast.List | ast.Tuple | ast.Set) -> list[Any]:
+        """The items of a list written in a condition: numbers, strings, booleans only."""
         items = []
         for item in node.elts:
             if not isinstance(item, ast.Constant) or _kind(item.value) == OTHER:
-                raise self.refuse(item, "`in` takes a list of literals (numbers, strings)")
+                raise self.refuse(item, "a list in a condition holds literals (numbers, "
+                                  "strings, true, false)")
             items.append(item.value)
-        inside = isinstance(cmp, ast.In)
-        return lambda v, left: ((left in items) == inside, items)
+        return items
 
 
 def _step(op: Callable[[Any, Any], bool], right: Callable[[Values], Any]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import operator
 import re
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -100,7 +101,9 @@ def compile_skip(text: str, kinds: Mapping[str, str]) -> Skip:
     paths = list(kinds)
     code, shifts = _substitute(text, paths)
     try:
-        tree = ast.parse(code.strip(), mode="eval")
+        with warnings.catch_warnings():  # Python's own warnings ("invalid decimal literal")
+            warnings.simplefilter("ignore")
+            tree = ast.parse(code.strip(), mode="eval")
     except SyntaxError as exc:
         col = _column(shifts, (exc.offset or 1) - 1 + (len(code) - len(code.lstrip())))
         raise SkipProblem(f"not a condition: {exc.msg}", col,

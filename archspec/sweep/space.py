@@ -414,10 +414,11 @@ def _ties(axes: list[Axis], written: set[str], source: Source, problems: list[Di
             bad.add(axis.path)
             continue
         if axis.tie not in by_path:
-            near = did_you_mean(axis.tie, list(by_path))
+            others = [p for p in by_path if p != axis.path]
+            near = did_you_mean(axis.tie, others)
             problems.append(error(BAD_TIE, f"`{axis.path}`: ties to {show_value(axis.tie)}, "
                                   "which is not an axis of this space", source.span_of(at),
-                                  key_path=at, expected=", ".join(by_path),
+                                  key_path=at, expected=", ".join(others) or None,
                                   fix=f"did you mean `{near}`?" if near else
                                   "add that axis to `space:`"))
             bad.add(axis.path)

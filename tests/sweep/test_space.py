@@ -319,3 +319,15 @@ def test_the_schema_is_checked_in_and_accepts_the_example(tmp_path: Path) -> Non
 def test_space_is_a_plain_record(tmp_path: Path) -> None:
     space = load_space(write_space(tmp_path, EXAMPLE))
     assert isinstance(space, Space) and space.file.endswith("space.yaml")
+
+
+def test_archspec_schema_space_writes_the_checked_in_schema(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from archspec.cli import main
+
+    out = tmp_path / "sweep.schema.json"
+    assert main(["schema", "--space", "-o", str(out)]) == 0
+    assert out.read_text(encoding="utf-8") == \
+        (ROOT / "docs" / "sweep.schema.json").read_text(encoding="utf-8")
+    assert main(["schema", "--space"]) == 0
+    assert json.loads(capsys.readouterr().out) == space_schema()

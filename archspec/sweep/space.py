@@ -210,14 +210,15 @@ def load_space(path: str | os.PathLike[str]) -> Space:
     data = source.data
     _validated(HEAD, data, (), source, problems)
     specs: dict[str, Any] = {}
-    if isinstance(data.get("space"), dict):  # each axis alone: one bad axis hides no other
-        for axis_path, raw in data["space"].items():
-            spec = _validated(AXIS, raw, ("space", axis_path), source, problems)
-            if spec is not None:
-                specs[axis_path] = spec
+    raw_axes = data["space"] if isinstance(data.get("space"), dict) else {}
+    written = set(raw_axes)
+    for axis_path, raw in raw_axes.items():  # each axis alone: one hides no other's problem
+        spec = _validated(AXIS, raw, ("space", axis_path), source, problems)
+        if spec is not None:
+            specs[axis_path] = spec
     base_name, variant_name = data.get("base"), data.get("variant")
-    if not isinstance(base_name, str) or not base_name or not (
-            variant_name is None or isinstance(variant_name, str)):
+    if any(d.key_path[:1] in (("base",), ("variant",)) for d in problems) or \
+            not isinstance(base_name, str):
         raise SpecError(problems)  # no base to check the axes against: reported above
     try:
         base, variant, network = _base(base_name, variant_name, source, file)
@@ -235,7 +236,7 @@ def load_space(path: str | os.PathLike[str]) -> Space:
         axis = _axis(axis_path, spec, source, problems)
         if axis is not None:
             axes.append(axis)
-    ties = _ties(axes, set(data["space"]), source, problems)
+    ties = _ties(axes, written, source, problems)
     for axis in axes:
         if axis.path in found_targets and (axis.kind != "tie" or axis in ties):
             problems.extend(_check_values(axis, axes, found_targets[axis.path], source))
@@ -245,8 +246,7 @@ def load_space(path: str | os.PathLike[str]) -> Space:
                               fix="give at least one axis choices or a range"))
     texts = data.get("skip")
     skips = _skips([t if isinstance(t, str) else None for t in texts]  # others: E201 above
-                   if isinstance(texts, list) else [], axes, ties, set(data["space"]), source,
-                   problems)
+                   if isinstance(texts, list) else [], axes, ties, written, source, problems)
     if problems:
         raise SpecError(problems)
     return Space(file, base, variant, tuple(axes), tuple(skips),

@@ -331,3 +331,17 @@ def test_archspec_schema_space_writes_the_checked_in_schema(
         (ROOT / "docs" / "sweep.schema.json").read_text(encoding="utf-8")
     assert main(["schema", "--space"]) == 0
     assert json.loads(capsys.readouterr().out) == space_schema()
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    ("sweep: 1\nbase: BASE\n", "sweep"),  # no space: the mapping that lacks it
+    ("sweep: 1\nbase: BASE\nspace: [a]\n", "[a]"),
+    ("sweep: 1\nbase: BASE\nspace: {}\n", "{}"),
+    ("sweep: 1\nbase: 3\nspace: {input.size: [224]}\n", "3"),
+    ("sweep: 1\nbase: BASE\nvariant: a b\nspace: {input.size: [224]}\n", "a b"),
+    ("sweep: 1\nbase: BASE\nspace: {input.size: [224]}\nskip: true\n", "true"),
+])
+def test_a_malformed_file_is_one_located_e201(tmp_path: Path, text: str, needle: str) -> None:
+    path = write_space(tmp_path, text)
+    (d,) = problems(path)
+    assert d.code == "E201" and where(d) == at(path, needle)

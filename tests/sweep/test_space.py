@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from archspec.diagnostics import Diagnostic, SpecError
 from archspec.spec.source import parse_source
@@ -345,3 +348,17 @@ def test_a_malformed_file_is_one_located_e201(tmp_path: Path, text: str, needle:
     path = write_space(tmp_path, text)
     (d,) = problems(path)
     assert d.code == "E201" and where(d) == at(path, needle)
+
+
+@given(start=st.integers(0, len(EXAMPLE)), length=st.integers(0, 12),
+       junk=st.text(alphabet=" \n:{}[],-.*#'\"abcs0123456789_", max_size=12))
+@settings(max_examples=60)
+def test_a_mangled_space_file_loads_or_is_a_spec_error(start: int, length: int,
+                                                       junk: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        text = EXAMPLE[:start] + junk + EXAMPLE[start + length:]
+        path = write_space(Path(folder), text, base=str(EMO))
+        try:
+            load_space(path)
+        except SpecError as exc:
+            assert all(d.span.line >= 1 and d.span.col >= 1 for d in exc.diagnostics)

@@ -90,3 +90,41 @@ def test_a_missing_or_failed_row_is_refused_with_a_reason(
     with pytest.raises(ExportError, match="error row"):
         export(tmp_path / "failed.parquet", failed["candidate"], tmp_path / "x.yaml", space=space)
     assert not (tmp_path / "x.yaml").exists()
+
+
+TINY = """\
+archspec: 1
+name: tiny
+input: {size: 32}
+stages:
+  - name: s1
+    out: 16
+    depth: 2
+    block: {block: conv, k: 3, act: relu, norm: bn}
+head:
+  - {block: pool, global: true}
+  - {block: linear, out: 10}
+"""
+
+
+def test_a_base_without_variants_sweeps_and_exports(tmp_path: Path) -> None:
+    (tmp_path / "tiny.yaml").write_text(TINY, encoding="utf-8")
+    space = load_space(write_space(tmp_path, """\
+        sweep: 1
+        base: tiny.yaml
+        space:
+          stages.s1.depth: {min: 1, max: 3}
+          stages.s1.block.k: [1, 3]
+          input.size: [32, 64]
+        skip:
+          - stages.s1.block.k == 1 and input.size == 64
+        """))
+    assert space.variant is None and space.size() == 12
+    rows = Evaluator(space.setup()).evaluate(list(sample(space, "grid", None, 0)))
+    assert len(rows) == 9 and {r["status"] for r in rows} == {"ok"}
+    table = pa.Table.from_pylist(rows).replace_schema_metadata(results_metadata(space))
+    pq.write_table(table, tmp_path / "results.parquet")
+    for row in rows:
+        out = export(tmp_path / "results.parquet", row["candidate"], tmp_path / "one.yaml")
+        figures = archspec.analyze(out).total
+        assert (figures.params, figures.macs) == (row["params"], row["macs"])

@@ -230,6 +230,36 @@ _ALL = (
          "else `ARCHSPEC_MAX_MEMORY`, else the memory available (MemAvailable, capped by "
          "the cgroup's limit). Lower the batch or input size, or set the budget "
          "(`--max-memory none` turns the check off)."),
+    Code("E200", "sweep", "not a sweep space file",
+         "The file given as a sweep's SPACE has no `sweep:` key, or a `sweep:` version this "
+         "archspec does not read (1); a spec passed as the space is named as such "
+         "(docs/sweep-space.md)."),
+    Code("E201", "sweep", "bad space-file key or value",
+         "A key the space file does not have (with a \"did you mean\"), a missing key, a value "
+         "of the wrong type, a `base:` that is neither a file nor a shipped network's name, a "
+         "range whose `max` is below its `min` or whose `step` is not positive, a float range "
+         "without `step`, or a space with no sampled axis."),
+    Code("E202", "sweep", "axis path not in the base",
+         "An axis of `space:` names no stage of the base variant, a key a stage does not have, "
+         "a field the stage's block family does not have, or a list (`stem`, `head`); the "
+         "fix suggests the nearest stage or field name."),
+    Code("E203", "sweep", "axis value the field cannot take",
+         "A value (a choice, a range's `min` or `max`, or a tied axis's derived value) that "
+         "the field the path names refuses: a wrong type or out of range, checked against "
+         "the field's type before anything is sampled."),
+    Code("E204", "sweep", "bad tie",
+         "A `tie:` that names no axis of the space, ties form a cycle, or `times`/`plus` on "
+         "an axis whose values are not all numbers."),
+    Code("E205", "sweep", "bad skip condition",
+         "A `skip:` entry that is not a condition of the small expression language: "
+         "comparisons, `and`/`or`/`not`, `in [...]`, `+ - * / // %`, numbers, strings, "
+         "`true`/`false` and axis paths; an unknown axis (with a \"did you mean\"), a "
+         "`stages.*` path, arithmetic on strings, or more than 500 characters. Conditions "
+         "are parsed, never evaluated as Python."),
+    Code("E206", "sweep", "space too large",
+         "An axis with more than 10 million values, or a grid of more than 10 million "
+         "combinations enumerated without a sample count: sample it (`random`, `sobol`) or "
+         "give `--samples`."),
 )
 
 #: code → its record, in the order the docs list them.

@@ -13,6 +13,11 @@ from archspec.report.model import EXIT_OK, EXIT_SPEC_ERROR
 
 def cmd_schema(args: argparse.Namespace) -> Outcome:
     from archspec.report.json import dumps
+
+    if args.space:
+        from archspec.sweep.space import space_schema
+
+        return text_outcome(dumps(space_schema()), args.output)
     from archspec.spec.schema import json_schema
 
     return text_outcome(dumps(json_schema()), args.output)

@@ -157,6 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
                 "The JSON Schema of archspec specs, generated from the pydantic models; point "
                 "an editor at it for completion and hover docs "
                 "(`# yaml-language-server: $schema=...`).")
+    p.add_argument("--space", action="store_true",
+                   help="the schema of a sweep's space file instead (docs/sweep.schema.json)")
     p.add_argument("-o", "--output", metavar="FILE", help="write FILE instead of stdout")
     p.set_defaults(func=info.cmd_schema)
 

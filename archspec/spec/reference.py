@@ -99,7 +99,7 @@ def reference() -> str:
     parts += ['<a id="error-codes"></a>\n\n## Error codes\n',
               "Every spec error makes `archspec lint` exit with 2 and is reported at the YAML "
               "node that caused it (E17x: at the target file or `pyproject.toml` entry; E18x: "
-              "at the device profile's JSON). "
+              "at the device profile's JSON; E20x: at the sweep's space file). "
               "`archspec rule E1xx` prints an entry of this table. Lint findings (G, S, H and A "
               "codes) are documented in [rules/](rules/).\n",
               error_table()]

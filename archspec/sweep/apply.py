@@ -21,7 +21,15 @@ SWEEP_VARIANT = "sweep"
 WILDCARD = "*"
 
 
-def split(path: str) -> tuple[str, ...]:
+def split(path: str, stages: Sequence[str] = ()) -> tuple[str, ...]:
+    """A dotted axis path as keys; a stage is named by the longest of ``stages`` (or ``*``)
+    that the path goes through, so a stage name may itself hold a dot."""
+    if path.startswith("stages."):
+        rest = path[len("stages."):]
+        names = sorted([*stages, WILDCARD], key=len, reverse=True)
+        name = next((n for n in names if rest.startswith(n + ".")), None)
+        if name is not None:
+            return ("stages", name, *rest[len(name) + 1:].split("."))
     return tuple(path.split("."))
 
 
@@ -43,9 +51,11 @@ def nested(values: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]
     one stage wins over ``stages.*`` whatever their order in the file. ``data``: the variant's
     network (which stages a wildcard reaches)."""
     out: dict[str, Any] = {}
-    ordered = sorted(values.items(), key=lambda kv: WILDCARD not in split(kv[0]))
+    names = stage_names(data)
+    parts_of = {path: split(path, names) for path in values}
+    ordered = sorted(values.items(), key=lambda kv: WILDCARD not in parts_of[kv[0]])
     for path, value in ordered:
-        parts = split(path)
+        parts = parts_of[path]
         if len(parts) > 2 and parts[0] == "stages" and parts[1] == WILDCARD:
             for name in wildcard_stages(data, parts[2:]):
                 _put(out, ("stages", name, *parts[2:]), value)

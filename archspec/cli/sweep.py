@@ -1,0 +1,268 @@
+"""``archspec sweep``: a search space's candidates analysed on an engine, journaled, filtered by
+``--constraint``, ranked on the front of ``--objectives``; or ``--export`` of one row as a spec.
+
+Everything a sweep is told is checked before a worker starts: the space file, the device
+profile, the rule selection, every constraint and objective (against the rows' columns), the
+engine and the journal. Without ``--measure`` nothing here imports torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from archspec.cli.output import Outcome, UsageError
+from archspec.report.escape import escape
+from archspec.report.model import EXIT_OK, EXIT_SPEC_ERROR
+
+if TYPE_CHECKING:
+    from archspec.sweep.evaluate import Setup
+
+DEFAULT_BATCH = 200
+RESULTS_SUFFIX = "-results.parquet"
+
+
+def cmd_sweep(args: argparse.Namespace) -> Outcome:
+    if args.export is not None:
+        return _export(args)
+    if args.space is None:
+        raise UsageError("give a SPACE file to sweep (or --export RESULTS ROW -o FILE)")
+    if args.address is not None and args.engine != "ray":
+        raise UsageError("--address is for --engine ray")
+    from archspec.sweep.objectives import InputError
+
+    try:
+        return _sweep(args)
+    except InputError as exc:
+        return _input_errors(exc, args.format)
+
+
+def _sweep(args: argparse.Namespace) -> Outcome:
+    from archspec.report.sweep import Summary
+    from archspec.sweep.engines import EngineUnavailable, engine
+    from archspec.sweep.evaluate import columns
+    from archspec.sweep.journal import Journal, fingerprint, write_results
+    from archspec.sweep.objectives import default_objectives, parse_constraints, parse_objectives
+    from archspec.sweep.run import base_row, evaluate, results
+    from archspec.sweep.space import load_space
+
+    space = load_space(args.space)
+    device = _device(args.device)
+    select, ignore = _selection(args)
+    setup = space.setup(device, select, ignore)
+    names = columns(setup)
+    constraints = parse_constraints(args.constraint or [], names, device=device is not None)
+    objectives = (parse_objectives(args.objectives, names, device=device is not None)
+                  if args.objectives is not None else default_objectives(device=device is not None))
+    measure, plots = _hooks(args)
+    output = Path(args.output or Path(args.space).stem + RESULTS_SUFFIX)
+    journal = Journal.beside(output)
+    journal.start(fingerprint(space=space.file, base=setup.base, variant=setup.variant,
+                              axes=setup.axes, sampler=args.sampler, samples=args.samples,
+                              seed=args.seed, device=device, select=select, ignore=ignore,
+                              batch_size=args.batch_size), fresh=args.fresh)
+    from archspec.sweep.sample import sample
+
+    candidates = sample(space, args.sampler, args.samples, args.seed)
+    total = _total(candidates, args)
+    try:
+        with engine(args.engine, workers=args.workers, address=args.address) as runner, \
+                _progress(not args.no_progress and sys.stderr.isatty()) as progress:
+            count = evaluate(setup, candidates, journal, runner, batch_size=args.batch_size,
+                             total=total, progress=progress)
+    except EngineUnavailable as exc:
+        raise UsageError(str(exc)) from None
+    table, on_front = results(journal, count, constraints, objectives)
+    rows = table.to_pylist() if plots or measure else None
+    front_rows = _ranked(table.take(on_front).to_pylist(), objectives)
+    base = base_row(setup)
+    if measure is not None:
+        front_rows = _measure(measure, setup, front_rows, args)
+        table = _with_measured(table, front_rows)
+    try:
+        write_results(table, output)
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+    files = [str(output)]
+    for path, draw in plots:
+        draw(rows, on_front, base, objectives, path)
+        files.append(path)
+    print(f"wrote {escape(', '.join(files))} ({table.num_rows:,} rows; the journal is "
+          f"{escape(str(journal.directory))})", file=sys.stderr)
+    statuses = table.column("status").to_pylist() if table.num_rows else []
+    summary = Summary(
+        results=str(output), candidates=table.num_rows,
+        ok=sum(s == "ok" for s in statuses),
+        feasible=sum(bool(v) for v in table.column("feasible").to_pylist()),
+        objectives=[str(o) for o in objectives], constraints=[c.text for c in constraints],
+        front=front_rows, base=base, files=files)
+
+    def render(out: IO[str]) -> None:
+        from archspec.report.sweep import render_json, render_text
+
+        (render_json if args.format == "json" else render_text)(summary, out)
+
+    return Outcome(EXIT_OK, render)
+
+
+def _device(device: str | None) -> str | None:
+    """``--device``, else ``$ARCHSPEC_DEVICE`` (decision 0024), read once here so a bad profile
+    is a located exit 2 before any worker starts; the path is what workers load."""
+    from archspec.latency.profile import ENV_VAR, resolve_device
+
+    path = device or os.environ.get(ENV_VAR) or None
+    if path is not None:
+        resolve_device(path)
+    return path
+
+
+def _selection(args: argparse.Namespace) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
+    """``--select``/``--ignore`` as lint reads them, checked against the rules here."""
+    from archspec.cli.lint import codes
+    from archspec.rules.engine import UnknownSelector, prepare
+
+    select, ignore = codes(args.select), codes(args.ignore)
+    try:
+        prepare(select=select, ignore=ignore)
+    except UnknownSelector as exc:
+        raise UsageError(f"--select/--ignore: {exc}") from None
+    return (tuple(select) if select is not None else None,
+            tuple(ignore) if ignore is not None else None)
+
+
+def _total(candidates: Any, args: argparse.Namespace) -> int | None:
+    """How many candidates the sampler will give, when it can say without drawing them."""
+    try:
+        return len(candidates)
+    except TypeError:
+        return args.samples if args.sampler != "grid" else None
+
+
+def _ranked(rows: list[dict[str, Any]], objectives: Any) -> list[dict[str, Any]]:
+    """Front rows best first by the first objective, then the next."""
+    return sorted(rows, key=lambda r: tuple(o.key(float(r[o.column])) for o in objectives))
+
+
+def _progress(enabled: bool) -> Any:
+    """A rich progress bar on stderr (done/total, rate, ETA) as a context manager giving a
+    :class:`~archspec.sweep.run.Progress`; nothing when stderr is not a terminal."""
+    import contextlib
+
+    from archspec.sweep.run import QUIET, Progress
+
+    if not enabled:
+        return contextlib.nullcontext(QUIET)
+
+    @contextlib.contextmanager
+    def shown() -> Any:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            ProgressColumn,
+            Task,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+        from rich.progress import (
+            Progress as Bar,
+        )
+        from rich.text import Text
+
+        class Rate(ProgressColumn):
+            def render(self, task: Task) -> Text:
+                speed = task.speed
+                return Text(f"{speed:,.0f}/s" if speed else "-/s", style="cyan")
+
+        bar = Bar(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(), Rate(),
+                  TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                  console=Console(file=sys.stderr), transient=False)
+        task = bar.add_task("sweep", total=None)
+
+        def start(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total)
+            bar.start_task(task)
+
+        def advance(rows: int) -> None:
+            bar.advance(task, rows)
+
+        with bar:
+            yield Progress(start, advance)
+
+    return shown()
+
+
+# ----------------------------------------------------------------------------- hooks
+
+
+def _optional(module: str, flag: str) -> Any:
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise
+        raise UsageError(f"{flag} is not available in this archspec ({module} is missing)"
+                         ) from None
+
+
+def _hooks(args: argparse.Namespace) -> tuple[Any, list[tuple[str, Any]]]:
+    """``--measure``'s function and ``--plot``/``--html``'s (path, function), found before the
+    sweep runs so a missing one costs nothing."""
+    measure = _optional("archspec.sweep.measure", "--measure").measure if args.measure else None
+    plots: list[tuple[str, Any]] = []
+    if args.plot or args.html:
+        plot = _optional("archspec.sweep.plot", "--plot/--html")
+        plots += [(args.plot, plot.plot_png)] if args.plot else []
+        plots += [(args.html, plot.plot_html)] if args.html else []
+    return measure, plots
+
+
+def _measure(measure: Any, setup: Setup, front: list[dict[str, Any]],
+             args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The first ``--measure`` front rows built and timed (``measured_ms``); the rest as they
+    are."""
+    timed: list[dict[str, Any]] = measure(setup, front, args.measure, args.backend)
+    by_candidate = {r["candidate"]: r for r in timed}
+    return [by_candidate.get(r["candidate"], r) for r in front]
+
+
+def _with_measured(table: Any, front: list[dict[str, Any]]) -> Any:
+    import pyarrow as pa
+
+    measured = {r["candidate"]: r.get("measured_ms") for r in front}
+    values = [measured.get(c) for c in table.column("candidate").to_pylist()]
+    return table.append_column("measured_ms", pa.array(values, pa.float64()))
+
+
+# ---------------------------------------------------------------------------- export
+
+
+def _export(args: argparse.Namespace) -> Outcome:
+    results, row = args.export
+    if args.space is not None:
+        raise UsageError("--export reads a results file: give no SPACE with it")
+    if args.output is None:
+        raise UsageError("--export writes a spec: give -o FILE.yaml")
+    export = _optional("archspec.sweep.export", "--export").export
+    export(results, row, args.output)
+    print(f"wrote {escape(args.output)}", file=sys.stderr)
+    return Outcome(EXIT_OK)
+
+
+def _input_errors(exc: Any, fmt: str) -> Outcome:
+    """Constraint and objective errors: with the flag's text and a caret on stderr (text), or
+    as diagnostics on stdout (json)."""
+    diagnostics, sources = exc.diagnostics, exc.sources
+    if fmt == "json":
+        from archspec.cli.output import render_errors
+
+        return Outcome(EXIT_SPEC_ERROR, lambda out: render_errors(diagnostics, fmt, out))
+    from archspec.report.sweep import render_input_errors
+
+    render_input_errors(diagnostics, sources, sys.stderr)
+    return Outcome(EXIT_SPEC_ERROR)

@@ -1,0 +1,207 @@
+"""Where a sweep's batches are evaluated: a local process pool, or a Ray cluster (decision 0033).
+
+Both engines take the same :class:`~archspec.sweep.evaluate.Setup` and the same numbered
+batches, run :func:`evaluate_batch` on them, and hand back ``(batch number, rows)`` as batches
+finish, in any order. A worker process builds one :class:`Evaluator` per setup and keeps it for
+every batch it is given (the evaluator's cache is what makes candidates cheap), so the rows do
+not depend on the engine, the number of workers or the order batches finish in.
+
+Batches are formed from the candidate stream in order (batch k holds candidates
+[k·B, (k+1)·B)), so a batch's number names the same candidates on every run and a resumed
+sweep skips journaled batches by number. At most a few batches per worker are in flight: the
+stream is read only as fast as it is evaluated, so a million candidates take the memory of a
+few batches. Ray is imported only by the Ray engine.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+from collections.abc import Callable, Collection, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from types import TracebackType
+from typing import Any, Protocol
+
+from archspec.sweep.evaluate import Evaluator, Setup
+from archspec.sweep.model import Candidate
+
+Batch = tuple[int, list[Candidate]]
+Rows = list[dict[str, Any]]
+#: batches in flight per worker: one running, one queued, so a worker never waits for the next
+IN_FLIGHT_PER_WORKER = 2
+RAY_INSTALL = "pip install 'archspec[ray]'"
+
+#: this process's evaluators, one per setup, kept for every batch it evaluates
+_EVALUATORS: dict[Setup, Evaluator] = {}
+
+
+class EngineUnavailable(Exception):
+    """An engine that cannot run here (Ray not installed, no cluster at the address)."""
+
+
+def batches(candidates: Iterable[Candidate], size: int, skip: Collection[int] = ()
+            ) -> Iterator[Batch]:
+    """The stream cut into numbered batches of ``size`` (the last may be shorter); the
+    batches numbered in ``skip`` are cut but not yielded."""
+    if size < 1:
+        raise ValueError(f"batch size must be at least 1, got {size}")
+    it = iter(candidates)
+    for number in itertools.count():
+        chunk = list(itertools.islice(it, size))
+        if not chunk:
+            return
+        if number not in skip:
+            yield number, chunk
+
+
+def count_batches(total: int, size: int) -> int:
+    return -(-total // size)
+
+
+def evaluate_batch(setup: Setup, candidates: list[Candidate]) -> Rows:
+    """One batch's rows, with this process's evaluator for ``setup`` (built on first use)."""
+    evaluator = _EVALUATORS.get(setup)
+    if evaluator is None:
+        evaluator = _EVALUATORS[setup] = Evaluator(setup)
+    return evaluator.evaluate(candidates)
+
+
+class Engine(Protocol):
+    """Evaluates numbered batches; a context manager that owns its workers."""
+
+    def __enter__(self) -> Engine: ...
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 tb: TracebackType | None) -> None: ...
+
+    def map(self, setup: Setup, work: Iterable[Batch]) -> Iterator[tuple[int, Rows]]:
+        """(batch number, rows) as batches finish, in any order."""
+        ...
+
+
+def _bounded(work: Iterable[Batch], limit: int, submit: Callable[[Batch], Any],
+             wait_one: Callable[[list[Any]], tuple[list[Any], list[Any]]],
+             result: Callable[[Any], Rows], numbers: dict[Any, int]
+             ) -> Iterator[tuple[int, Rows]]:
+    """Keep at most ``limit`` batches in flight; yield each as it finishes."""
+    it = iter(work)
+    exhausted = False
+    while True:
+        while not exhausted and len(numbers) < limit:
+            nxt = next(it, None)
+            if nxt is None:
+                exhausted = True
+            else:
+                numbers[submit(nxt)] = nxt[0]
+        if not numbers:
+            return
+        finished, _ = wait_one(list(numbers))
+        for handle in finished:
+            yield numbers.pop(handle), result(handle)
+
+
+def start_method() -> str:
+    """forkserver where the platform has it (a fork of a process with threads, such as the
+    progress display's, is unsafe), else spawn."""
+    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+class LocalEngine:
+    """A process pool of ``workers`` processes (default: every core)."""
+
+    def __init__(self, *, workers: int | None = None):
+        self.workers = workers or os.cpu_count() or 1
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> LocalEngine:
+        context = multiprocessing.get_context(start_method())
+        if start_method() == "forkserver":
+            context.set_forkserver_preload(["archspec.sweep.engines"])
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def map(self, setup: Setup, work: Iterable[Batch]) -> Iterator[tuple[int, Rows]]:
+        pool = self._pool
+        assert pool is not None, "use the engine as a context manager"
+        numbers: dict[Future[Rows], int] = {}
+
+        def wait_one(pending: list[Future[Rows]]) -> tuple[list[Future[Rows]], list[Any]]:
+            done, rest = wait(pending, return_when=FIRST_COMPLETED)
+            return list(done), list(rest)
+
+        yield from _bounded(work, IN_FLIGHT_PER_WORKER * self.workers,
+                            lambda b: pool.submit(evaluate_batch, setup, b[1]),
+                            wait_one, lambda f: f.result(), numbers)
+
+
+class RayEngine:
+    """Batches as Ray tasks on a cluster: the one at ``address`` (``auto``: the one this
+    machine belongs to), else a local one started with ``workers`` CPUs (default: every core)
+    and stopped at the end. A Ray that was already initialised (a test, a notebook) is used as
+    it is."""
+
+    def __init__(self, *, address: str | None = None, workers: int | None = None):
+        self.address = address
+        self.workers = workers
+        self._started = False
+        self._limit = 2
+        self._remote: Any = None
+
+    def __enter__(self) -> RayEngine:
+        try:
+            import ray
+        except ImportError:
+            raise EngineUnavailable(
+                f"--engine ray needs Ray, which is not installed: {RAY_INSTALL}") from None
+        if not ray.is_initialized():
+            try:
+                ray.init(address=self.address, include_dashboard=False,
+                         num_cpus=self.workers if self.address is None else None,
+                         log_to_driver=False, configure_logging=False)
+            except ConnectionError as exc:
+                raise EngineUnavailable(f"--address {self.address}: no Ray cluster there "
+                                        f"({exc})") from None
+            self._started = True
+        cpus = int(ray.cluster_resources().get("CPU", 1))  # type: ignore[no-untyped-call]
+        self._limit = IN_FLIGHT_PER_WORKER * max(cpus, 1)
+        self._remote = ray.remote(num_cpus=1, max_retries=2)(evaluate_batch)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self._started:
+            import ray
+
+            ray.shutdown()
+            self._started = False
+
+    def map(self, setup: Setup, work: Iterable[Batch]) -> Iterator[tuple[int, Rows]]:
+        import ray
+
+        assert self._remote is not None, "use the engine as a context manager"
+        remote = self._remote
+        numbers: dict[Any, int] = {}
+        try:
+            yield from _bounded(
+                work, self._limit, lambda b: remote.remote(setup, b[1]),
+                lambda pending: ray.wait(pending, num_returns=1),
+                lambda ref: ray.get(ref), numbers)
+        finally:
+            for ref in numbers:  # stopped early (an error, an interrupt): drop the rest
+                ray.cancel(ref, force=True)
+
+
+def engine(name: str, *, workers: int | None = None, address: str | None = None) -> Engine:
+    """The engine ``--engine`` names."""
+    if name == "ray":
+        return RayEngine(address=address, workers=workers)
+    if name == "local":
+        return LocalEngine(workers=workers)
+    raise ValueError(f"unknown engine {name!r}")

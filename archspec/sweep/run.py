@@ -1,0 +1,89 @@
+"""One sweep from candidates to results: batches not yet journaled evaluated on an engine and
+journaled as they finish, then the journal assembled into a table with each row's verdict.
+
+The command line (:mod:`archspec.cli.sweep`) parses and renders; this module runs. A sweep
+that was interrupted resumes here: batches whose parts exist are cut from the stream but never
+sent to the engine, and the rows they hold count as done from the start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from archspec.sweep.engines import Engine, batches
+from archspec.sweep.evaluate import Evaluator, Setup, columns
+from archspec.sweep.model import Candidate
+from archspec.sweep.objectives import Constraint, Objective, feasible, front, points
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from archspec.sweep.journal import Journal
+
+#: the candidate index of the base network's row (no overrides): never a sampled candidate
+BASE_INDEX = -1
+#: columns the results add to the evaluated rows: the row passes the constraints; it is on the front
+VERDICT = ("feasible", "front")
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the caller is told as the sweep runs: ``start(done, total)`` once (rows already
+    journaled, candidates in all or None when the sampler cannot say), ``advance(rows)`` per
+    batch journaled."""
+
+    start: Callable[[int, int | None], None]
+    advance: Callable[[int], None]
+
+
+QUIET = Progress(lambda done, total: None, lambda rows: None)
+
+
+def evaluate(setup: Setup, candidates: Iterable[Candidate], journal: Journal, engine: Engine,
+             *, batch_size: int, total: int | None = None, progress: Progress = QUIET) -> int:
+    """Evaluate every candidate whose batch is not journaled yet, journaling each batch as it
+    finishes; returns the number of batches the stream made (all journaled on return)."""
+    done = set(journal.done())
+    progress.start(journal.rows_in(done), total)
+    made = [-1]
+
+    def counted() -> Iterable[tuple[int, list[Candidate]]]:
+        for number, chunk in batches(candidates, batch_size):
+            made[0] = number
+            if number not in done:
+                yield number, chunk
+
+    order = columns(setup)
+    for number, rows in engine.map(setup, counted()):
+        journal.write(number, rows, order)
+        progress.advance(len(rows))
+    return made[0] + 1
+
+
+def base_row(setup: Setup) -> dict[str, Any]:
+    """The base variant's own row (no overrides), evaluated here: what the summary and the
+    plot compare the front with."""
+    (row,) = Evaluator(setup).evaluate([Candidate(BASE_INDEX, ())])
+    return row
+
+
+def results(journal: Journal, count: int, constraints: Sequence[Constraint],
+            objectives: Sequence[Objective]) -> tuple[pa.Table, list[int]]:
+    """The journaled rows of batches ``0..count-1``, sorted by candidate, with the
+    :data:`VERDICT` columns; and the front as row positions, ascending."""
+    import pyarrow as pa
+
+    table = journal.read(range(count))
+    needed = list(dict.fromkeys(["status", *(c.column for c in constraints),
+                                 *(o.column for o in objectives)]))
+    slim = table.select([n for n in needed if n in table.column_names]).to_pylist()
+    ok = [feasible(row, constraints) for row in slim]
+    on_front = front(points(slim, objectives, constraints))
+    flags = [False] * len(slim)
+    for i in on_front:
+        flags[i] = True
+    table = table.append_column("feasible", pa.array(ok, pa.bool_()))
+    table = table.append_column("front", pa.array(flags, pa.bool_()))
+    return table, on_front

@@ -159,7 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
                 "cluster, journal the results so an interrupted sweep resumes, and show the "
                 "Pareto front of the candidates that pass every --constraint. "
                 "--export writes one row of the results as a standalone spec.")
-    p.add_argument("space", nargs="?", metavar="SPACE", help="a search-space file (YAML)")
+    p.add_argument("space", nargs="?", metavar="SPACE",
+                   help="a search-space file (YAML); with --export, the space of a CSV file")
     p.add_argument("--sampler", choices=("grid", "random", "sobol"), default="grid",
                    help="every combination, or random or Sobol samples (default: grid)")
     p.add_argument("--samples", type=_count, metavar="N",
@@ -189,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the Ray cluster to join (auto: this machine's); default: start one")
     p.add_argument("--workers", type=_count, metavar="N",
                    help="worker processes (local) or CPUs of a started Ray (default: every core)")
-    p.add_argument("--batch-size", type=_count, default=200, metavar="B",
+    p.add_argument("--batch-size", type=_count, default=sweep.DEFAULT_BATCH, metavar="B",
                    help="candidates per task and per journal part (default: 200)")
     p.add_argument("--fresh", action="store_true",
                    help="discard the journal of an earlier run and start over")

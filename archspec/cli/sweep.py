@@ -21,8 +21,9 @@ from archspec.report.model import EXIT_OK, EXIT_SPEC_ERROR
 
 if TYPE_CHECKING:
     from archspec.sweep.evaluate import Setup
+    from archspec.sweep.objectives import Constraint, Objective
 
-DEFAULT_BATCH = 200
+DEFAULT_BATCH = 200  # candidates per task and per journal part
 RESULTS_SUFFIX = "-results.parquet"
 
 
@@ -46,7 +47,6 @@ def _sweep(args: argparse.Namespace) -> Outcome:
     from archspec.sweep.engines import EngineUnavailable, engine
     from archspec.sweep.evaluate import columns
     from archspec.sweep.journal import Journal, fingerprint, write_results
-    from archspec.sweep.objectives import default_objectives, parse_constraints, parse_objectives
     from archspec.sweep.run import base_row, evaluate, results
     from archspec.sweep.space import load_space
 
@@ -55,9 +55,7 @@ def _sweep(args: argparse.Namespace) -> Outcome:
     select, ignore = _selection(args)
     setup = space.setup(device, select, ignore)
     names = columns(setup)
-    constraints = parse_constraints(args.constraint or [], names, device=device is not None)
-    objectives = (parse_objectives(args.objectives, names, device=device is not None)
-                  if args.objectives is not None else default_objectives(device=device is not None))
+    constraints, objectives = _criteria(args, names, device=device is not None)
     measure, plots = _hooks(args)
     output = Path(args.output or Path(args.space).stem + RESULTS_SUFFIX)
     journal = Journal.beside(output)
@@ -83,8 +81,10 @@ def _sweep(args: argparse.Namespace) -> Outcome:
     if measure is not None:
         front_rows = _measure(measure, setup, front_rows, args)
         table = _with_measured(table, front_rows)
+    from archspec.sweep.export import results_metadata
+
     try:
-        write_results(table, output)
+        write_results(table, output, metadata=results_metadata(space))
     except OSError as exc:
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
     files = [str(output)]
@@ -107,6 +107,35 @@ def _sweep(args: argparse.Namespace) -> Outcome:
         (render_json if args.format == "json" else render_text)(summary, out)
 
     return Outcome(EXIT_OK, render)
+
+
+def _criteria(args: argparse.Namespace, names: list[str], *, device: bool
+              ) -> tuple[list[Constraint], list[Objective]]:
+    """``--constraint``s and ``--objectives`` against the rows' columns, every mistake in
+    both reported at once."""
+    from archspec.sweep.objectives import (
+        InputError,
+        default_objectives,
+        parse_constraints,
+        parse_objectives,
+    )
+
+    failed: list[InputError] = []
+    constraints: list[Constraint] = []
+    objectives = default_objectives(device=device)
+    try:
+        constraints = parse_constraints(args.constraint or [], names, device=device)
+    except InputError as exc:
+        failed.append(exc)
+    try:
+        if args.objectives is not None:
+            objectives = parse_objectives(args.objectives, names, device=device)
+    except InputError as exc:
+        failed.append(exc)
+    if failed:
+        raise InputError([d for e in failed for d in e.diagnostics],
+                         {k: v for e in failed for k, v in e.sources.items()})
+    return constraints, objectives
 
 
 def _device(device: str | None) -> str | None:
@@ -142,7 +171,7 @@ def _total(candidates: Any, args: argparse.Namespace) -> int | None:
         return args.samples if args.sampler != "grid" else None
 
 
-def _ranked(rows: list[dict[str, Any]], objectives: Any) -> list[dict[str, Any]]:
+def _ranked(rows: list[dict[str, Any]], objectives: list[Objective]) -> list[dict[str, Any]]:
     """Front rows best first by the first objective, then the next."""
     return sorted(rows, key=lambda r: tuple(o.key(float(r[o.column])) for o in objectives))
 
@@ -243,13 +272,26 @@ def _with_measured(table: Any, front: list[dict[str, Any]]) -> Any:
 
 
 def _export(args: argparse.Namespace) -> Outcome:
+    """``--export RESULTS ROW -o FILE``: the row's spec; SPACE, when given, names the base (a
+    CSV file does not record it)."""
     results, row = args.export
-    if args.space is not None:
-        raise UsageError("--export reads a results file: give no SPACE with it")
     if args.output is None:
         raise UsageError("--export writes a spec: give -o FILE.yaml")
-    export = _optional("archspec.sweep.export", "--export").export
-    export(results, row, args.output)
+    if not row.isdigit() or not row.isascii():
+        raise UsageError(f"--export ROW is a candidate number (the `candidate` column), "
+                         f"got {row!r}")
+    module = _optional("archspec.sweep.export", "--export")
+    space = None
+    if args.space is not None:
+        from archspec.sweep.space import load_space
+
+        space = load_space(args.space)
+    try:
+        module.export(results, int(row), args.output, space=space)
+    except module.ExportError as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     print(f"wrote {escape(args.output)}", file=sys.stderr)
     return Outcome(EXIT_OK)
 

@@ -16,6 +16,7 @@ few batches. Ray is imported only by the Ray engine.
 from __future__ import annotations
 
 import itertools
+import logging
 import multiprocessing
 import os
 from collections.abc import Callable, Collection, Iterable, Iterator
@@ -156,15 +157,24 @@ class RayEngine:
 
     def __enter__(self) -> RayEngine:
         try:
-            import ray
+            import ray  # noqa: F401 - only whether it is installed; started on the first batch
         except ImportError:
             raise EngineUnavailable(
                 f"--engine ray needs Ray, which is not installed: {RAY_INSTALL}") from None
+        return self
+
+    def _start(self) -> Any:
+        """Join or start the cluster (not before there is a batch to send); the remote
+        function."""
+        import ray
+
+        if self._remote is not None:
+            return self._remote
         if not ray.is_initialized():
             try:
                 ray.init(address=self.address, include_dashboard=False,
                          num_cpus=self.workers if self.address is None else None,
-                         log_to_driver=False, configure_logging=False)
+                         log_to_driver=False, logging_level=logging.ERROR)
             except ConnectionError as exc:
                 raise EngineUnavailable(f"--address {self.address}: no Ray cluster there "
                                         f"({exc})") from None
@@ -172,7 +182,7 @@ class RayEngine:
         cpus = int(ray.cluster_resources().get("CPU", 1))  # type: ignore[no-untyped-call]
         self._limit = IN_FLIGHT_PER_WORKER * max(cpus, 1)
         self._remote = ray.remote(num_cpus=1, max_retries=2)(evaluate_batch)
-        return self
+        return self._remote
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
                  tb: TracebackType | None) -> None:
@@ -185,12 +195,15 @@ class RayEngine:
     def map(self, setup: Setup, work: Iterable[Batch]) -> Iterator[tuple[int, Rows]]:
         import ray
 
-        assert self._remote is not None, "use the engine as a context manager"
-        remote = self._remote
+        it = iter(work)
+        first = next(it, None)
+        if first is None:  # everything journaled already: no cluster to start
+            return
+        remote = self._start()
         numbers: dict[Any, int] = {}
         try:
             yield from _bounded(
-                work, self._limit, lambda b: remote.remote(setup, b[1]),
+                itertools.chain([first], it), self._limit, lambda b: remote.remote(setup, b[1]),
                 lambda pending: ray.wait(pending, num_returns=1),
                 lambda ref: ray.get(ref), numbers)
         finally:

@@ -133,7 +133,7 @@ class Journal:
                 raise SpecError([error(
                     "E213", f"the journal {self.directory} is another sweep's: its `{key}` is "
                     f"{_shown(theirs.get(key))}, this sweep's {_shown(fingerprint.get(key))}",
-                    Span(str(path), _line_of(text, key), 3), fix=_FRESH)])
+                    _span_of(path, text, key), fix=_FRESH)])
 
     # ------------------------------------------------------------------------------- parts
 
@@ -182,12 +182,13 @@ def _shown(value: Any) -> str:
     return text[:14] + "…\"" if isinstance(value, str) and len(value) > 16 else text
 
 
-def _line_of(text: str, key: str) -> int:
+def _span_of(path: Path, text: str, key: str) -> Span:
+    """Where ``key`` is written in the fingerprint file (its first line when it is not)."""
     marker = f'"{key}":'
     for number, line in enumerate(text.splitlines(), start=1):
-        if line.strip().startswith(marker):
-            return number
-    return 1
+        if line.lstrip().startswith(marker):
+            return Span(str(path), number, line.index(marker) + 1)
+    return Span(str(path), 1, 1)
 
 
 def _replace(path: Path, data: bytes) -> None:
@@ -261,9 +262,10 @@ def _common(types: list[pa.DataType]) -> pa.DataType:
     return pa.string()
 
 
-def write_results(table: pa.Table, path: str | os.PathLike[str]) -> None:
-    """The assembled results: CSV when ``path`` ends in ``.csv``, else Parquet; written whole
-    or not at all."""
+def write_results(table: pa.Table, path: str | os.PathLike[str],
+                  metadata: Mapping[str, str] | None = None) -> None:
+    """The assembled results: CSV when ``path`` ends in ``.csv``, else Parquet (with
+    ``metadata`` in its schema); written whole or not at all."""
     import pyarrow.csv as csv
     import pyarrow.parquet as pq
 
@@ -274,7 +276,7 @@ def write_results(table: pa.Table, path: str | os.PathLike[str]) -> None:
             if out.suffix.lower() == ".csv":
                 csv.write_csv(table, f)
             else:
-                pq.write_table(table, f)
+                pq.write_table(table.replace_schema_metadata(dict(metadata or {})), f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, out)

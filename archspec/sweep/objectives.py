@@ -192,9 +192,16 @@ def _unknown(name: str, names: Sequence[str], span: Span) -> Diagnostic | None:
                      fix="add --device DEVICE.json (from `archspec calibrate`)")
     near = name.upper() if name.upper() in names else did_you_mean(name, names)
     fix = f"did you mean `{near}`?" if near else None
-    shown = ", ".join(names[:9]) + (", or a rule code" if len(names) > 9 else "")
     return error("E211", f"`{name}` is not a column of the results", span,
-                 expected=f"one of {shown}", fix=fix)
+                 expected=_expected(names), fix=fix)
+
+
+def _expected(names: Sequence[str]) -> str:
+    totals = [n for n in names if n in TOTALS or n == LATENCY]
+    codes = [n for n in names if n not in totals and n not in COUNTS]
+    shown = ", ".join(codes[:4]) + (", …" if len(codes) > 4 else "")
+    return (f"a total ({', '.join(totals)}), a count of findings ({', '.join(COUNTS)}), or a "
+            f"rule's code for its count ({shown})")
 
 
 def parse_objectives(text: str, columns: Sequence[str], *, device: bool) -> list[Objective]:

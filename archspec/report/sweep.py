@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from archspec.diagnostics import Diagnostic
-from archspec.report.model import jsonable
+from archspec.report.model import SCHEMA_VERSION, jsonable
 from archspec.report.snippet import SourceLines
 from archspec.spec.source import Source
 
@@ -98,7 +98,7 @@ def render_json(summary: Summary, stream: IO[str]) -> None:
     from archspec.report.json import dumps
 
     stream.write(dumps(jsonable({
-        "results": summary.results, "candidates": summary.candidates, "ok": summary.ok,
+        "schema_version": SCHEMA_VERSION, "results": summary.results, "candidates": summary.candidates, "ok": summary.ok,
         "feasible": summary.feasible, "objectives": list(summary.objectives),
         "constraints": list(summary.constraints), "base": dict(summary.base),
         "front": [dict(r) for r in summary.front], "files": list(summary.files)})))

@@ -21,7 +21,7 @@ from archspec.diagnostics import (
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "archspec"
-CODE_LITERAL = re.compile(r"""["'](E1\d\d)["']""")
+CODE_LITERAL = re.compile(r"""["'](E[12]\d\d)["']""")
 
 
 def _codes_in_the_code() -> dict[str, list[str]]:

@@ -44,7 +44,7 @@ def cmd_sweep(args: argparse.Namespace) -> Outcome:
 
 def _sweep(args: argparse.Namespace) -> Outcome:
     from archspec.report.sweep import Summary
-    from archspec.sweep.engines import EngineUnavailable, engine
+    from archspec.sweep.engines import EngineFailed, EngineUnavailable, engine
     from archspec.sweep.evaluate import columns
     from archspec.sweep.journal import Journal, fingerprint, write_results
     from archspec.sweep.run import base_row, evaluate, results
@@ -66,13 +66,13 @@ def _sweep(args: argparse.Namespace) -> Outcome:
     from archspec.sweep.sample import sample
 
     candidates = sample(space, args.sampler, args.samples, args.seed)
-    total = _total(candidates, args)
+    total = _total(space, args)
     try:
         with engine(args.engine, workers=args.workers, address=args.address) as runner, \
                 _progress(not args.no_progress and sys.stderr.isatty()) as progress:
             count = evaluate(setup, candidates, journal, runner, batch_size=args.batch_size,
                              total=total, progress=progress)
-    except EngineUnavailable as exc:
+    except (EngineUnavailable, EngineFailed) as exc:
         raise UsageError(str(exc)) from None
     table, on_front = results(journal, count, constraints, objectives)
     rows = table.to_pylist() if plots or measure else None
@@ -163,12 +163,13 @@ def _selection(args: argparse.Namespace) -> tuple[tuple[str, ...] | None, tuple[
             tuple(ignore) if ignore is not None else None)
 
 
-def _total(candidates: Any, args: argparse.Namespace) -> int | None:
-    """How many candidates the sampler will give, when it can say without drawing them."""
-    try:
-        return len(candidates)
-    except TypeError:
-        return args.samples if args.sampler != "grid" else None
+def _total(space: Any, args: argparse.Namespace) -> int | None:
+    """How many candidates the sampler will give, for the progress bar: known when no ``skip:``
+    condition can drop combinations (else None: the bar counts without a total)."""
+    if getattr(space, "skips", ()):
+        return None
+    size: int = space.size()
+    return size if args.samples is None else min(size, args.samples)
 
 
 def _ranked(rows: list[dict[str, Any]], objectives: list[Objective]) -> list[dict[str, Any]]:

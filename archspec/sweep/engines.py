@@ -21,6 +21,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -39,6 +40,15 @@ _EVALUATORS: dict[Setup, Evaluator] = {}
 
 class EngineUnavailable(Exception):
     """An engine that cannot run here (Ray not installed, no cluster at the address)."""
+
+
+class EngineFailed(Exception):
+    """The engine lost a worker (killed, out of memory): the batches journaled so far are kept,
+    and rerunning the sweep resumes from them."""
+
+    def __init__(self, what: str):
+        super().__init__(f"{what}; the finished batches are journaled: rerun the same command "
+                         "to resume")
 
 
 def batches(candidates: Iterable[Candidate], size: int, skip: Collection[int] = ()
@@ -137,9 +147,13 @@ class LocalEngine:
             done, rest = wait(pending, return_when=FIRST_COMPLETED)
             return list(done), list(rest)
 
-        yield from _bounded(work, IN_FLIGHT_PER_WORKER * self.workers,
-                            lambda b: pool.submit(evaluate_batch, setup, b[1]),
-                            wait_one, lambda f: f.result(), numbers)
+        try:
+            yield from _bounded(work, IN_FLIGHT_PER_WORKER * self.workers,
+                                lambda b: pool.submit(evaluate_batch, setup, b[1]),
+                                wait_one, lambda f: f.result(), numbers)
+        except BrokenProcessPool:
+            raise EngineFailed("a worker process ended abruptly (killed, or out of memory?)"
+                               ) from None
 
 
 class RayEngine:
@@ -206,6 +220,10 @@ class RayEngine:
                 itertools.chain([first], it), self._limit, lambda b: remote.remote(setup, b[1]),
                 lambda pending: ray.wait(pending, num_returns=1),
                 lambda ref: ray.get(ref), numbers)
+        except (ray.exceptions.WorkerCrashedError, ray.exceptions.NodeDiedError,
+                ray.exceptions.RaySystemError) as exc:
+            raise EngineFailed(f"the Ray cluster lost a worker ({type(exc).__name__})"
+                               ) from None
         finally:
             for ref in numbers:  # stopped early (an error, an interrupt): drop the rest
                 ray.cancel(ref, force=True)

@@ -191,3 +191,21 @@ def test_the_stream_is_read_only_a_few_batches_ahead() -> None:
 
     bounded(run)
     assert max(ahead) <= 2
+
+
+def test_a_lost_worker_is_an_engine_failure_not_a_bug() -> None:
+    import signal
+
+    from archspec.sweep.engines import EngineFailed
+
+    def run() -> None:
+        with LocalEngine(workers=1) as engine:
+            results = engine.map(setup(), batches(candidates(), 2))
+            next(results)
+            assert engine._pool is not None
+            for pid in list(engine._pool._processes):  # the pool's own worker
+                os.kill(pid, signal.SIGKILL)
+            with pytest.raises(EngineFailed, match="rerun the same command to resume"):
+                list(results)
+
+    bounded(run)

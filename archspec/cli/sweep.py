@@ -9,9 +9,11 @@ engine and the journal. Without ``--measure`` nothing here imports torch.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -75,7 +77,7 @@ def _sweep(args: argparse.Namespace) -> Outcome:
     except (EngineUnavailable, EngineFailed) as exc:
         raise UsageError(str(exc)) from None
     table, on_front = results(journal, count, constraints, objectives)
-    rows = table.to_pylist() if plots or measure else None
+    rows = table.to_pylist() if plots else []
     front_rows = _ranked(table.take(on_front).to_pylist(), objectives)
     base = base_row(setup)
     if measure is not None:
@@ -88,8 +90,10 @@ def _sweep(args: argparse.Namespace) -> Outcome:
     except OSError as exc:
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
     files = [str(output)]
+    x, y = _axes(objectives)
     for path, draw in plots:
-        draw(rows, on_front, base, objectives, path)
+        with _extras():
+            draw(rows, on_front, base, x, y, path)
         files.append(path)
     print(f"wrote {escape(', '.join(files))} ({table.num_rows:,} rows; the journal is "
           f"{escape(str(journal.directory))})", file=sys.stderr)
@@ -180,8 +184,6 @@ def _ranked(rows: list[dict[str, Any]], objectives: list[Objective]) -> list[dic
 def _progress(enabled: bool) -> Any:
     """A rich progress bar on stderr (done/total, rate, ETA) as a context manager giving a
     :class:`~archspec.sweep.run.Progress`; nothing when stderr is not a terminal."""
-    import contextlib
-
     from archspec.sweep.run import QUIET, Progress
 
     if not enabled:
@@ -254,19 +256,47 @@ def _hooks(args: argparse.Namespace) -> tuple[Any, list[tuple[str, Any]]]:
 
 def _measure(measure: Any, setup: Setup, front: list[dict[str, Any]],
              args: argparse.Namespace) -> list[dict[str, Any]]:
-    """The first ``--measure`` front rows built and timed (``measured_ms``); the rest as they
-    are."""
-    timed: list[dict[str, Any]] = measure(setup, front, args.measure, args.backend)
+    """The first ``--measure`` front rows built and timed (``measured_ms`` and the like); the
+    rest as they are."""
+    with _extras():
+        timed: list[dict[str, Any]] = measure(setup, front, args.measure, backend=args.backend)
     by_candidate = {r["candidate"]: r for r in timed}
     return [by_candidate.get(r["candidate"], r) for r in front]
 
 
 def _with_measured(table: Any, front: list[dict[str, Any]]) -> Any:
+    """The results with the columns measurement added (null for the rows not measured)."""
     import pyarrow as pa
 
-    measured = {r["candidate"]: r.get("measured_ms") for r in front}
-    values = [measured.get(c) for c in table.column("candidate").to_pylist()]
-    return table.append_column("measured_ms", pa.array(values, pa.float64()))
+    from archspec.sweep.journal import to_table
+
+    added = list(dict.fromkeys(k for r in front for k in r if k not in table.column_names))
+    if not added:
+        return table
+    by_candidate = {r["candidate"]: r for r in front}
+    rows = [by_candidate.get(c, {}) for c in table.column("candidate").to_pylist()]
+    extra = to_table([{k: r.get(k) for k in added} for r in rows], added)
+    return pa.Table.from_arrays([*table.columns, *extra.columns],
+                                names=[*table.column_names, *added])
+
+
+def _axes(objectives: list[Objective]) -> tuple[str, str]:
+    """The plot's x and y: the first two objectives (one objective: against params, or MACs)."""
+    x = objectives[0].column
+    y = objectives[1].column if len(objectives) > 1 else ("macs" if x == "params" else "params")
+    return x, y
+
+
+@contextlib.contextmanager
+def _extras() -> Iterator[None]:
+    """A helper that needs a package this install lacks, or cannot do what it was asked
+    (a front row that no longer resolves), is bad input: exit 2 with its sentence."""
+    from archspec.sweep.extras import MissingExtra
+
+    try:
+        yield
+    except (MissingExtra, ValueError) as exc:
+        raise UsageError(str(exc)) from None
 
 
 # ---------------------------------------------------------------------------- export

@@ -236,13 +236,12 @@ def test_measure_and_plots_are_called_with_the_front(cli: Any, tmp_path: Path,
     """The hooks of helper modules: --measure K times front rows, --plot/--html draw."""
     calls: dict[str, Any] = {}
 
-    def measure(setup: Any, rows: list[dict[str, Any]], k: int, backend: str) -> Any:
+    def measure(setup: Any, rows: list[dict[str, Any]], k: int, *, backend: str) -> Any:
         calls["measure"] = (setup.base, [r["candidate"] for r in rows], k, backend)
-        return [{**r, "measured_ms": 1.5} for r in rows[:k]]
+        return [{**r, "measured_ms": 1.5, "measured_host": "here"} for r in rows[:k]]
 
-    def plot_png(rows: Any, front: Any, base: Any, objectives: Any, path: str) -> None:
-        calls["png"] = (len(rows), list(front), base["candidate"], [str(o) for o in objectives],
-                        path)
+    def plot_png(rows: Any, front: Any, base: Any, x: str, y: str, path: str) -> None:
+        calls["png"] = (len(rows), list(front), base["candidate"], x, y, path)
 
     monkeypatch.setitem(sys.modules, "archspec.sweep.measure",
                         types.SimpleNamespace(measure=measure))
@@ -255,11 +254,12 @@ def test_measure_and_plots_are_called_with_the_front(cli: Any, tmp_path: Path,
     assert result.rc == 0, result.err
     rows = pq.read_table(out).to_pylist()
     front = [i for i, r in enumerate(rows) if r["front"]]
-    assert calls["png"] == (6, front, -1, ["macs", "params"], png)
+    assert calls["png"] == (6, front, -1, "macs", "params", png)
     summary = json.loads(result.out)
     assert calls["measure"][2:] == (1, "torch")
     assert summary["front"][0]["measured_ms"] == 1.5
     assert [r["measured_ms"] for r in rows].count(1.5) == 1
+    assert [r["measured_host"] for r in rows].count("here") == 1
 
 
 def test_export_writes_a_row_as_a_spec(cli: Any, swept: tuple[Path, Any],

@@ -112,6 +112,12 @@ def _bounded(work: Iterable[Batch], limit: int, submit: Callable[[Batch], Any],
             yield numbers.pop(handle), result(handle)
 
 
+def cores() -> int:
+    """The cores this process may run on (its affinity, where the platform has one)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+
+
 def start_method() -> str:
     """forkserver where the platform has it (a fork of a process with threads, such as the
     progress display's, is unsafe), else spawn."""
@@ -119,10 +125,10 @@ def start_method() -> str:
 
 
 class LocalEngine:
-    """A process pool of ``workers`` processes (default: every core)."""
+    """A process pool of ``workers`` processes (default: every core this process may use)."""
 
     def __init__(self, *, workers: int | None = None):
-        self.workers = workers or os.cpu_count() or 1
+        self.workers = workers or cores()
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> LocalEngine:

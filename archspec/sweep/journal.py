@@ -174,7 +174,8 @@ class Journal:
         import pyarrow.parquet as pq
 
         tables = [pq.read_table(self.part(b)) for b in sorted(batches)]
-        return unify(tables).sort_by("candidate")
+        table = unify(tables)
+        return table.sort_by("candidate") if table.num_rows else table
 
 
 def _shown(value: Any) -> str:

@@ -209,3 +209,12 @@ def test_a_lost_worker_is_an_engine_failure_not_a_bug() -> None:
                 list(results)
 
     bounded(run)
+
+
+def test_a_sweep_without_candidates_has_empty_results(tmp_path: Path) -> None:
+    journal = Journal.beside(tmp_path / "r.parquet")
+    journal.start({"test": 1})
+    assert evaluate(setup(), [], journal, Recording(), batch_size=3) == 0
+    table, front = results(journal, 0, [], [Objective("macs"), Objective("params")])
+    assert (table.num_rows, front) == (0, [])
+    assert {"feasible", "front"} <= set(table.column_names)

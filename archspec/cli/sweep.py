@@ -148,9 +148,10 @@ def _device(device: str | None) -> str | None:
     from archspec.latency.profile import ENV_VAR, resolve_device
 
     path = device or os.environ.get(ENV_VAR) or None
-    if path is not None:
-        resolve_device(path)
-    return path
+    if path is None:
+        return None
+    resolve_device(path)
+    return os.path.abspath(path)  # a worker's working directory need not be ours
 
 
 def _selection(args: argparse.Namespace) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:

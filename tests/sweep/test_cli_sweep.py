@@ -271,3 +271,24 @@ def test_export_writes_a_row_as_a_spec(cli: Any, swept: tuple[Path, Any],
     assert spec.read_text().startswith("# archspec sweep --export")
     assert cli("sweep", "--export", str(out), "99", "-o", str(spec)).rc == 2
     assert cli("sweep", "--export", str(out), "five", "-o", str(spec)).rc == 2
+
+
+def test_a_device_adds_latency_to_rows_constraints_and_objectives(
+        cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--device`` (a relative path: workers load it wherever they run) predicts
+    ``latency_ms`` for every row; the default objectives become latency and parameters."""
+    from tests.latency.profiles import write_profile
+
+    write_profile(tmp_path / "dev.json", {}, network={"scale": 1.0, "per_kernel_ms": 0.01,
+                                                      "constant_ms": 0.5})
+    out = tmp_path / "r.parquet"
+    monkeypatch.chdir(tmp_path)
+    result = cli("sweep", str(ROOT / SMALL), "-o", "r.parquet", "--device", "dev.json",
+                 "--workers", "1", "--batch-size", "24", "--sampler", "random", "--samples",
+                 "4", "--constraint", "latency_ms < 1e9", "--format", "json")
+    assert result.rc == 0, result.err
+    summary = json.loads(result.out)
+    assert summary["objectives"] == ["latency_ms", "params"]
+    latencies = pq.read_table(out).column("latency_ms").to_pylist()
+    assert len(latencies) == 4 and all(x > 0.5 for x in latencies)
+    assert summary["base"]["latency_ms"] > 0.5

@@ -48,8 +48,8 @@ def _sweep(args: argparse.Namespace) -> Outcome:
     from archspec.report.sweep import Summary
     from archspec.sweep.engines import EngineFailed, EngineUnavailable, engine
     from archspec.sweep.evaluate import columns
-    from archspec.sweep.journal import Journal, fingerprint, write_results
-    from archspec.sweep.run import base_row, evaluate, results
+    from archspec.sweep.journal import Journal, write_results
+    from archspec.sweep.run import sweep
     from archspec.sweep.space import load_space
 
     space = load_space(args.space)
@@ -61,25 +61,18 @@ def _sweep(args: argparse.Namespace) -> Outcome:
     measure, plots = _hooks(args)
     output = Path(args.output or Path(args.space).stem + RESULTS_SUFFIX)
     journal = Journal.beside(output)
-    journal.start(fingerprint(space=space.file, base=setup.base, variant=setup.variant,
-                              axes=setup.axes, sampler=args.sampler, samples=args.samples,
-                              seed=args.seed, device=device, select=select, ignore=ignore,
-                              batch_size=args.batch_size), fresh=args.fresh)
-    from archspec.sweep.sample import sample
-
-    candidates = sample(space, args.sampler, args.samples, args.seed)
-    total = _total(space, args)
     try:
-        with engine(args.engine, workers=args.workers, address=args.address) as runner, \
-                _progress(not args.no_progress and sys.stderr.isatty()) as progress:
-            count = evaluate(setup, candidates, journal, runner, batch_size=args.batch_size,
-                             total=total, progress=progress)
+        with _progress(not args.no_progress and sys.stderr.isatty()) as progress:
+            result = sweep(space, setup, journal,
+                           engine(args.engine, workers=args.workers, address=args.address),
+                           sampler=args.sampler, samples=args.samples, seed=args.seed,
+                           batch_size=args.batch_size, constraints=constraints,
+                           objectives=objectives, fresh=args.fresh, progress=progress)
     except (EngineUnavailable, EngineFailed) as exc:
         raise UsageError(str(exc)) from None
-    table, on_front = results(journal, count, constraints, objectives)
+    table, on_front, base = result.table, result.front, result.base
     rows = table.to_pylist() if plots else []
     front_rows = _ranked(table.take(on_front).to_pylist(), objectives)
-    base = base_row(setup)
     if measure is not None:
         front_rows = _measure(measure, setup, front_rows, args)
         table = _with_measured(table, front_rows)
@@ -166,15 +159,6 @@ def _selection(args: argparse.Namespace) -> tuple[tuple[str, ...] | None, tuple[
         raise UsageError(f"--select/--ignore: {exc}") from None
     return (tuple(select) if select is not None else None,
             tuple(ignore) if ignore is not None else None)
-
-
-def _total(space: Any, args: argparse.Namespace) -> int | None:
-    """How many candidates the sampler will give, for the progress bar: known when no ``skip:``
-    condition can drop combinations (else None: the bar counts without a total)."""
-    if getattr(space, "skips", ()):
-        return None
-    size: int = space.size()
-    return size if args.samples is None else min(size, args.samples)
 
 
 def _ranked(rows: list[dict[str, Any]], objectives: list[Objective]) -> list[dict[str, Any]]:

@@ -1,5 +1,6 @@
-"""One sweep from candidates to results: batches not yet journaled evaluated on an engine and
-journaled as they finish, then the journal assembled into a table with each row's verdict.
+"""One sweep from candidates to results (:func:`sweep`): batches not yet journaled evaluated on
+an engine and journaled as they finish, then the journal assembled into a table with each row's
+verdict.
 
 The command line (:mod:`archspec.cli.sweep`) parses and renders; this module runs. A sweep
 that was interrupted resumes here: batches whose parts exist are cut from the stream but never
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from archspec.sweep.journal import Journal
+    from archspec.sweep.sample import Sampler
+    from archspec.sweep.space import Space
 
 #: the candidate index of the base network's row (no overrides): never a sampled candidate
 BASE_INDEX = -1
@@ -87,3 +90,43 @@ def results(journal: Journal, count: int, constraints: Sequence[Constraint],
     table = table.append_column("feasible", pa.array(ok, pa.bool_()))
     table = table.append_column("front", pa.array(flags, pa.bool_()))
     return table, on_front
+
+
+@dataclass(frozen=True)
+class Result:
+    """A finished sweep: every row (sorted by candidate, with :data:`VERDICT`), the front as
+    row positions, and the base network's own row."""
+
+    table: pa.Table
+    front: list[int]
+    base: dict[str, Any]
+
+
+def sweep(space: Space, setup: Setup, journal: Journal, engine: Engine, *, sampler: Sampler,
+          samples: int | None, seed: int, batch_size: int,
+          constraints: Sequence[Constraint] = (), objectives: Sequence[Objective],
+          fresh: bool = False, progress: Progress = QUIET) -> Result:
+    """Sample ``space``, evaluate on ``engine`` what ``journal`` does not hold yet (another
+    sweep's journal is a SpecError, unless ``fresh``), and rank the rows."""
+    from archspec.sweep.journal import fingerprint
+    from archspec.sweep.sample import sample
+
+    journal.start(fingerprint(space=space.file, base=setup.base, variant=setup.variant,
+                              axes=setup.axes, sampler=sampler, samples=samples, seed=seed,
+                              device=setup.device, select=setup.select, ignore=setup.ignore,
+                              batch_size=batch_size), fresh=fresh)
+    candidates = sample(space, sampler, samples, seed)
+    with engine:
+        count = evaluate(setup, candidates, journal, engine, batch_size=batch_size,
+                         total=total(space, samples), progress=progress)
+    table, on_front = results(journal, count, constraints, objectives)
+    return Result(table, on_front, base_row(setup))
+
+
+def total(space: Space, samples: int | None) -> int | None:
+    """How many candidates the sampler will give, for progress: known when no ``skip:``
+    condition can drop combinations (else None)."""
+    if space.skips:
+        return None
+    size = space.size()
+    return size if samples is None else min(size, samples)

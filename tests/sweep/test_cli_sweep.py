@@ -292,3 +292,9 @@ def test_a_device_adds_latency_to_rows_constraints_and_objectives(
     latencies = pq.read_table(out).column("latency_ms").to_pylist()
     assert len(latencies) == 4 and all(x > 0.5 for x in latencies)
     assert summary["base"]["latency_ms"] > 0.5
+
+
+def test_without_a_space_or_an_output_to_export_to(cli: Any, tmp_path: Path) -> None:
+    assert "give a SPACE file" in cli("sweep").err
+    result = cli("sweep", "--export", "r.parquet", "3")
+    assert result.rc == 2 and "give -o FILE.yaml" in result.err

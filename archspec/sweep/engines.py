@@ -19,7 +19,7 @@ import itertools
 import logging
 import multiprocessing
 import os
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
@@ -51,10 +51,8 @@ class EngineFailed(Exception):
                          "to resume")
 
 
-def batches(candidates: Iterable[Candidate], size: int, skip: Collection[int] = ()
-            ) -> Iterator[Batch]:
-    """The stream cut into numbered batches of ``size`` (the last may be shorter); the
-    batches numbered in ``skip`` are cut but not yielded."""
+def batches(candidates: Iterable[Candidate], size: int) -> Iterator[Batch]:
+    """The stream cut into numbered batches of ``size`` (the last may be shorter)."""
     if size < 1:
         raise ValueError(f"batch size must be at least 1, got {size}")
     it = iter(candidates)
@@ -62,12 +60,7 @@ def batches(candidates: Iterable[Candidate], size: int, skip: Collection[int] = 
         chunk = list(itertools.islice(it, size))
         if not chunk:
             return
-        if number not in skip:
-            yield number, chunk
-
-
-def count_batches(total: int, size: int) -> int:
-    return -(-total // size)
+        yield number, chunk
 
 
 def evaluate_batch(setup: Setup, candidates: list[Candidate]) -> Rows:

@@ -105,11 +105,10 @@ def test_a_missing_ray_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
         pass
 
 
-def test_batches_are_cut_in_order_and_skipped_by_number() -> None:
+def test_batches_are_cut_in_order() -> None:
     stream = [Candidate(i, ()) for i in range(11)]
     cut = [(n, [c.index for c in chunk]) for n, chunk in batches(stream, 4)]
     assert cut == [(0, [0, 1, 2, 3]), (1, [4, 5, 6, 7]), (2, [8, 9, 10])]
-    assert [n for n, _ in batches(stream, 4, skip={1})] == [0, 2]
     with pytest.raises(ValueError):
         list(batches(stream, 0))
 

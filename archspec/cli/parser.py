@@ -201,6 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="build and time the first K candidates of the front (needs torch)")
     p.add_argument("--backend", choices=("torch", "onnxruntime"), default="torch",
                    help="what --measure times on (default: torch)")
+    p.add_argument("--measure-on", metavar="RESOURCE",
+                   help="with --engine ray: measure on the cluster's workers that offer this "
+                        "custom resource (e.g. device:pi4), in parallel")
     p.add_argument("--plot", metavar="FRONT.png", help="draw the population and its front")
     p.add_argument("--html", metavar="FRONT.html", help="the same as a self-contained page")
     p.add_argument("--export", nargs=2, metavar=("RESULTS", "ROW"),

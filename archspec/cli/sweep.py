@@ -228,9 +228,12 @@ def _optional(module: str, flag: str) -> Any:
 
 
 def _hooks(args: argparse.Namespace) -> tuple[Any, list[tuple[str, Any]]]:
-    """``--measure``'s function and ``--plot``/``--html``'s (path, function), found before the
+    """``--measure``'s module and ``--plot``/``--html``'s (path, function), found before the
     sweep runs so a missing one costs nothing."""
-    measure = _optional("archspec.sweep.measure", "--measure").measure if args.measure else None
+    if args.measure_on is not None and (args.measure is None or args.engine != "ray"):
+        raise UsageError("--measure-on RESOURCE measures on a Ray cluster's workers: give "
+                         "--measure K and --engine ray (with --address)")
+    measure = _optional("archspec.sweep.measure", "--measure") if args.measure else None
     plots: list[tuple[str, Any]] = []
     if args.plot or args.html:
         plot = _optional("archspec.sweep.plot", "--plot/--html")
@@ -241,10 +244,23 @@ def _hooks(args: argparse.Namespace) -> tuple[Any, list[tuple[str, Any]]]:
 
 def _measure(measure: Any, setup: Setup, front: list[dict[str, Any]],
              args: argparse.Namespace) -> list[dict[str, Any]]:
-    """The first ``--measure`` front rows built and timed (``measured_ms`` and the like); the
-    rest as they are."""
+    """The first ``--measure`` front rows built and timed (``measured_ms`` and the like), here
+    or, with ``--measure-on``, by Ray tasks on workers that offer that resource; the rest of
+    the front as it is."""
+    timed: list[dict[str, Any]]
     with _extras():
-        timed: list[dict[str, Any]] = measure(setup, front, args.measure, backend=args.backend)
+        if args.measure_on is None:
+            timed = measure.measure(setup, front, args.measure, backend=args.backend)
+        else:
+            from archspec.sweep.engines import EngineUnavailable, ray_joined
+
+            try:
+                with ray_joined(args.address, args.workers):
+                    timed = measure.measure_ray(setup, front, args.measure,
+                                                resources={args.measure_on: 1},
+                                                backend=args.backend)
+            except EngineUnavailable as exc:
+                raise UsageError(str(exc)) from None
     by_candidate = {r["candidate"]: r for r in timed}
     return [by_candidate.get(r["candidate"], r) for r in front]
 

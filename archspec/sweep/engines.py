@@ -15,6 +15,7 @@ few batches. Ray is imported only by the Ray engine.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import multiprocessing
@@ -155,6 +156,42 @@ class LocalEngine:
                                ) from None
 
 
+def _ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise EngineUnavailable(
+            f"--engine ray needs Ray, which is not installed: {RAY_INSTALL}") from None
+    return ray
+
+
+def _join(address: str | None, workers: int | None) -> bool:
+    """Ray initialised: the cluster at ``address``, else a local one of ``workers`` CPUs; a
+    Ray already initialised (a test, a notebook) as it is. Whether this call started it."""
+    ray = _ray()
+    if ray.is_initialized():
+        return False
+    try:
+        ray.init(address=address, include_dashboard=False,
+                 num_cpus=workers if address is None else None,
+                 log_to_driver=False, logging_level=logging.ERROR)
+    except ConnectionError as exc:
+        raise EngineUnavailable(f"--address {address}: no Ray cluster there ({exc})") from None
+    return True
+
+
+@contextlib.contextmanager
+def ray_joined(address: str | None, workers: int | None = None) -> Iterator[None]:
+    """Ray initialised for the block (``--measure`` on a cluster's devices), and left as it
+    was found."""
+    started = _join(address, workers)
+    try:
+        yield
+    finally:
+        if started:
+            _ray().shutdown()
+
+
 class RayEngine:
     """Batches as Ray tasks on a cluster: the one at ``address`` (``auto``: the one this
     machine belongs to), else a local one started with ``workers`` CPUs (default: every core)
@@ -169,30 +206,17 @@ class RayEngine:
         self._remote: Any = None
 
     def __enter__(self) -> RayEngine:
-        try:
-            import ray  # noqa: F401 - only whether it is installed; started on the first batch
-        except ImportError:
-            raise EngineUnavailable(
-                f"--engine ray needs Ray, which is not installed: {RAY_INSTALL}") from None
+        _ray()  # only whether it is installed: the cluster is joined for the first batch
         return self
 
     def _start(self) -> Any:
         """Join or start the cluster (not before there is a batch to send); the remote
         function."""
-        import ray
-
         if self._remote is not None:
             return self._remote
-        if not ray.is_initialized():
-            try:
-                ray.init(address=self.address, include_dashboard=False,
-                         num_cpus=self.workers if self.address is None else None,
-                         log_to_driver=False, logging_level=logging.ERROR)
-            except ConnectionError as exc:
-                raise EngineUnavailable(f"--address {self.address}: no Ray cluster there "
-                                        f"({exc})") from None
-            self._started = True
-        cpus = int(ray.cluster_resources().get("CPU", 1))  # type: ignore[no-untyped-call]
+        self._started = _join(self.address, self.workers)
+        ray = _ray()
+        cpus = int(ray.cluster_resources().get("CPU", 1))
         self._limit = IN_FLIGHT_PER_WORKER * max(cpus, 1)
         self._remote = ray.remote(num_cpus=1, max_retries=2)(evaluate_batch)
         return self._remote
@@ -200,9 +224,7 @@ class RayEngine:
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
                  tb: TracebackType | None) -> None:
         if self._started:
-            import ray
-
-            ray.shutdown()
+            _ray().shutdown()
             self._started = False
 
     def map(self, setup: Setup, work: Iterable[Batch]) -> Iterator[tuple[int, Rows]]:

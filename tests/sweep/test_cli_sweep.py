@@ -243,8 +243,13 @@ def test_measure_and_plots_are_called_with_the_front(cli: Any, tmp_path: Path,
     def plot_png(rows: Any, front: Any, base: Any, x: str, y: str, path: str) -> None:
         calls["png"] = (len(rows), list(front), base["candidate"], x, y, path)
 
+    def measure_ray(setup: Any, rows: list[dict[str, Any]], k: int, *,
+                    resources: dict[str, float], backend: str) -> Any:
+        calls["measure_ray"] = (k, resources, backend)
+        return [{**r, "measured_ms": 2.5} for r in rows[:k]]
+
     monkeypatch.setitem(sys.modules, "archspec.sweep.measure",
-                        types.SimpleNamespace(measure=measure))
+                        types.SimpleNamespace(measure=measure, measure_ray=measure_ray))
     monkeypatch.setitem(sys.modules, "archspec.sweep.plot",
                         types.SimpleNamespace(plot_png=plot_png, plot_html=plot_png))
     out, png = tmp_path / "r.parquet", str(tmp_path / "front.png")
@@ -260,6 +265,14 @@ def test_measure_and_plots_are_called_with_the_front(cli: Any, tmp_path: Path,
     assert summary["front"][0]["measured_ms"] == 1.5
     assert [r["measured_ms"] for r in rows].count(1.5) == 1
     assert [r["measured_host"] for r in rows].count("here") == 1
+    # on a cluster's devices: Ray as the sweep left it (here: a stand-in, already initialised)
+    monkeypatch.setitem(sys.modules, "ray", types.SimpleNamespace(is_initialized=lambda: True))
+    on_ray = cli("sweep", SMALL, "-o", str(out), "--workers", "1", "--batch-size", "24",
+                 "--sampler", "random", "--samples", "6", "--measure", "2", "--engine", "ray",
+                 "--measure-on", "device:pi4", "--backend", "onnxruntime", "--format", "json")
+    assert on_ray.rc == 0, on_ray.err
+    assert calls["measure_ray"] == (2, {"device:pi4": 1}, "onnxruntime")
+    assert cli("sweep", SMALL, "-o", str(out), "--measure", "1", "--measure-on", "x").rc == 2
 
 
 def test_export_writes_a_row_as_a_spec(cli: Any, swept: tuple[Path, Any],

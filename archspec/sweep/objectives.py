@@ -20,10 +20,13 @@ import operator
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archspec.diagnostics import Diagnostic, Span, SpecError, did_you_mean, error
 from archspec.sweep.model import COUNTS, TOTALS
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 CONSTRAINT_FLAG = "--constraint"
 OBJECTIVES_FLAG = "--objectives"
@@ -260,6 +263,53 @@ def points(rows: Iterable[Mapping[str, Any]], objectives: Sequence[Objective],
         out.append(tuple(o.key(v) for o, v in zip(objectives, known, strict=True))
                    if ok else None)
     return out
+
+
+#: a constraint's operator as an Arrow compute function's name
+_ARROW_OPS = {"<=": "less_equal", "<": "less", ">=": "greater_equal", ">": "greater",
+              "==": "equal", "!=": "not_equal"}
+
+
+def verdict(table: pa.Table, constraints: Sequence[Constraint],
+            objectives: Sequence[Objective]) -> tuple[list[bool], list[int]]:
+    """:func:`feasible` of every row and the :func:`pareto` front of a results table, computed
+    column by column (a million rows take seconds, not minutes); the same answers as the row
+    functions, which the tests check."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def figure(name: str) -> pa.ChunkedArray | None:
+        """A column as finite numbers (null elsewhere); None when it holds no number."""
+        if name not in table.column_names:
+            return None
+        column = table.column(name)
+        if pa.types.is_floating(column.type):
+            return pc.if_else(pc.is_finite(column), column, None)
+        return column if pa.types.is_integer(column.type) else None
+
+    mask = pc.equal(table.column("status"), "ok") if "status" in table.column_names else \
+        pa.chunked_array([pa.array([False] * table.num_rows, pa.bool_())])
+    for c in constraints:
+        column = figure(c.column)
+        holds = (pc.call_function(_ARROW_OPS[c.op], [column, pa.scalar(c.value)])
+                 if column is not None else pa.array([False] * table.num_rows, pa.bool_()))
+        mask = pc.and_(mask, pc.fill_null(holds, False))
+    mask = pc.fill_null(mask, False)
+    ok = mask.to_pylist()
+    candidates = mask
+    columns = []
+    for o in objectives:
+        column = figure(o.column)
+        if column is None:
+            return ok, []
+        candidates = pc.and_(candidates, pc.is_valid(column))
+        columns.append(column)
+    rows = pc.indices_nonzero(pc.fill_null(candidates, False))
+    values = [[o.key(float(v)) for v in column.take(rows).to_pylist()]
+              for o, column in zip(objectives, columns, strict=True)]
+    kept = front(list(zip(*values, strict=True)))
+    where = rows.to_pylist()
+    return ok, [where[i] for i in kept]
 
 
 def pareto(rows: Sequence[Mapping[str, Any]], objectives: Sequence[Objective],

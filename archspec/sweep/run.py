@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from archspec.sweep.engines import Engine, batches
 from archspec.sweep.evaluate import Evaluator, Setup, columns
 from archspec.sweep.model import Candidate
-from archspec.sweep.objectives import Constraint, Objective, feasible, front, points
+from archspec.sweep.objectives import Constraint, Objective, verdict
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -79,12 +79,8 @@ def results(journal: Journal, count: int, constraints: Sequence[Constraint],
     import pyarrow as pa
 
     table = journal.read(range(count))
-    needed = list(dict.fromkeys(["status", *(c.column for c in constraints),
-                                 *(o.column for o in objectives)]))
-    slim = table.select([n for n in needed if n in table.column_names]).to_pylist()
-    ok = [feasible(row, constraints) for row in slim]
-    on_front = front(points(slim, objectives, constraints))
-    flags = [False] * len(slim)
+    ok, on_front = verdict(table, constraints, objectives)
+    flags = [False] * table.num_rows
     for i in on_front:
         flags[i] = True
     table = table.append_column("feasible", pa.array(ok, pa.bool_()))

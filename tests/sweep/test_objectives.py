@@ -4,6 +4,7 @@ Pareto front checked against a brute-force definition."""
 from __future__ import annotations
 
 import itertools
+import math
 import random
 from typing import Any
 
@@ -22,6 +23,7 @@ from archspec.sweep.objectives import (
     pareto,
     parse_constraints,
     parse_objectives,
+    verdict,
 )
 
 COLUMNS = ["candidate", "overrides", "status", "error", "stages.s3.depth", "params", "macs",
@@ -155,3 +157,24 @@ def test_front_of_many_rows_is_computed() -> None:
     sample = [cloud[i] for i in found[:50]]
     assert all(not (q != p and all(a <= b for a, b in zip(q, p, strict=True)))  # type: ignore[arg-type]
                for p, q in itertools.product(sample, cloud))
+
+
+figure = st.one_of(st.none(), st.integers(0, 4), st.sampled_from([0.5, 2.5, math.nan, math.inf]))
+row = st.fixed_dictionaries({"status": st.sampled_from(["ok", "ok", "error"]),
+                             "params": figure, "macs": figure, "G1": st.integers(0, 2)})
+
+
+@given(st.lists(row, max_size=40), st.sampled_from(["<=", "<", ">=", ">", "==", "!="]),
+       st.booleans())
+def test_the_columnar_verdict_is_the_row_by_row_one(rows: list[dict[str, Any]], op: str,
+                                                    maximise: bool) -> None:
+    """What the results table gets (computed on Arrow columns) is what feasible() and pareto()
+    say row by row, with missing, NaN and infinite figures and error rows among them."""
+    from archspec.sweep.journal import to_table
+
+    table = to_table(rows, ["status", "params", "macs", "G1"])
+    constraints = [Constraint("params", op, 2.0, f"params {op} 2"), Constraint("G1", "<", 2, "")]
+    objectives = [Objective("macs", maximise=maximise), Objective("params")]
+    ok, on_front = verdict(table, constraints, objectives)
+    assert ok == [feasible(r, constraints) for r in rows]
+    assert on_front == pareto(rows, objectives, constraints)

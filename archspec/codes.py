@@ -22,7 +22,7 @@ PAGE = "spec.md"
 @dataclass(frozen=True)
 class Code:
     """One spec-error code: ``stage`` is where it is raised (loader, schema, variants,
-    resolution, sizes, noqa, target, config, device, build), ``title`` a few words for tables,
+    resolution, sizes, noqa, target, config, device, build, sweep), ``title`` a few words for tables,
     ``meaning`` what it covers and what to do. A ``note`` (severity info) explains the errors beside it and
     never sets the exit code."""
 
@@ -260,6 +260,31 @@ _ALL = (
          "An axis with more than 10 million values, or a grid of more than 10 million "
          "combinations enumerated without a sample count: sample it (`random`, `sobol`) or "
          "give `--samples`."),
+    Code("E210", "sweep", "bad constraint expression",
+         "A `--constraint` of `archspec sweep` is one comparison, `NAME OP NUMBER` (`params <= "
+         "5e6`; OP one of `<=`, `<`, `>=`, `>`, `==`, `!=`; the number finite, `5e6` and "
+         "`5_000_000` alike). Give one `--constraint` per condition: all must hold. The "
+         "column is that of the constraint's text; the line its position among the "
+         "`--constraint` options."),
+    Code("E211", "sweep", "unknown result column",
+         "A `--constraint` or `--objectives` names no figure of a sweep's rows: the analysis "
+         "totals (`params`, `macs`, `flops`, `mem_access_elems`, `peak_activation_bytes`), the "
+         "finding counts (`errors`, `warnings`, `info`), a lint rule's code (its count), or "
+         "`latency_ms`, which needs a device profile (`--device DEVICE.json`). The fix "
+         "suggests the nearest name."),
+    Code("E212", "sweep", "bad objectives list",
+         "`--objectives` is a comma-separated list of columns, each minimised unless written "
+         "`max:NAME` (`min:NAME` is the default spelled out); no empty item, no column twice."),
+    Code("E213", "sweep", "journal of another sweep",
+         "The journal next to `-o` (`RESULTS.journal/`) was written by a sweep with a "
+         "different space, base spec, sampler, samples, seed, device profile, rule selection, "
+         "batch size or archspec version, so its rows cannot be resumed: the message names the "
+         "first key that differs. Rerun with `--fresh` to discard the journal and start over, "
+         "or give another `-o`."),
+    Code("E214", "sweep", "unreadable journal",
+         "The journal next to `-o` has no readable `sweep.json` (a directory of the same name "
+         "that archspec did not write, or a file damaged outside archspec): rerun with "
+         "`--fresh` to start over, or give another `-o`."),
 )
 
 #: code → its record, in the order the docs list them.

@@ -7,7 +7,7 @@ import argparse
 import re
 from typing import NoReturn
 
-from archspec.cli import build, info, lint, profile
+from archspec.cli import build, info, lint, profile, sweep
 from archspec.cli import calibrate as calibrate_cmd
 from archspec.cli.output import PROG
 from archspec.report.escape import escape
@@ -153,6 +153,63 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress display on stderr")
     p.set_defaults(func=calibrate_cmd.cmd_calibrate)
 
+    p = command("sweep", "analyse a design space's candidates: constraints, Pareto front",
+                "Sample the candidates of a search-space file (overrides over a base spec's "
+                "variant), analyse and lint each without torch on a process pool or a Ray "
+                "cluster, journal the results so an interrupted sweep resumes, and show the "
+                "Pareto front of the candidates that pass every --constraint. "
+                "--export writes one row of the results as a standalone spec.")
+    p.add_argument("space", nargs="?", metavar="SPACE",
+                   help="a search-space file (YAML); with --export, the space of a CSV file")
+    p.add_argument("--sampler", choices=("grid", "random", "sobol"), default="grid",
+                   help="every combination, or random or Sobol samples (default: grid)")
+    p.add_argument("--samples", type=_count, metavar="N",
+                   help="how many candidates random and Sobol draw (grid: at most N)")
+    p.add_argument("--seed", type=_seed, default=0, metavar="S",
+                   help="the samplers' seed: the same seed, the same candidates (default: 0)")
+    p.add_argument("--constraint", action="append", metavar="EXPR",
+                   help="keep candidates with NAME OP NUMBER, e.g. 'params <= 5e6' (a total, "
+                        "errors/warnings/info, a rule code's count, latency_ms with --device); "
+                        "repeatable, all must hold")
+    p.add_argument("--objectives", metavar="LIST",
+                   help="the front's columns, minimised unless written max:NAME (default: "
+                        "latency_ms,params with --device, else macs,params)")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="the results: .parquet, or .csv (default: SPACE's name + "
+                        "-results.parquet); the journal is FILE.journal/; with --export, the "
+                        "spec to write")
+    p.add_argument("--device", metavar="DEVICE.json", help=DEVICE_HELP)
+    p.add_argument("--select", action="append", type=_selectors, metavar="CODES",
+                   help="count only these rule codes or prefixes, comma-separated (repeatable)")
+    p.add_argument("--ignore", action="append", type=_selectors, metavar="CODES",
+                   help="skip these rule codes or prefixes, comma-separated (repeatable)")
+    p.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="a process pool on this machine, or a Ray cluster (pip install "
+                        "'archspec[ray]') (default: local)")
+    p.add_argument("--address", metavar="ADDR",
+                   help="the Ray cluster to join (auto: this machine's); default: start one")
+    p.add_argument("--workers", type=_count, metavar="N",
+                   help="worker processes (local) or CPUs of a started Ray (default: every core)")
+    p.add_argument("--batch-size", type=_count, default=sweep.DEFAULT_BATCH, metavar="B",
+                   help="candidates per task and per journal part (default: 200)")
+    p.add_argument("--fresh", action="store_true",
+                   help="discard the journal of an earlier run and start over")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="the summary's format (default: text)")
+    p.add_argument("--measure", type=_count, metavar="K",
+                   help="build and time the first K candidates of the front (needs torch)")
+    p.add_argument("--backend", choices=("torch", "onnxruntime"), default="torch",
+                   help="what --measure times on (default: torch)")
+    p.add_argument("--measure-on", metavar="RESOURCE",
+                   help="with --engine ray: measure on the cluster's workers that offer this "
+                        "custom resource (e.g. device:pi4), in parallel")
+    p.add_argument("--plot", metavar="FRONT.png", help="draw the population and its front")
+    p.add_argument("--html", metavar="FRONT.html", help="the same as a self-contained page")
+    p.add_argument("--export", nargs=2, metavar=("RESULTS", "ROW"),
+                   help="write the candidate ROW of RESULTS as a standalone spec (-o FILE)")
+    p.set_defaults(func=sweep.cmd_sweep)
+
     p = command("schema", "print the JSON Schema of the spec format",
                 "The JSON Schema of archspec specs, generated from the pydantic models; point "
                 "an editor at it for completion and hover docs "
@@ -202,6 +259,25 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(
             f"expected a positive integer up to {MAX_NUM_CLASSES:,}, got {text!r}")
     return value
+
+
+MAX_COUNT = 10**9  # candidates, workers, a batch: anything larger is a typo
+
+
+def _count(text: str) -> int:
+    """A positive integer (``--samples``, ``--workers``, ``--batch-size``, ``--measure``)."""
+    value = int(text.replace("_", "")) if re.fullmatch("[0-9][0-9_]{0,12}", text) else 0
+    if not 1 <= value <= MAX_COUNT:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer up to {MAX_COUNT:,}, got {text!r}")
+    return value
+
+
+def _seed(text: str) -> int:
+    """``--seed``: a non-negative integer."""
+    if not _DIGITS.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return int(text)
 
 
 def _selectors(text: str) -> str:

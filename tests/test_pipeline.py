@@ -43,9 +43,9 @@ def traced(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
     calls: list[str | None] = []
     original = archspec.blocks.trace.trace
 
-    def counting(net: Any) -> Any:
+    def counting(net: Any, cache: Any = None) -> Any:
         calls.append(net.variant)
-        return original(net)
+        return original(net, cache)
 
     monkeypatch.setattr(archspec.blocks.trace, "trace", counting)
     return calls

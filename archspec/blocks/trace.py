@@ -7,15 +7,14 @@ the :func:`trace_block` callback it is given, never by importing this module.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from archspec.blocks.base import FAMILIES
+from archspec.blocks.base import FAMILIES, Origin, ResolvedBlock
 from archspec.graph.builder import Fragment, GraphBuilder, Tensor
 
 if TYPE_CHECKING:
-    from archspec.blocks.base import ResolvedBlock
     from archspec.diagnostics import Span
     from archspec.graph.opgraph import OpGraph
 
@@ -69,33 +68,30 @@ def trace(net: Traceable, cache: TraceCache | None = None) -> OpGraph:
     return g.finish(x)
 
 
-_DROP_PATH = re.compile(r"drop_path=[^,)]*")
-_INDEX = re.compile(r"\bindex=\d+")
-
-
 class TraceCache:
     """Traced blocks by what decides their ops: everything a resolved block holds (its fields,
-    input and output shapes, YAML spans) except where it sits (its path and index, renamed on
-    replay) and its drop-path rate (which emits no op).
+    input and output shapes, YAML spans, nested blocks) except where it sits (its path, kept
+    relative to the block, and its index: renamed on replay) and its drop-path rate (which
+    emits no op).
 
-    The key is the block's ``repr`` with those three normalised: a resolved block is a frozen
-    tree of plain values, so equal reprs mean equal blocks. Bounded: past ``limit`` entries the
-    cache is cleared and refilled (a sweep's working set is one network's distinct blocks).
+    The key is the block frozen into nested tuples (:func:`_frozen`): a resolved block is a
+    frozen tree of plain values, so equal keys mean equal blocks. Bounded: past ``limit``
+    entries the cache is cleared and refilled (a sweep's working set is one network's distinct
+    blocks).
     """
 
     def __init__(self, limit: int = 4096):
         self.limit = limit
-        self._fragments: dict[str, Fragment] = {}
+        self._fragments: dict[Hashable, Fragment] = {}
         self.hits = self.misses = 0
 
-    def key(self, block: ResolvedBlock) -> str:
-        text = repr(block).replace(repr(block.path)[1:-1], "\x00")
-        return _INDEX.sub("index=0", _DROP_PATH.sub("drop_path=0", text))
+    def key(self, block: ResolvedBlock) -> Hashable:
+        return _frozen(block, block.path)
 
     def __len__(self) -> int:
         return len(self._fragments)
 
-    def get(self, key: str) -> Fragment | None:
+    def get(self, key: Hashable) -> Fragment | None:
         fragment = self._fragments.get(key)
         if fragment is None:
             self.misses += 1
@@ -103,7 +99,32 @@ class TraceCache:
             self.hits += 1
         return fragment
 
-    def put(self, key: str, fragment: Fragment) -> None:
+    def put(self, key: Hashable, fragment: Fragment) -> None:
         if len(self._fragments) >= self.limit:
             self._fragments.clear()
         self._fragments[key] = fragment
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _frozen(value: object, root: str) -> Hashable:
+    """``value`` as nested tuples, hashable: a resolved block by its fields (drop path left out),
+    an origin by what its ops carry (the path relative to ``root``, the index left out)."""
+    if isinstance(value, ResolvedBlock):
+        names = _FIELDS.get(type(value))
+        if names is None:
+            names = _FIELDS[type(value)] = tuple(
+                f.name for f in dataclasses.fields(value) if f.name != "drop_path")
+        return (type(value), *(_frozen(getattr(value, n), root) for n in names))
+    if isinstance(value, Origin):
+        path = value.path
+        return (value.section, path[len(root):] if path.startswith(root) else path, value.stage,
+                value.span, tuple(value.field_spans.items()), tuple(value.noqa_spans.items()),
+                value.by_variant)
+    if isinstance(value, tuple | list):
+        return tuple(_frozen(v, root) for v in value)
+    if isinstance(value, Mapping):
+        return tuple((k, _frozen(v, root)) for k, v in value.items())
+    hash(value)  # anything else must be a plain value (TypeError otherwise: a bug, not a miss)
+    return value

@@ -14,7 +14,8 @@ G3 counts kernels; G4 sums the memory access of element-wise ops. A fused op cos
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from archspec.graph.op import ELEMENTWISE_KINDS, Op, OpKind, numel
 
@@ -23,6 +24,15 @@ if TYPE_CHECKING:
     from archspec.rules.targets import Fusion
 
 _PRODUCERS = (OpKind.CONV, OpKind.LINEAR)
+#: the op kinds a fusion may put into the kernel before them
+_FUSABLE = frozenset({OpKind.NORM, OpKind.ACT, OpKind.ADD, OpKind.SHUFFLE, OpKind.MUL,
+                      OpKind.SOFTMAX, OpKind.MATMUL})
+
+
+def _port(edge: tuple[int, Mapping[str, Any]]) -> int:
+    port = edge[1]["port"]
+    assert isinstance(port, int)
+    return port
 
 
 @dataclass
@@ -104,24 +114,26 @@ def kernels(graph: OpGraph, fusion: Fusion) -> KernelMap:
         if op.is_view or op.kind in (OpKind.INPUT, OpKind.OUTPUT):
             kernel_of[node] = None
             continue
-        preds = [u for u, _ in sorted(g.pred[node].items(), key=lambda e: e[1]["port"])]
+        kind = op.kind
         host: Kernel | None = None
-        if op.kind == OpKind.NORM and op.attrs.get("type") == "bn" and fusion.norm_into_conv:
+        if kind in _FUSABLE:  # the others always start a kernel: no need for their inputs
+            preds = [u for u, _ in sorted(g.pred[node].items(), key=_port)]
+        if kind == OpKind.NORM and op.attrs.get("type") == "bn" and fusion.norm_into_conv:
             host = tail_kernel(preds[0], _PRODUCERS)
-        elif op.kind == OpKind.ACT and op.attrs.get("type") in acts:
+        elif kind == OpKind.ACT and op.attrs.get("type") in acts:
             host = tail_kernel(preds[0], _PRODUCERS)
-        elif op.kind == OpKind.ADD and fusion.add_into_conv:
+        elif kind == OpKind.ADD and fusion.add_into_conv:
             for p in reversed(preds):  # the residual branch is the second operand
                 host = tail_kernel(p, _PRODUCERS)
                 if host is not None:
                     break
-        elif op.kind == OpKind.SHUFFLE and fusion.concat_shuffle:
+        elif kind == OpKind.SHUFFLE and fusion.concat_shuffle:
             host = tail_kernel(preds[0], (OpKind.CONCAT,))
-        elif fusion.attention and op.kind in (OpKind.MUL, OpKind.SOFTMAX) and len(preds) == 1:
+        elif fusion.attention and kind in (OpKind.MUL, OpKind.SOFTMAX) and len(preds) == 1:
             host = tail_kernel(preds[0], (OpKind.MATMUL,))
-            if host is not None and op.kind == OpKind.MUL and "scalar" not in op.attrs:
+            if host is not None and kind == OpKind.MUL and "scalar" not in op.attrs:
                 host = None
-        elif fusion.attention and op.kind == OpKind.MATMUL:
+        elif fusion.attention and kind == OpKind.MATMUL:
             host = tail_kernel(preds[0], (OpKind.MATMUL,))
             if host is not None and g.nodes[host.tail]["op"].kind != OpKind.SOFTMAX:
                 host = None

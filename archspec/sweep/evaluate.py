@@ -20,6 +20,7 @@ from archspec.sweep.apply import candidate_document, candidate_network, variant_
 from archspec.sweep.model import COUNTS, IDENTITY, TOTALS, Candidate, cell
 
 if TYPE_CHECKING:
+    from archspec.rules.targets import Target
     from archspec.latency.model import DeviceProfile
     from archspec.spec.document import Document
 
@@ -69,6 +70,13 @@ class Evaluator:
         return load(self.setup.base)
 
     @cached_property
+    def target(self) -> Target:
+        """The lint target, read once (the default one: a sweep lints as `archspec lint`)."""
+        from archspec.rules.targets import load_target
+
+        return load_target(None)
+
+    @cached_property
     def device(self) -> DeviceProfile | None:
         from archspec.latency.profile import resolve_device
 
@@ -89,7 +97,8 @@ class Evaluator:
         if problems:
             return _failed(row, _short(problems[0]))
         doc = candidate_document(self.document, self.setup.variant, network)
-        lint = LintRequest(select=self.setup.select, ignore=self.setup.ignore)
+        lint = LintRequest(target=self.target, select=self.setup.select,
+                           ignore=self.setup.ignore)
         try:
             result = run(doc, [variant_name(self.setup.variant)], lint=lint, device=self.device,
                          trace_cache=self.traces)

@@ -13,8 +13,8 @@ G3 counts kernels; G4 sums the memory access of element-wise ops. A fused op cos
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from archspec.graph.op import ELEMENTWISE_KINDS, Op, OpKind, numel

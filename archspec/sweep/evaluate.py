@@ -20,8 +20,8 @@ from archspec.sweep.apply import candidate_document, candidate_network, variant_
 from archspec.sweep.model import COUNTS, IDENTITY, TOTALS, Candidate, cell
 
 if TYPE_CHECKING:
-    from archspec.rules.targets import Target
     from archspec.latency.model import DeviceProfile
+    from archspec.rules.targets import Target
     from archspec.spec.document import Document
 
 

@@ -181,8 +181,10 @@ def breaks(shapes: list[Shape]) -> dict[str, Break]:
         "dw_skip_even": Break({**base, "exp": 2, "dw_k": 2, "dw_skip": True}, "dw_skip", "E144"),
         "expand": Break({**base, "exp": 2, "expand": False}, "expand", "E146"),
         "exp_and_mid": Break({**base, "exp": 2, "mid": 8}, None, "E127"),
-        # more projection pieces than output channels
-        "proj_split": Break({**base, "exp": 2, "proj_split": 5}, "proj_split", "E155"),
+        # more projection pieces than output channels (fixed: a variant's width divisor would
+        # round a scaled 4 up to 8, which 5 pieces fit)
+        "proj_split": Break({**base, "exp": 2, "proj_split": 5, "scaling": "fixed"},
+                            "proj_split", "E155"),
         "attn_split": Break({**base, "exp": 2, "f": "attn", "dim_head": 1, "expand_split": 2},
                             "expand_split", "E155"),
     }

@@ -326,7 +326,7 @@ def _onnxruntime(request: Request, plan: Plan, settings: dict[str, Any], progres
                  start: float) -> DeviceProfile | Path:
     from archspec.calibrate import bundle, nets, ort_kernels, ort_runner
 
-    cache = request.cache_dir or _default_cache()
+    cache = request.cache_dir or default_cache()
     progress.note("probing ONNX Runtime's fusions")
     fusion = ort_kernels.detect_fusion(cache, threads=request.threads)
     own, other = kernel_nets(request, plan)
@@ -374,7 +374,9 @@ def _onnxruntime(request: Request, plan: Plan, settings: dict[str, Any], progres
                     versions=_ort_versions(), details=details)
 
 
-def _default_cache() -> Path:
+def default_cache() -> Path:
+    """Where ONNX exports are cached when no ``--cache-dir`` is given (calibration's and a
+    sweep's ``--measure``)."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "archspec" / "calibrate"
 

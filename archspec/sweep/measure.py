@@ -127,11 +127,11 @@ def _time(nets: Sequence[CalibNet], *, backend: str, threads: int, rounds: int, 
         return torch_kernels.time_networks(nets, threads=threads, repeats=repeats,
                                            rounds=rounds, warmup=warmup, on_round=on_round)
     from archspec.calibrate import ort_kernels
-    from archspec.calibrate.run import _default_cache
+    from archspec.calibrate.run import default_cache
 
     with tempfile.TemporaryDirectory(prefix="archspec-measure-") as work:
         return ort_kernels.time_networks(nets, workdir=Path(work),
-                                         cache_dir=cache_dir or _default_cache(),
+                                         cache_dir=cache_dir or default_cache(),
                                          threads=threads, repeats=repeats, rounds=rounds,
                                          warmup=warmup, on_round=on_round)
 

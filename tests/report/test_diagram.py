@@ -157,3 +157,33 @@ def test_mermaid_escapes_user_text() -> None:
 
 def test_every_family_has_a_label() -> None:
     assert set(FAMILIES) <= set(LABELS)
+
+
+def test_the_documented_picture_is_current() -> None:
+    """docs/images/emo-1m-graph.svg (docs/graph.md) shows what `archspec graph emo_1m` draws
+    today: the same node texts (compared as text, so another Graphviz version's layout
+    passes)."""
+    from archspec.report.diagram import node_lines
+
+    svg = ET.parse(SPECS.parent / "docs" / "images" / "emo-1m-graph.svg").getroot()
+    texts = [e.text for e in svg.iter() if e.tag.endswith("}text")]
+    _, _, d = diagrams("emo.yaml", None)
+    for n in d.nodes:
+        for line in node_lines(n):
+            assert line in texts, (line, "regenerate: archspec graph emo_1m --format svg -o "
+                                   "docs/images/emo-1m-graph.svg")
+
+
+def test_a_layout_past_its_time_limit_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    from graphviz.backend import execute
+
+    from archspec.report.diagram_render import RenderFailed, render
+
+    def slow(cmd, **kwargs):  # noqa: ANN001, ANN202, ARG001
+        raise subprocess.TimeoutExpired(cmd, kwargs["timeout"])
+
+    monkeypatch.setattr(execute, "run_check", slow)
+    with pytest.raises(RenderFailed, match="longer than 60 s.*without --expand"):
+        render("digraph { a -> b }", "svg")

@@ -10,8 +10,9 @@ Collapse rule: consecutive top-level blocks of one stage that are identical once
 roundings, suppressions and drop-path rate are set aside (the rate grows block by block) are
 drawn once, marked ``×N``, with the figures summed over the run and the findings of every block
 of the run on it (a rule that reports a repeated pattern once, on its first block, still
-colours the run). ``expand=True`` draws every block. Labels hold text a user wrote (names, stage names): the
-renderers escape it, :func:`to_dot` for Graphviz and :func:`to_mermaid` for Mermaid.
+colours the run). ``expand=True`` draws every block. Findings about no block in particular are
+on the output node. Labels hold text a user wrote (names, stage names): the renderers escape
+it, :func:`to_dot` for Graphviz and :func:`to_mermaid` for Mermaid.
 """
 
 from __future__ import annotations
@@ -220,8 +221,8 @@ class _Builder:
     depths: dict[str, int] = field(default_factory=dict)
 
     def node(self, kind: NodeKind, label: str, paths: tuple[str, ...] = (), repeat: int = 1,
-             *, merge: bool = False) -> str:
-        found = [d for p in paths for d in self.by_path.get(p, ())]
+             *, merge: bool = False, extra: Sequence[Diagnostic] = ()) -> str:
+        found = [*extra, *(d for p in paths for d in self.by_path.get(p, ()))]
         if repeat > 1:  # a run: the findings inside its other blocks too (its nodes are its first's)
             found += [d for p, ds in self.by_path.items() for d in ds
                       if any(p.startswith((q + ".", q + "[")) for q in paths[1:])]
@@ -271,9 +272,12 @@ def build_diagram(net: ResolvedNet, graph: OpGraph, findings: Sequence[Diagnosti
     prediction on a device) each top-level block's predicted milliseconds."""
     paths = {b.path for b in net.walk()}
     by_path: dict[str, list[Diagnostic]] = {}
+    network: list[Diagnostic] = []  # about no block: shown on the output node
     for d in findings:
         owner = _owner(d.block, paths) if d.block else None
-        if owner is not None:
+        if owner is None:
+            network.append(d)
+        else:
             by_path.setdefault(owner, []).append(d)
 
     b = _Builder(by_path)
@@ -289,7 +293,7 @@ def build_diagram(net: ResolvedNet, graph: OpGraph, findings: Sequence[Diagnosti
         if not sections or sections[-1][0] != section:
             sections.append((section, []))
         sections[-1][1].extend(n.id for n in b.nodes[start:])
-    out = b.node("io", "output")
+    out = b.node("io", "output", extra=network)
     b.edges.append(Edge(src, out, shape))
     nodes = _figures(b, graph)
     if latency is not None:

@@ -198,3 +198,16 @@ def test_a_layout_past_its_time_limit_is_an_error(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(execute, "run_check", slow)
     with pytest.raises(RenderFailed, match="longer than 60 s.*without --expand"):
         render("digraph { a -> b }", "svg")
+
+
+def test_a_finding_about_no_block_is_on_the_output_node() -> None:
+    from archspec.diagnostics import Diagnostic, Severity
+
+    document = archspec.load(SPECS / "emo.yaml")
+    [result] = run(document, [None]).variants
+    net, graph = result.require()
+    finding = Diagnostic("X9", Severity.ERROR, "the whole network is too slow")
+    d = build_diagram(net, graph, [finding])
+    [output] = [n for n in d.nodes if n.label == "output"]
+    assert (output.severity, output.codes) == ("error", ("X9",))
+    assert [n for n in d.nodes if n.severity] == [output]

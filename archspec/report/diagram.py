@@ -28,6 +28,7 @@ from archspec.blocks.parallel import Parallel
 from archspec.blocks.residual import Residual
 from archspec.diagnostics import Diagnostic, Severity
 from archspec.report.escape import escape
+from archspec.report.text import human
 
 if TYPE_CHECKING:
     from archspec.graph.opgraph import OpGraph
@@ -148,7 +149,7 @@ LABELS: Mapping[str, Callable[[Any], str]] = {
     "shuffle": lambda b: f"shuffle dw{b.dw_k}{_stride(b.stride)} {b.out_ch}",
     "mqa": lambda b: f"mqa h{b.heads} d{b.dim_head}"
                      f"{' kv s' + str(b.kv_stride) if b.kv_stride != 1 else ''}",
-    "transformer": lambda b: f"transformer ×{b.depth} h{b.heads} {b.partition}"
+    "transformer": lambda b: f"transformer depth {b.depth} h{b.heads} {b.partition}"
                              f"{' w' + str(b.window) if b.window else ''}",
     "resize": lambda b: f"resize {b.mode} {'×' + format(b.scale, 'g') if b.scale else ''}".strip(),
     "parallel": lambda b: f"parallel {b.merge}",
@@ -322,12 +323,6 @@ def _figures(b: _Builder, graph: OpGraph) -> list[Node]:
 
 def _shape(shape: tuple[int, ...]) -> str:
     return "×".join(map(str, shape))
-
-
-def human(n: float) -> str:
-    from archspec.report.text import human as text_human
-
-    return text_human(n)
 
 
 def node_lines(node: Node) -> list[str]:

@@ -7,7 +7,7 @@ import argparse
 import re
 from typing import NoReturn
 
-from archspec.cli import build, info, lint, profile, report, sweep
+from archspec.cli import build, graph, info, lint, profile, report, sweep
 from archspec.cli import calibrate as calibrate_cmd
 from archspec.cli.output import PROG
 from archspec.report.escape import escape
@@ -137,6 +137,22 @@ def build_parser() -> argparse.ArgumentParser:
                         "(2G, 512M, 1.5GiB); none: no check (default: $ARCHSPEC_MAX_MEMORY, "
                         "else the memory available)")
     p.set_defaults(func=build.cmd_build)
+
+    p = command("graph", "draw the network's blocks: dot, mermaid, svg or png (no torch)",
+                "Draw one variant of SPEC block by block: the stem, each stage with its repeated "
+                "blocks collapsed (×N), branches and merges, output shapes on the edges, and "
+                "the blocks with lint findings coloured by severity. dot and mermaid are text; "
+                "svg and png need Graphviz (`apt install graphviz`, `pip install "
+                "'archspec[graph]'`).")
+    p.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
+    p.add_argument("--variant", metavar="V", help="variant (default: the spec's default)")
+    p.add_argument("--format", choices=("dot", "mermaid", "svg", "png"), default="dot",
+                   help="output format (default: dot)")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="write FILE (default: stdout; png only when stdout is not a terminal)")
+    p.add_argument("--expand", action="store_true",
+                   help="draw every block (default: a stage's repeated blocks as one ×N node)")
+    p.set_defaults(func=graph.cmd_graph)
 
     p = command("calibrate", "time kernels and networks on this machine: a device profile",
                 "Time the kernels archspec's networks run, and whole networks, on a backend "

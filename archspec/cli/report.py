@@ -33,7 +33,6 @@ def cmd_report(args: argparse.Namespace) -> Outcome:
     except UnknownSelector as exc:
         raise UsageError(f"--select/--ignore: {exc}") from None
     report = collect(result)
-    if report.diagram_note is not None:  # the page says so too, where the diagram would be
-        print(f"{PROG} report: warning: no diagram: {escape(report.diagram_note)}",
-              file=sys.stderr)
+    for note in report.notes:  # the page says so too, where the diagram would be
+        print(f"{PROG} report: warning: {escape(note)}", file=sys.stderr)
     return text_outcome(html_page(report), args.output)

@@ -35,23 +35,27 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class VariantPage:
     """One variant's part of the page: its analysis (with latency when a device was given),
-    its findings, and its diagram as SVG (None when it could not be drawn)."""
+    its findings, and its diagram as SVG, or why there is none (``note``)."""
 
     analysis: Analysis
     findings: tuple[Diagnostic, ...]
     diagram: str | None
+    note: str | None = None
 
 
 @dataclass(frozen=True)
 class Report:
-    """A spec's page: its variants, the default one first shown, and why there is no diagram
-    (``diagram_note``: Graphviz is missing) when there is none."""
+    """A spec's page: its variants, the default one first shown, and the device's warnings."""
 
     file: str
     variants: tuple[VariantPage, ...]
     default: int = 0
-    diagram_note: str | None = None
     warnings: tuple[str, ...] = ()
+
+    @property
+    def notes(self) -> list[str]:
+        """Why diagrams are missing (Graphviz is not installed, ``dot`` failed), each once."""
+        return list(dict.fromkeys(p.note for p in self.variants if p.note is not None))
 
 
 def collect(result: RunResult) -> Report:
@@ -60,12 +64,12 @@ def collect(result: RunResult) -> Report:
     or the lint configuration has errors: a report is of a network that resolves."""
     from archspec.graph.analysis import analyze_net
     from archspec.latency.predict import with_latency
-    from archspec.report.diagram_render import GraphvizMissing
+    from archspec.report.diagram_render import GraphvizMissing, RenderFailed
 
     if result.spec_errors or result.lint_errors or result.document is None:
         raise SpecError(result.spec_errors or list(result.lint_errors))
     pages = []
-    note: str | None = None
+    missing: str | None = None  # Graphviz is not installed: no use trying the next variant
     warnings: list[str] = []
     for v in result.variants:
         net, graph = v.require()
@@ -76,18 +80,19 @@ def collect(result: RunResult) -> Report:
             analysis = with_latency(analysis, v.latency)
             warnings += [w for w in prediction_warnings(v.latency) if w not in warnings]
         findings = tuple(v.findings or ())
-        svg = None
-        if note is None:
+        svg, note = None, missing
+        if missing is None:
             try:
                 svg = diagram_svg(net, graph, findings)
             except GraphvizMissing as exc:
-                note = (f"The diagram needs Graphviz, which is missing here: {exc}. "
-                        "`archspec graph SPEC --format dot` writes its source without it.")
-        pages.append(VariantPage(analysis, findings, svg))
+                note = missing = f"No diagram: {exc}."
+            except RenderFailed as exc:
+                note = f"No diagram of {net.label}: {exc}."
+        pages.append(VariantPage(analysis, findings, svg, note))
     default = result.document.default_variant
     names = [p.analysis.net.variant for p in pages]
     return Report(result.document.source.file, tuple(pages),
-                  names.index(default) if default in names else 0, note, tuple(warnings))
+                  names.index(default) if default in names else 0, tuple(warnings))
 
 
 _PROLOGUE = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)  # <?xml ...?>, <!DOCTYPE ...>
@@ -95,7 +100,8 @@ _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)  # Graphviz's comments repeat no
 
 
 def diagram_svg(net: ResolvedNet, graph: OpGraph, findings: Sequence[Diagnostic]) -> str:
-    """The block diagram as an ``<svg>`` element to inline (GraphvizMissing without Graphviz):
+    """The block diagram as an ``<svg>`` element to inline (GraphvizMissing without Graphviz,
+    RenderFailed when ``dot`` fails):
     Graphviz's XML prologue and DOCTYPE (which names a DTD by URL) and comments dropped."""
     from archspec.report.diagram import build_diagram, to_dot
     from archspec.report.diagram_render import render
@@ -223,7 +229,7 @@ def _section(i: int, page: VariantPage, report: Report, lines: SourceLines) -> s
     if page.diagram is not None:
         diagram = f'<div class="figure">{page.diagram}</div>'
     else:
-        diagram = f'<p class="note diagram-missing">{_h(report.diagram_note or "")}</p>'
+        diagram = f'<p class="note diagram-missing">{_h(page.note or "")}</p>'
     counts = f" ({len(page.findings)})"
     links = [("charts", "Where the cost goes"), ("diagram", "Diagram"), ("blocks", "Blocks"),
              ("findings", "Findings" + counts)]

@@ -34,7 +34,7 @@ def main_() -> int:
                      str(DEVICE.relative_to(ROOT)), "-o", str(page)])
         if code != 0:
             return code
-        driver = headless_chromium(1280, 1000)
+        driver = headless_chromium(1280, 1200)
         try:
             driver.get(page.as_uri())
             driver.save_screenshot(str(OUT))

@@ -100,11 +100,14 @@ def test_hostile_text_is_escaped(tmp_path: Path) -> None:
     assert "\u202e" not in page_text
 
 
-def test_without_graphviz_the_page_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize("problem", [diagram_render.GraphvizMissing, diagram_render.RenderFailed])
+def test_without_graphviz_the_page_says_so(problem: type[Exception], tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch,
                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """Graphviz missing, or ``dot`` failing: the page is written all the same, with a note
+    where each diagram would be, and a warning on stderr."""
     def missing(dot_source: str, fmt: str) -> bytes:
-        raise diagram_render.GraphvizMissing("Graphviz's `dot` is missing (apt-get install "
-                                             "graphviz)")
+        raise problem("Graphviz's `dot` is missing (apt-get install graphviz)")
 
     monkeypatch.setattr(diagram_render, "render", missing)
     code, text = report(tmp_path, "specs/emo.yaml")

@@ -146,12 +146,15 @@ def build_parser() -> argparse.ArgumentParser:
                 "'archspec[graph]'`).")
     p.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
     p.add_argument("--variant", metavar="V", help="variant (default: the spec's default)")
-    p.add_argument("--format", choices=("dot", "mermaid", "svg", "png"), default="dot",
-                   help="output format (default: dot)")
+    # not `format`: the command's spec errors are text on stderr, whatever it draws
+    p.add_argument("--format", dest="diagram_format", choices=("dot", "mermaid", "svg", "png"),
+                   default="dot", help="output format (default: dot)")
     p.add_argument("-o", "--output", metavar="FILE",
                    help="write FILE (default: stdout; png only when stdout is not a terminal)")
     p.add_argument("--expand", action="store_true",
                    help="draw every block (default: a stage's repeated blocks as one ×N node)")
+    p.add_argument("--device", metavar="DEVICE.json",
+                   help=DEVICE_HELP + "; each block's predicted ms in its node")
     p.set_defaults(func=graph.cmd_graph)
 
     p = command("calibrate", "time kernels and networks on this machine: a device profile",

@@ -30,6 +30,7 @@ from archspec.report.escape import escape
 
 if TYPE_CHECKING:
     from archspec.graph.opgraph import OpGraph
+    from archspec.latency.predict import Prediction
     from archspec.spec.resolved import ResolvedNet
 
 NodeKind = Literal["io", "block", "inner", "merge"]
@@ -53,6 +54,8 @@ class Node:
     codes: tuple[str, ...] = ()
     #: drawn as a merge (a parallel's or residual's join), whatever its kind
     merge: bool = False
+    #: predicted milliseconds on a device profile (anchors only; None without one)
+    ms: float | None = None
 
 
 @dataclass(frozen=True)
@@ -262,9 +265,10 @@ class _Builder:
 
 
 def build_diagram(net: ResolvedNet, graph: OpGraph, findings: Sequence[Diagnostic] = (), *,
-                  expand: bool = False) -> Diagram:
+                  expand: bool = False, latency: Prediction | None = None) -> Diagram:
     """The diagram of ``net`` (its ``graph`` gives the figures), with ``findings`` (one
-    variant's lint findings) on the nodes of the blocks they name."""
+    variant's lint findings) on the nodes of the blocks they name, and with ``latency`` (its
+    prediction on a device) each top-level block's predicted milliseconds."""
     paths = {b.path for b in net.walk()}
     by_path: dict[str, list[Diagnostic]] = {}
     for d in findings:
@@ -287,13 +291,16 @@ def build_diagram(net: ResolvedNet, graph: OpGraph, findings: Sequence[Diagnosti
         sections[-1][1].extend(n.id for n in b.nodes[start:])
     out = b.node("io", "output")
     b.edges.append(Edge(src, out, shape))
-    nodes = _figures(b, graph, net)
+    nodes = _figures(b, graph)
+    if latency is not None:
+        nodes = [dataclasses.replace(n, ms=sum(latency.blocks.get(p, 0.0) for p in n.paths))
+                 if n.kind == "block" else n for n in nodes]
     clusters = tuple(Cluster(f"cluster_{i}", name, tuple(ids))
                      for i, (name, ids) in enumerate(sections))
     return Diagram(net.label, tuple(nodes), tuple(b.edges), clusters)
 
 
-def _figures(b: _Builder, graph: OpGraph, net: ResolvedNet) -> list[Node]:
+def _figures(b: _Builder, graph: OpGraph) -> list[Node]:
     """Each node with the params and MACs of the blocks it stands for. Paths of one depth are
     disjoint, so each op counts once per depth: one pass over the graph per depth."""
     totals: dict[str, tuple[int, int]] = {}
@@ -324,7 +331,8 @@ def node_lines(node: Node) -> list[str]:
     renderers escape it again for their own syntax."""
     lines = [escape(node.label) + (f" ×{node.repeat}" if node.repeat > 1 else "")]
     if node.params is not None and node.macs is not None:
-        lines.append(f"{human(node.params)} params · {human(node.macs)} MACs")
+        ms = f" · {node.ms:.3g} ms" if node.ms is not None else ""
+        lines.append(f"{human(node.params)} params · {human(node.macs)} MACs{ms}")
     if node.codes:
         lines.append(" ".join(node.codes))
     return lines

@@ -28,6 +28,7 @@ from archspec.report.text import human, ms, shape
 if TYPE_CHECKING:
     from archspec.graph.analysis import Analysis
     from archspec.graph.opgraph import OpGraph
+    from archspec.latency.predict import Prediction
     from archspec.pipeline import RunResult
     from archspec.spec.resolved import ResolvedNet
 
@@ -83,7 +84,7 @@ def collect(result: RunResult) -> Report:
         svg, note = None, missing
         if missing is None:
             try:
-                svg = diagram_svg(net, graph, findings)
+                svg = diagram_svg(net, graph, findings, v.latency)
             except GraphvizMissing as exc:
                 note = missing = f"No diagram: {exc}."
             except RenderFailed as exc:
@@ -99,14 +100,16 @@ _PROLOGUE = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)  # <?xml ...?>, <!DOCTYPE 
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)  # Graphviz's comments repeat node names
 
 
-def diagram_svg(net: ResolvedNet, graph: OpGraph, findings: Sequence[Diagnostic]) -> str:
+def diagram_svg(net: ResolvedNet, graph: OpGraph, findings: Sequence[Diagnostic],
+                latency: Prediction | None = None) -> str:
     """The block diagram as an ``<svg>`` element to inline (GraphvizMissing without Graphviz,
     RenderFailed when ``dot`` fails):
     Graphviz's XML prologue and DOCTYPE (which names a DTD by URL) and comments dropped."""
     from archspec.report.diagram import build_diagram, to_dot
     from archspec.report.diagram_render import render
 
-    svg = render(to_dot(build_diagram(net, graph, findings)), "svg").decode("utf-8")
+    svg = render(to_dot(build_diagram(net, graph, findings, latency=latency)), "svg"
+                 ).decode("utf-8")
     svg = _COMMENT.sub("", _PROLOGUE.sub("", svg, count=1))
     return svg.replace("<svg", '<svg class="diagram"', 1)
 

@@ -32,7 +32,7 @@ def bar_chart(metric: str, title: str, labels: Sequence[str], values: Sequence[f
     height = TOP * 2 + ROW_H * len(labels)
     out = [f'<svg class="chart" data-metric="{escape_html(metric)}" width="{WIDTH}" '
            f'height="{height}" viewBox="0 0 {WIDTH} {height}" role="img" '
-           f'aria-label="{escape_html(title)}" xmlns="http://www.w3.org/2000/svg">']
+           f'aria-label="{escape_html(title)}">']
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = TOP + i * ROW_H
         length = BAR_W * value / top if top > 0 else 0.0

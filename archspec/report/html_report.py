@@ -98,20 +98,24 @@ def collect(result: RunResult) -> Report:
 
 _PROLOGUE = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)  # <?xml ...?>, <!DOCTYPE ...>
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)  # Graphviz's comments repeat node names
+#: the namespaces Graphviz declares on its root: HTML's parser puts inline <svg> in the SVG
+#: namespace (and xlink:href in XLink's) itself, and the page then names no URL at all
+_XMLNS = re.compile(r'\s+xmlns(:xlink)?="[^"]*"')
 
 
 def diagram_svg(net: ResolvedNet, graph: OpGraph, findings: Sequence[Diagnostic],
                 latency: Prediction | None = None) -> str:
     """The block diagram as an ``<svg>`` element to inline (GraphvizMissing without Graphviz,
-    RenderFailed when ``dot`` fails):
-    Graphviz's XML prologue and DOCTYPE (which names a DTD by URL) and comments dropped."""
+    RenderFailed when ``dot`` fails): Graphviz's XML prologue, DOCTYPE (which names a DTD by
+    URL), namespace declarations and comments dropped."""
     from archspec.report.diagram import build_diagram, to_dot
     from archspec.report.diagram_render import render
 
     svg = render(to_dot(build_diagram(net, graph, findings, latency=latency)), "svg"
                  ).decode("utf-8")
     svg = _COMMENT.sub("", _PROLOGUE.sub("", svg, count=1))
-    return svg.replace("<svg", '<svg class="diagram"', 1)
+    root = svg.index(">")
+    return '<svg class="diagram"' + _XMLNS.sub("", svg[4:root]) + svg[root:]
 
 
 # ---------------------------------------------------------------------------------- the page

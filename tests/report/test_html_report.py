@@ -50,6 +50,7 @@ def test_every_shipped_spec_has_a_page(tmp_path: Path) -> None:
             assert section.bars == {"macs": blocks, "mem_access": blocks}, (spec, variant)
             assert section.diagram, (spec, variant)
         assert_offline(page)
+        assert "http://" not in text and "https://" not in text, spec  # no URL at all
 
 
 def assert_offline(page: Page) -> None:

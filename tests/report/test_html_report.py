@@ -149,3 +149,16 @@ def test_report_never_imports_torch(tmp_path: Path) -> None:
     assert result.rc == 0, result.err
     assert out.stat().st_size > 0
     assert sys.modules  # the check ran in its own interpreter
+
+
+def test_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "usage: archspec report" in out and "exit codes:" in out
+
+
+def test_a_missing_device_profile_is_exit_2(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    code, text = report(tmp_path, "specs/emo.yaml", "--device", str(tmp_path / "none.json"))
+    assert (code, text) == (2, "")
+    assert "E100" in capsys.readouterr().err

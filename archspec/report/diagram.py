@@ -10,8 +10,9 @@ Collapse rule: consecutive top-level blocks of one stage that are identical once
 roundings, suppressions and drop-path rate are set aside (the rate grows block by block) are
 drawn once, marked ``×N``, with the figures summed over the run and the findings of every block
 of the run on it (a rule that reports a repeated pattern once, on its first block, still
-colours the run). ``expand=True`` draws every block. Labels hold text a user wrote (names, stage names): the
-renderers escape it, :func:`to_dot` for Graphviz and :func:`to_mermaid` for Mermaid.
+colours the run). ``expand=True`` draws every block. Findings about no block in particular are
+on the output node. Labels hold text a user wrote (names, stage names): the renderers escape
+it, :func:`to_dot` for Graphviz and :func:`to_mermaid` for Mermaid.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from archspec.blocks.parallel import Parallel
 from archspec.blocks.residual import Residual
 from archspec.diagnostics import Diagnostic, Severity
 from archspec.report.escape import escape
+from archspec.report.text import human
 
 if TYPE_CHECKING:
     from archspec.graph.opgraph import OpGraph
@@ -147,7 +149,7 @@ LABELS: Mapping[str, Callable[[Any], str]] = {
     "shuffle": lambda b: f"shuffle dw{b.dw_k}{_stride(b.stride)} {b.out_ch}",
     "mqa": lambda b: f"mqa h{b.heads} d{b.dim_head}"
                      f"{' kv s' + str(b.kv_stride) if b.kv_stride != 1 else ''}",
-    "transformer": lambda b: f"transformer ×{b.depth} h{b.heads} {b.partition}"
+    "transformer": lambda b: f"transformer depth {b.depth} h{b.heads} {b.partition}"
                              f"{' w' + str(b.window) if b.window else ''}",
     "resize": lambda b: f"resize {b.mode} {'×' + format(b.scale, 'g') if b.scale else ''}".strip(),
     "parallel": lambda b: f"parallel {b.merge}",
@@ -220,8 +222,8 @@ class _Builder:
     depths: dict[str, int] = field(default_factory=dict)
 
     def node(self, kind: NodeKind, label: str, paths: tuple[str, ...] = (), repeat: int = 1,
-             *, merge: bool = False) -> str:
-        found = [d for p in paths for d in self.by_path.get(p, ())]
+             *, merge: bool = False, extra: Sequence[Diagnostic] = ()) -> str:
+        found = [*extra, *(d for p in paths for d in self.by_path.get(p, ()))]
         if repeat > 1:  # a run: the findings inside its other blocks too (its nodes are its first's)
             found += [d for p, ds in self.by_path.items() for d in ds
                       if any(p.startswith((q + ".", q + "[")) for q in paths[1:])]
@@ -271,9 +273,12 @@ def build_diagram(net: ResolvedNet, graph: OpGraph, findings: Sequence[Diagnosti
     prediction on a device) each top-level block's predicted milliseconds."""
     paths = {b.path for b in net.walk()}
     by_path: dict[str, list[Diagnostic]] = {}
+    network: list[Diagnostic] = []  # about no block: shown on the output node
     for d in findings:
         owner = _owner(d.block, paths) if d.block else None
-        if owner is not None:
+        if owner is None:
+            network.append(d)
+        else:
             by_path.setdefault(owner, []).append(d)
 
     b = _Builder(by_path)
@@ -289,7 +294,7 @@ def build_diagram(net: ResolvedNet, graph: OpGraph, findings: Sequence[Diagnosti
         if not sections or sections[-1][0] != section:
             sections.append((section, []))
         sections[-1][1].extend(n.id for n in b.nodes[start:])
-    out = b.node("io", "output")
+    out = b.node("io", "output", extra=network)
     b.edges.append(Edge(src, out, shape))
     nodes = _figures(b, graph)
     if latency is not None:
@@ -318,12 +323,6 @@ def _figures(b: _Builder, graph: OpGraph) -> list[Node]:
 
 def _shape(shape: tuple[int, ...]) -> str:
     return "×".join(map(str, shape))
-
-
-def human(n: float) -> str:
-    from archspec.report.text import human as text_human
-
-    return text_human(n)
 
 
 def node_lines(node: Node) -> list[str]:

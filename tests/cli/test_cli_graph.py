@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import shutil
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -10,7 +12,8 @@ import pytest
 
 from .helpers import EMO, subprocess_cli
 
-pytest.importorskip("graphviz")
+HAS_DOT = importlib.util.find_spec("graphviz") is not None and shutil.which("dot") is not None
+needs_dot = pytest.mark.skipif(not HAS_DOT, reason="needs the graphviz binding and `dot`")
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -23,6 +26,7 @@ def test_dot_and_mermaid_go_to_stdout(cli) -> None:  # noqa: ANN001
     assert "emo:emo_2m" in mermaid.out
 
 
+@needs_dot
 def test_svg_is_well_formed_and_the_same_bytes_each_time(cli, tmp_path: Path) -> None:  # noqa: ANN001
     first, second = tmp_path / "a.svg", tmp_path / "b.svg"
     assert cli("graph", EMO, "--format", "svg", "-o", str(first)).rc == 0
@@ -33,12 +37,14 @@ def test_svg_is_well_formed_and_the_same_bytes_each_time(cli, tmp_path: Path) ->
     assert "mmb λ3 dw5 attn w7 +skip ×7" in {e.text for e in root.iter()}
 
 
+@needs_dot
 def test_png_starts_with_the_png_magic(cli, tmp_path: Path) -> None:  # noqa: ANN001
     out = tmp_path / "emo.png"
     result = cli("graph", EMO, "--format", "png", "-o", str(out))
     assert result.rc == 0 and out.read_bytes().startswith(PNG_MAGIC)
 
 
+@needs_dot
 def test_png_to_a_pipe_is_the_bytes() -> None:
     code = ("import subprocess, sys\n"
             "p = subprocess.run([sys.executable, '-m', 'archspec', 'graph', "
@@ -49,6 +55,7 @@ def test_png_to_a_pipe_is_the_bytes() -> None:
     assert result.rc == 0, result.all
 
 
+@needs_dot
 def test_expanded_100_block_network_renders(cli, tmp_path: Path) -> None:  # noqa: ANN001
     spec = tmp_path / "deep.yaml"
     spec.write_text("archspec: 1\nname: deep\ninput: {channels: 3, size: 32}\n"
@@ -65,6 +72,7 @@ def test_expanded_100_block_network_renders(cli, tmp_path: Path) -> None:  # noq
     assert sum(t.startswith("n") and "->" not in t for t in titles) == 100 + 2  # + input, output
 
 
+@needs_dot
 def test_missing_dot_exits_2_naming_it(cli, monkeypatch: pytest.MonkeyPatch,  # noqa: ANN001
                                        tmp_path: Path) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` there
@@ -99,7 +107,7 @@ raise SystemExit(rc)
 """
 
 
-@pytest.mark.parametrize("fmt", ["mermaid", "svg"])
+@pytest.mark.parametrize("fmt", ["mermaid", pytest.param("svg", marks=needs_dot)])
 def test_graph_never_imports_torch(fmt: str) -> None:
     result = subprocess_cli(code=_NO_TORCH.format(argv=["graph", EMO, "--format", fmt]))
     assert result.rc == 0, result.all

@@ -1,13 +1,15 @@
-"""The ``archspec`` command: lint, profile, graph, build, schema, list, rule.
+"""The ``archspec`` command: lint, profile, report, graph, build, calibrate, sweep, schema, list,
+rule.
 
 Exit codes (docs/cli.md): 0 success; 1 ``lint`` found an error-severity finding; 2 a spec error
 (rendered with its location) or bad command-line input; 3 a bug in archspec (a short message,
 never a traceback, unless ``ARCHSPEC_TRACEBACK=1``); 130 interrupted.
 
-Start-up is part of the interface: ``lint``, ``profile``, ``graph``, ``schema``, ``list`` and
-``rule`` never import torch, and every heavier import (rich, the rules, the analysis) happens
-inside the command that needs it. Each command (one module per command or group) parses
-nothing and prints nothing of its own: it calls the library and returns an :class:`~archspec.cli.output.Outcome`, which
+Start-up is part of the interface: ``lint``, ``profile``, ``report``, ``graph``, ``schema``,
+``list`` and ``rule`` never import torch, and every heavier import (rich, the rules, the
+analysis) happens inside the command that needs it. Each command (one module per command or
+group) parses nothing and prints nothing of its own: it calls the library and returns an
+:class:`~archspec.cli.output.Outcome`, which
 :func:`main` writes inside the one output guard.
 """
 

@@ -7,7 +7,7 @@ import argparse
 import re
 from typing import NoReturn
 
-from archspec.cli import build, graph, info, lint, profile, sweep
+from archspec.cli import build, graph, info, lint, profile, report, sweep
 from archspec.cli import calibrate as calibrate_cmd
 from archspec.cli.output import PROG
 from archspec.report.escape import escape
@@ -83,12 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="spec files (YAML), or shipped networks' names (`archspec list "
                         "--networks`), each linted in its variant")
     p.add_argument("--variant", metavar="V", help="lint only this variant (default: all)")
-    p.add_argument("--target", metavar="NAME|PATH",
-                   help="target device: a shipped name (see docs/rules) or a target YAML file")
-    p.add_argument("--select", action="append", type=_selectors, metavar="CODES",
-                   help="only these rule codes or prefixes, comma-separated (repeatable)")
-    p.add_argument("--ignore", action="append", type=_selectors, metavar="CODES",
-                   help="skip these rule codes or prefixes, comma-separated (repeatable)")
+    _lint_options(p)
     p.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text",
                    help="output format (default: text)")
     p.add_argument("--device", metavar="DEVICE.json", help=DEVICE_HELP)
@@ -111,6 +106,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--device", metavar="DEVICE.json", help=DEVICE_HELP)
     p.set_defaults(func=profile.cmd_profile)
+
+    p = command("report", "one self-contained HTML page: tables, charts, diagram, findings",
+                "Lint and analyse every variant of SPEC (or --variant) without torch and write "
+                "one HTML page that opens offline: per variant, bar charts of where the MACs, "
+                "memory access and (with --device) predicted latency go, the block diagram "
+                "(needs Graphviz), the per-block table and the findings with their YAML line.")
+    p.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
+    p.add_argument("--variant", metavar="V", help="only this variant (default: all)")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="the page to write, e.g. report.html (default: stdout)")
+    p.add_argument("--device", metavar="DEVICE.json", help=DEVICE_HELP)
+    _lint_options(p)
+    p.set_defaults(func=report.cmd_report)
 
     p = command("build", "build the torch module (needs torch) and optionally export it",
                 "Build one variant of SPEC as a torch module, run a dummy input through it, print "
@@ -255,6 +263,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--list", action="store_true", help="list every rule and error code")
     p.set_defaults(func=info.cmd_rule)
     return parser
+
+
+def _lint_options(p: argparse.ArgumentParser) -> None:
+    """The rules' selection, as ``lint`` and ``report`` take it."""
+    p.add_argument("--target", metavar="NAME|PATH",
+                   help="target device: a shipped name (see docs/rules) or a target YAML file")
+    p.add_argument("--select", action="append", type=_selectors, metavar="CODES",
+                   help="only these rule codes or prefixes, comma-separated (repeatable)")
+    p.add_argument("--ignore", action="append", type=_selectors, metavar="CODES",
+                   help="skip these rule codes or prefixes, comma-separated (repeatable)")
 
 
 def _size(text: str) -> str:

@@ -30,3 +30,11 @@ def escape(text: str) -> str:
     if text.isprintable():  # the common case: nothing to do
         return text
     return "".join(_escaped(c) for c in text)
+
+
+def escape_html(text: object) -> str:
+    """``text`` for an HTML page (element content and quoted attributes): its non-printable
+    characters escaped as above, then ``& < > " '`` as entities, so no user text is markup."""
+    import html
+
+    return html.escape(escape(str(text)), quote=True)

@@ -7,14 +7,13 @@ the tooltip is filled with text nodes only.
 
 from __future__ import annotations
 
-import html
 import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from archspec.report.escape import escape
+from archspec.report.escape import escape_html
 from archspec.sweep.model import TOTALS, overrides_of
 from archspec.sweep.picture import (
     COLOURS,
@@ -34,9 +33,7 @@ WIDTH, HEIGHT = 760, 470
 LEFT, RIGHT, TOP, BOTTOM = 78, 24, 20, 52
 
 
-def _h(text: Any) -> str:
-    """Text for HTML (elements and quoted attributes): controls escaped, then markup."""
-    return html.escape(escape(str(text)), quote=True)
+_h = escape_html  # text for HTML (elements and quoted attributes): controls, then markup
 
 
 def ticks(lo: float, hi: float, n: int = 6) -> list[float]:

@@ -65,8 +65,9 @@ def ort_runner(path: Path, x: np.ndarray, threads: int) -> Callable[[], object]:
 
 def forms(model: torch.nn.Module, x: torch.Tensor, threads: int,
           workdir: Path) -> dict[str, Callable[[], object]]:
-    from archspec.nn.export import export
     from archspec.nn.quantize import quantize
+
+    from archspec.nn.export import export
 
     deploy = archspec.to_deploy(model)
     deploy_cl = archspec.to_deploy(model, channels_last=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 import sys
 import xml.etree.ElementTree as ET
@@ -13,6 +14,8 @@ import pytest
 from .helpers import EMO, subprocess_cli
 
 HAS_DOT = importlib.util.find_spec("graphviz") is not None and shutil.which("dot") is not None
+if not HAS_DOT and os.environ.get("ARCHSPEC_REQUIRE_GRAPHVIZ") == "1":  # CI: .ci/run installs it
+    raise RuntimeError("ARCHSPEC_REQUIRE_GRAPHVIZ=1 but the graphviz binding or `dot` is missing")
 needs_dot = pytest.mark.skipif(not HAS_DOT, reason="needs the graphviz binding and `dot`")
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

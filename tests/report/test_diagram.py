@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import shutil
 import xml.etree.ElementTree as ET
@@ -33,6 +34,8 @@ FILES = sorted(str(p.relative_to(SPECS)) for p in SPECS.rglob("*.yaml"))
 #: svg/png and reading DOT back need the graphviz binding and Graphviz's `dot` (CI installs both:
 #: .ci/run); the text renderers are tested without them
 HAS_DOT = importlib.util.find_spec("graphviz") is not None and shutil.which("dot") is not None
+if not HAS_DOT and os.environ.get("ARCHSPEC_REQUIRE_GRAPHVIZ") == "1":  # CI: .ci/run installs it
+    raise RuntimeError("ARCHSPEC_REQUIRE_GRAPHVIZ=1 but the graphviz binding or `dot` is missing")
 needs_dot = pytest.mark.skipif(not HAS_DOT, reason="needs the graphviz binding and `dot`")
 
 

@@ -54,3 +54,14 @@ def test_channels_last_needs_deploy(cli) -> None:  # noqa: ANN001
     result = cli("build", MOBILEONE, "--channels-last")
     assert result.rc == 2
     assert "add --deploy" in result.err
+
+
+def test_profile_deploy_never_imports_torch() -> None:
+    from .helpers import subprocess_cli
+
+    code = ("import sys, archspec.cli\n"
+            "rc = archspec.cli.main(['profile', 'specs/mobileone.yaml', '--deploy'])\n"
+            "assert 'torch' not in sys.modules, 'torch was imported'\n"
+            "raise SystemExit(rc)\n")
+    result = subprocess_cli(code=code)
+    assert result.rc == 0, result.all

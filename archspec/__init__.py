@@ -43,7 +43,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Diagnostic", "Severity", "Span", "SpecError", "WeightTransferError", "load", "loads", "dump",
-    "resolve", "trace", "analyze", "lint", "build", "transfer_weights", "load_model",
+    "resolve", "trace", "analyze", "lint", "build", "to_deploy", "transfer_weights", "load_model",
     "__version__",
 ]
 
@@ -199,7 +199,8 @@ def analyze(spec_or_path: SpecOrPath, *, variant: str | None = None,
             dtype: Literal["fp32", "fp16", "bf16", "int8"] = "fp32",
             convention: Literal["torch", "fvcore"] = "torch", num_classes: int | None = None,
             in_channels: int | None = None,
-            device: DeviceProfile | str | os.PathLike[str] | None = None) -> Analysis:
+            device: DeviceProfile | str | os.PathLike[str] | None = None,
+            deploy: bool = False) -> Analysis:
     """Params, multiply-accumulates, FLOPs, memory access and activation memory, per block and in
     total. ``input_size`` overrides the spec's input size; ``convention="fvcore"`` counts FLOPs
     as fvcore does (so EMO's published numbers can be reproduced).
@@ -207,12 +208,15 @@ def analyze(spec_or_path: SpecOrPath, *, variant: str | None = None,
     ``device`` (a DeviceProfile, or a profile file's path; without one, the file
     ``$ARCHSPEC_DEVICE`` names, if set) adds the predicted latency of one image at batch 1:
     ``total.latency_ms``, each block's ``latency_ms`` and the prediction as ``latency`` (None
-    without a device). A bad profile file raises SpecError, located (docs/device-profile.md)."""
+    without a device). A bad profile file raises SpecError, located (docs/device-profile.md).
+    ``deploy``: the figures of the deploy form (BNs folded, linear branches re-parameterised:
+    what :func:`to_deploy` builds; docs/deploy-form.md)."""
     from archspec.graph.analysis import DTYPE_BYTES, analyze_net
     from archspec.latency.profile import resolve_device
     from archspec.pipeline import run
 
     _check_device(device)
+    _check_bool("deploy", deploy)
 
     for name, value, allowed in (("dtype", dtype, tuple(DTYPE_BYTES)),
                                  ("convention", convention, ("torch", "fvcore"))):
@@ -229,15 +233,28 @@ def analyze(spec_or_path: SpecOrPath, *, variant: str | None = None,
     document, variant = _target(spec_or_path, variant)
     profile = resolve_device(device)
     result = run(document, [variant], num_classes=num_classes, in_channels=in_channels,
-                 input_size=input_size, device=profile)
+                 input_size=input_size, device=profile, deploy=deploy)
     net, graph = result.variants[0].require()
     analysis = analyze_net(net, graph, batch=batch, dtype=dtype, convention=convention)
+    deployed = result.variants[0].deployed
+    if deployed is not None:
+        from dataclasses import replace
+
+        from archspec.graph.analysis import Form
+
+        analysis = replace(analysis, form=Form("deploy", deployed.folded,
+                                               deployed.reparameterised))
     latency = result.variants[0].latency
     if latency is None:
         return analysis
     from archspec.latency.predict import with_latency
 
     return with_latency(analysis, latency)
+
+
+def _check_bool(name: str, value: object) -> None:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name}: expected a bool, got {_type_name(value)}")
 
 
 def _check_input_size(size: object) -> None:
@@ -284,13 +301,15 @@ def _check_device(device: object) -> None:
 def build(spec_or_path: SpecOrPath, *, variant: str | None = None,
           num_classes: int | None = None, in_channels: int | None = None,
           features_only: bool = False, out_indices: tuple[int, ...] | None = None,
-          max_memory: int | str | None = None) -> Network:
+          max_memory: int | str | None = None, deploy: bool = False) -> Network:
     """A ``torch.nn.Module`` for one variant, initialised by the spec's ``init`` scheme.
 
     Before torch allocates anything, the memory the module and one forward of one image at the
     spec's input size need is estimated and compared with ``max_memory`` (bytes, or a size such
     as ``"2G"``; ``"none"`` turns the check off), else ``$ARCHSPEC_MAX_MEMORY``, else the memory
     available; past it, a SpecError (E190) gives the figures. A bad size raises ValueError.
+    ``deploy``: the deploy form of the module (:func:`to_deploy`: eval mode, BNs folded,
+    linear branches re-parameterised), whose figures ``analyze(..., deploy=True)`` gives.
     """
     from archspec.graph import memory
     from archspec.pipeline import run
@@ -302,6 +321,7 @@ def build(spec_or_path: SpecOrPath, *, variant: str | None = None,
             or any(isinstance(i, bool) or not isinstance(i, int) for i in out_indices)):
         raise TypeError(f"out_indices: expected a tuple of stage indices (ints) or None, got "
                         f"{_type_name(out_indices)} {_show(out_indices)}")
+    _check_bool("deploy", deploy)
     within = memory.budget(max_memory, option="max_memory=")  # SizeError is a ValueError
     _check_optional_str("variant", variant, "a variant name")
     _check_count("num_classes", num_classes)
@@ -315,7 +335,30 @@ def build(spec_or_path: SpecOrPath, *, variant: str | None = None,
                           "max_memory='none' turns the check off")
     from archspec.nn.build import build_module
 
-    return build_module(net, features_only=features_only, out_indices=out_indices)
+    model = build_module(net, features_only=features_only, out_indices=out_indices)
+    if not deploy:
+        return model
+    from archspec.nn.deploy import to_deploy as _to_deploy
+
+    deployed = _to_deploy(model)
+    assert isinstance(deployed, type(model))  # a copy, rewritten inside
+    return deployed
+
+
+def to_deploy(model: nn.Module, *, channels_last: bool = False) -> nn.Module:
+    """The deploy (inference) form of a built or trained model: a new module in eval mode, BNs
+    folded into the convs and linears they follow, re-parameterisable parallel branches
+    (RepVGG/MobileOne/RepViT) fused into one conv, attention on SDPA; ``channels_last`` puts
+    the weights in torch.channels_last. Outputs equal ``model``'s in eval mode (≤ 1e-5
+    relative); ``model`` is left as it was (docs/deploy-form.md)."""
+    _check_bool("channels_last", channels_last)
+    from torch import nn as _nn
+
+    if not isinstance(model, _nn.Module):
+        raise TypeError(f"model: expected a torch.nn.Module, got {_type_name(model)}")
+    from archspec.nn.deploy import to_deploy as _to_deploy
+
+    return _to_deploy(model, channels_last=channels_last)
 
 
 def transfer_weights(source: Mapping[str, torch.Tensor] | nn.Module, model: nn.Module, *,

@@ -31,6 +31,7 @@ from archspec.diagnostics import (
 from archspec.graph.op import numel
 
 if TYPE_CHECKING:
+    from archspec.blocks.rep import Deployed
     from archspec.blocks.trace import TraceCache
     from archspec.graph.opgraph import OpGraph, Totals
     from archspec.latency.model import DeviceProfile
@@ -86,6 +87,8 @@ class VariantResult:
     totals: Totals | None = None
     #: the network predicted on the run's device profile (None without one)
     latency: Prediction | None = None
+    #: with ``deploy``: what the deploy form changed (``graph`` is then the deploy form's)
+    deployed: Deployed | None = None
 
     def require(self) -> tuple[ResolvedNet, OpGraph]:
         """The network and its graph; SpecError with this variant's errors when it has any."""
@@ -167,13 +170,15 @@ RULE_CODES: Collection[str] = _RegistryCodes()
 def run(document: Document, variants: Sequence[str | None], *, num_classes: int | None = None,
         in_channels: int | None = None, input_size: InputSize | None = None,
         lint: LintRequest | None = None, problems: Sequence[Diagnostic] = (),
-        device: DeviceProfile | None = None, trace_cache: TraceCache | None = None
-        ) -> RunResult:
+        device: DeviceProfile | None = None, trace_cache: TraceCache | None = None,
+        deploy: bool = False) -> RunResult:
     """Each of ``variants`` resolved, traced once, checked (sizes), predicted on ``device`` when
     given and, with ``lint``, linted on that graph (figures in predicted time with a device).
     ``problems``: pass 1's, carried into the result. A variant that fails keeps its errors in
     its result; the others carry on. ``trace_cache``: blocks traced by earlier runs, replayed
-    where they recur (a sweep's; see :class:`~archspec.blocks.trace.TraceCache`)."""
+    where they recur (a sweep's; see :class:`~archspec.blocks.trace.TraceCache`). ``deploy``:
+    every figure (and the lint) is the deploy form's, BNs folded and linear branches
+    re-parameterised (:func:`~archspec.blocks.rep.deploy_graph`, decision 0035)."""
     from archspec.blocks.trace import trace
     from archspec.spec.resolve import resolve
 
@@ -191,12 +196,19 @@ def run(document: Document, variants: Sequence[str | None], *, num_classes: int 
             results.append(VariantResult(variant, None, None,
                                          tuple(SpecError(too_large).diagnostics)))
             continue
+        deployed = None
+        if deploy:
+            from archspec.blocks.rep import deploy_graph
+
+            deployed = deploy_graph(net, graph)
+            graph = deployed.graph
         latency = None
         if device is not None:
             from archspec.latency.predict import predict
 
             latency = predict(graph, device)
-        results.append(VariantResult(variant, net, graph, totals=graph.totals(), latency=latency))
+        results.append(VariantResult(variant, net, graph, totals=graph.totals(), latency=latency,
+                                     deployed=deployed))
     result = RunResult(document, tuple(problems), tuple(results))
     if lint is None or not result.nets():
         return result

@@ -31,6 +31,8 @@ def cmd_build(args: argparse.Namespace) -> Outcome:
             raise UsageError(f"cannot tell the format of {args.output}: the suffix must be one "
                              f"of {', '.join(EXPORT_SUFFIXES)}")
         check_output(args.output)
+    if args.channels_last and not args.deploy:
+        raise UsageError("--channels-last is an option of the deploy form: add --deploy")
     try:
         budget = memory.budget(args.max_memory, option="--max-memory")
     except memory.SizeError as exc:
@@ -50,8 +52,9 @@ def cmd_build(args: argparse.Namespace) -> Outcome:
         batch, _, h, w = args.input
         size = (h, w)
     try:  # at --input's size when given: the network must fit it
-        net, graph = run(document, [args.variant], num_classes=args.num_classes,
-                         input_size=size).variants[0].require()
+        result = run(document, [args.variant], num_classes=args.num_classes,
+                     input_size=size, deploy=args.deploy).variants[0]
+        net, graph = result.require()
     except SpecError as exc:
         raise exc if size is None else blame_input(exc, document, args) from None
     channels, h, w = net.input_shape
@@ -66,9 +69,15 @@ def cmd_build(args: argparse.Namespace) -> Outcome:
 
     from archspec.nn.build import build_module
 
-    model = build_module(net)
+    model: nn.Module = build_module(net)
     model.eval()
     example = torch.zeros(batch, channels, h, w)
+    if args.deploy:
+        from archspec.nn.deploy import to_deploy
+
+        model = to_deploy(model, channels_last=args.channels_last)
+        if args.channels_last:
+            example = example.contiguous(memory_format=torch.channels_last)
     with torch.no_grad():
         out = model(example)
     params = sum(p.numel() for p in model.parameters())
@@ -77,6 +86,12 @@ def cmd_build(args: argparse.Namespace) -> Outcome:
     print(f"{escape(document.file)}  {net.label}")  # a file name is the user's text
     print(f"  parameters    {params:,}" + (" (as analysed)" if params == analysed else ""))
     print(f"  modules       {sum(1 for _ in model.modules()):,}")
+    info = getattr(model, "deploy_info", None)
+    if info is not None:
+        layout = ", channels-last" if info.channels_last else ""
+        print(f"  form          deploy form{layout}: {info.folded} BNs folded, "
+              f"{info.reparameterised} branch groups re-parameterised, params "
+              f"{info.params_before:,} → {info.params_after:,}")
     print(f"  input         {'×'.join(map(str, example.shape))}")
     print("  output        " + ", ".join("×".join(map(str, s)) for s in shapes))
     if args.output is not None:

@@ -61,6 +61,10 @@ DEVICE_HELP = ("predict latency on this device profile (from `archspec calibrate
                "default: $ARCHSPEC_DEVICE if set)")
 
 
+DEPLOY_HELP = ("the deploy (inference) form: BNs folded into their convs, re-parameterisable "
+               "parallel branches fused into one conv (docs/deploy-form.md)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from archspec import __version__
 
@@ -105,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="FLOPs: torch = 2×MACs; fvcore = MACs + norm elements (default: torch)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--device", metavar="DEVICE.json", help=DEVICE_HELP)
+    p.add_argument("--deploy", action="store_true", help=DEPLOY_HELP)
     p.set_defaults(func=profile.cmd_profile)
 
     p = command("report", "one self-contained HTML page: tables, charts, diagram, findings",
@@ -136,6 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="refuse (exit 2) a build or export estimated to need more than SIZE "
                         "(2G, 512M, 1.5GiB); none: no check (default: $ARCHSPEC_MAX_MEMORY, "
                         "else the memory available)")
+    p.add_argument("--deploy", action="store_true", help=DEPLOY_HELP)
+    p.add_argument("--channels-last", action="store_true",
+                   help="with --deploy: weights in torch.channels_last memory format")
     p.set_defaults(func=build.cmd_build)
 
     p = command("graph", "draw the network's blocks: dot, mermaid, svg or png (no torch)",

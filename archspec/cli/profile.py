@@ -37,7 +37,7 @@ def cmd_profile(args: argparse.Namespace) -> Outcome:
     try:
         analysis = analyze(document, variant=args.variant, input_size=size, batch=batch,
                            dtype=args.dtype, convention=args.convention,
-                           num_classes=args.num_classes, device=device)
+                           num_classes=args.num_classes, device=device, deploy=args.deploy)
     except SpecError as exc:
         raise exc if size is None else blame_input(exc, document, args) from None
     if channels is not None:

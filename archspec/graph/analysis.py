@@ -54,6 +54,19 @@ class BlockFigures(Figures):
 
 
 @dataclass(frozen=True)
+class Form:
+    """Which form of the network the figures describe: ``train`` (as written) or ``deploy``
+    (decision 0035), with what the deploy form changed."""
+
+    name: Literal["train", "deploy"] = "train"
+    folded: int = 0  # BNs folded into the conv or linear before them
+    reparameterised: int = 0  # parallels of linear branches fused into one conv
+
+
+TRAIN = Form()
+
+
+@dataclass(frozen=True)
 class Analysis:
     """One network's analysis; ``total.activation_bytes`` is the peak live activation set."""
 
@@ -66,6 +79,7 @@ class Analysis:
     batch: int
     #: the prediction the latency figures come from (None without a device)
     latency: Prediction | None = None
+    form: Form = TRAIN
 
     @property
     def roundings(self) -> tuple[Rounding, ...]:

@@ -4,7 +4,11 @@
 A checkpoint is a plain dict that ``torch.load(path, weights_only=True)`` reads::
 
     {"format": "archspec-checkpoint", "version": 1, "state_dict": ..., "spec_text": str,
-     "spec_file": str, "variant": str | None, "overrides": {"num_classes": int, ...}}
+     "spec_file": str, "variant": str | None, "overrides": {"num_classes": int, ...},
+     "form": "train" | "deploy", "channels_last": bool}
+
+``form`` says whether the weights are the training form's or the deploy form's (decision 0035:
+:func:`archspec.nn.deploy.to_deploy`); a checkpoint written before it had one is ``train``.
 """
 
 from __future__ import annotations
@@ -100,6 +104,7 @@ def _save_checkpoint(model: nn.Module, path: Path, *, spec_text: str | None) -> 
     if getattr(model, "features_only", False):
         raise ValueError("a .pt checkpoint holds a whole classifier network; this one was built "
                          "with features_only=True (export .pt2/.onnx instead)")
+    info = getattr(model, "deploy_info", None)
     if spec_text is None:
         spec_text = getattr(net, "text", "") or None
     if spec_text is None:
@@ -118,6 +123,8 @@ def _save_checkpoint(model: nn.Module, path: Path, *, spec_text: str | None) -> 
         "spec_file": str(net.file),
         "variant": net.variant,
         "overrides": {str(k): int(v) for k, v in net.overrides.items()},
+        "form": "deploy" if info is not None else "train",
+        "channels_last": bool(info is not None and info.channels_last),
     }
     torch.save(checkpoint, str(path))
 
@@ -171,7 +178,14 @@ def load_model(path: str | os.PathLike[str]) -> nn.Module:
     document = loads(checkpoint["spec_text"], name=checkpoint["spec_file"])
     net = resolve(document, checkpoint["variant"], num_classes=overrides.get("num_classes"),
                   in_channels=overrides.get("in_channels"))
-    model = build_module(net)
+    model: nn.Module = build_module(net)
+    form = checkpoint.get("form", "train")
+    if form not in ("train", "deploy"):
+        raise ValueError(f"{path}: unknown form {form!r} (expected 'train' or 'deploy')")
+    if form == "deploy":  # the training form, rewritten as it was before saving
+        from archspec.nn.deploy import to_deploy
+
+        model = to_deploy(model, channels_last=checkpoint.get("channels_last") is True)
     try:
         model.load_state_dict(checkpoint["state_dict"])
     except RuntimeError as exc:

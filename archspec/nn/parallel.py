@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from archspec.blocks.parallel import Parallel
+from archspec.blocks.rep import RepConv, rep_conv
 from archspec.nn.registry import build_block, register
 
 
@@ -19,6 +20,8 @@ class ParallelBlock(nn.Module):
         self.branches = nn.ModuleList(nn.Sequential(*(build_block(child) for child in branch))
                                       for branch in block.branches)
         self.merge = block.merge
+        #: the one conv this block re-parameterises into for deployment, if it does
+        self.rep: RepConv | None = rep_conv(block)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         outs: list[torch.Tensor] = [branch(x) for branch in self.branches]

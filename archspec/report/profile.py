@@ -36,6 +36,10 @@ def profile_dict(analysis: Analysis) -> dict[str, Any]:
         "batch": analysis.batch,
         "dtype": analysis.dtype,
         "convention": analysis.convention,
+        "form": analysis.form.name,
+        **({"deploy": {"bns_folded": analysis.form.folded,
+                       "parallels_reparameterised": analysis.form.reparameterised}}
+           if analysis.form.name == "deploy" else {}),
         "totals": {
             "params": t.params,
             "macs": t.macs,

@@ -211,6 +211,9 @@ def render_profile(analysis: Analysis, stream: IO[str]) -> None:
     net, batch, t = analysis.net, analysis.batch, analysis.total
     page.add((f"{net.file}  {net.label}  input {batch}×{shape(net.input_shape)}  "
               f"{analysis.dtype}  FLOPs as {analysis.convention}", "bold"))
+    if analysis.form.name == "deploy":
+        page.add(f"deploy form: {analysis.form.folded} BNs folded, "
+                 f"{analysis.form.reparameterised} branch groups re-parameterised")
     timed = analysis.latency is not None
     if analysis.latency is not None:
         from archspec.latency.profile import prediction_warnings

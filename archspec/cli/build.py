@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     import torch
     from torch import nn
 
+    from archspec.nn.calibration_images import Inputs
+    from archspec.nn.quantize import Mode
     from archspec.spec.document import Document
 
 EXPORT_SUFFIXES = (".pt2", ".onnx", ".pt")
@@ -33,6 +35,7 @@ def cmd_build(args: argparse.Namespace) -> Outcome:
         check_output(args.output)
     if args.channels_last and not args.deploy:
         raise UsageError("--channels-last is an option of the deploy form: add --deploy")
+    check_onnx_flags(args)
     try:
         budget = memory.budget(args.max_memory, option="--max-memory")
     except memory.SizeError as exc:
@@ -94,9 +97,82 @@ def cmd_build(args: argparse.Namespace) -> Outcome:
               f"{info.params_before:,} → {info.params_after:,}")
     print(f"  input         {'×'.join(map(str, example.shape))}")
     print("  output        " + ", ".join("×".join(map(str, s)) for s in shapes))
-    if args.output is not None:
-        export(model, example, args.output, document)
+    if args.output is None:
+        return Outcome(EXIT_OK)
+    opset = check_opset(args.opset)
+    mode: Mode | None = "fp16" if args.half else args.quantize
+    if mode is None:
+        export(model, example, args.output, document, opset=opset)
+        return Outcome(EXIT_OK)
+    inputs = quantisation_inputs(args, (channels, h, w))  # bad images fail before the export
+    from archspec.nn.quantize import QuantizeError, quantize_module
+
+    try:
+        report = quantize_module(model, example, args.output, mode, inputs=inputs, opset=opset)
+    except ImportError as exc:
+        raise UsageError(f"--quantize/--half need {exc.name or exc}: "
+                         "pip install 'archspec[export]'") from None
+    except QuantizeError as exc:
+        raise UsageError(str(exc)) from None
+    print("  onnx          fp32, dynamic batch, verified in onnxruntime at batch 1 and 4")
+    for line in report.lines():
+        print(escape(line))  # the inputs' description names the user's folder
+    print(f"wrote {escape(args.output)}")
     return Outcome(EXIT_OK)
+
+
+def check_onnx_flags(args: argparse.Namespace) -> None:
+    """The flag combinations that need no torch to refuse (exit 2, before anything is built)."""
+    onnx_only = [flag for flag, on in (("--opset", args.opset is not None),
+                                       ("--quantize", args.quantize is not None),
+                                       ("--half", args.half)) if on]
+    if onnx_only and (args.output is None or Path(args.output).suffix != ".onnx"):
+        raise UsageError(f"{' and '.join(onnx_only)} apply to ONNX files: give -o MODEL.onnx"
+                         + ("" if args.output is None else f" (not {args.output})"))
+    if args.quantize is not None and args.half:
+        raise UsageError("--quantize and --half are two different conversions; pick one")
+    if args.calibration is not None and args.quantize != "int8":
+        raise UsageError("--calibration is for static quantisation: add --quantize int8 (dynamic "
+                         "quantisation and --half need no calibration)")
+    if args.calibration_count is not None and args.quantize is None and not args.half:
+        raise UsageError("--calibration-count needs --quantize dynamic|int8 or --half")
+    for flag, value in (("--mean", args.mean), ("--std", args.std)):
+        if value is not None and args.calibration is None:
+            raise UsageError(f"{flag} normalises calibration images: add --calibration DIR")
+    if args.std is not None and min(args.std) <= 0:
+        raise UsageError(f"--std must be positive, got {','.join(map(str, args.std))}")
+
+
+def check_opset(opset: int | None) -> int | None:
+    from archspec.nn.export import check_opset as _check
+
+    if opset is not None:
+        try:
+            _check(opset)
+        except ValueError as exc:
+            raise UsageError(f"--opset: {exc}") from None
+    return opset
+
+
+def quantisation_inputs(args: argparse.Namespace, shape: tuple[int, int, int]) -> Inputs:
+    """The user's images (``--calibration``), else generated inputs, ``--calibration-count`` of
+    them (default 64)."""
+    from archspec.nn.calibration_images import (
+        IMAGENET_MEAN,
+        IMAGENET_STD,
+        CalibrationError,
+        generated_inputs,
+        load_images,
+    )
+
+    count = args.calibration_count or 64
+    if args.calibration is None:
+        return generated_inputs(count, shape)
+    try:
+        return load_images(args.calibration, shape, count=count, mean=args.mean or IMAGENET_MEAN,
+                           std=args.std or IMAGENET_STD)
+    except CalibrationError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def check_output(output: str) -> None:
@@ -136,14 +212,20 @@ def check_output(output: str) -> None:
         raise UsageError(f"{where}: the file exists and is not writable")
 
 
-def export(model: nn.Module, example: torch.Tensor, output: str, document: Document) -> None:
+def export(model: nn.Module, example: torch.Tensor, output: str, document: Document, *,
+           opset: int | None = None) -> None:
     from archspec.nn.export import export as _export
 
     try:
-        _export(model, example, output, spec_text=document.source.text)
+        _export(model, example, output, spec_text=document.source.text, opset=opset)
     except ImportError as exc:  # onnx, onnxruntime, onnxscript
         raise UsageError(f"writing {Path(output).suffix} needs {exc.name or exc}: "
                          "pip install 'archspec[export]'") from None
     except OSError as exc:
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+    if Path(output).suffix == ".onnx":
+        from archspec.nn.export import default_opset
+
+        print(f"  onnx          opset {opset or default_opset()}, dynamic batch, verified in "
+              "onnxruntime at batch 1 and 4")
     print(f"wrote {escape(output)}")

@@ -144,6 +144,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--deploy", action="store_true", help=DEPLOY_HELP)
     p.add_argument("--channels-last", action="store_true",
                    help="with --deploy: weights in torch.channels_last memory format")
+    q = p.add_argument_group("ONNX export and quantisation (docs/deployment.md)")
+    q.add_argument("--opset", type=_positive, metavar="N",
+                   help="ONNX opset (.onnx only; torch 2.14 exports 18..23, default 20)")
+    q.add_argument("--quantize", choices=("dynamic", "int8"),
+                   help="write the .onnx quantised by ONNX Runtime: dynamic (int8 weights, "
+                        "activations at run time) or int8 (static, QDQ, calibrated)")
+    q.add_argument("--half", action="store_true",
+                   help="write the .onnx in fp16 (inputs and outputs stay fp32)")
+    q.add_argument("--calibration", metavar="DIR",
+                   help="--quantize int8: calibrate on the images in DIR (default: generated "
+                        "inputs, labelled as such)")
+    q.add_argument("--calibration-count", type=_positive, metavar="N",
+                   help="use at most N calibration images or generated inputs (default 64)")
+    q.add_argument("--mean", type=_rgb, metavar="R,G,B",
+                   help="with --calibration: per-channel mean of [0,1] pixels (default "
+                        "ImageNet's 0.485,0.456,0.406)")
+    q.add_argument("--std", type=_rgb, metavar="R,G,B",
+                   help="with --calibration: per-channel std (default ImageNet's "
+                        "0.229,0.224,0.225)")
     p.set_defaults(func=build.cmd_build)
 
     p = command("graph", "draw the network's blocks: dot, mermaid, svg or png (no torch)",
@@ -292,6 +311,20 @@ def _size(text: str) -> str:
     except SizeError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return text
+
+
+def _rgb(text: str) -> tuple[float, float, float]:
+    """``--mean``/``--std``: three finite numbers, comma-separated."""
+    import math
+
+    try:
+        values = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != 3 or not all(math.isfinite(v) for v in values):
+        raise argparse.ArgumentTypeError(
+            f"expected three numbers R,G,B such as 0.485,0.456,0.406, got {text!r}")
+    return values[0], values[1], values[2]
 
 
 MAX_NUM_CLASSES = 1_000_000  # the bound of every width in a spec

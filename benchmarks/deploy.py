@@ -95,21 +95,21 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", default="1,2")
-    parser.add_argument("--only", default="", help="comma-separated variants")
+    parser.add_argument("--only", default="", help="comma-separated specs, variants or spec:variant")
     args = parser.parse_args()
     only = {s for s in args.only.split(",") if s}
     rows, results = [], []
     torch.manual_seed(0)
     with tempfile.TemporaryDirectory() as tmp:
         for spec, variant in NETWORKS:
-            if only and variant not in only and spec not in only:
+            if only and not only & {variant, spec, f"{spec}:{variant}"}:
                 continue
             model = archspec.build(ROOT / "specs" / f"{spec}.yaml", variant=variant).eval()
             randomise_bn(model)
             x = torch.randn(1, 3, 224, 224)
             for threads in (int(t) for t in args.threads.split(",")):
                 torch.set_num_threads(threads)
-                workdir = Path(tmp) / f"{variant}-{threads}"
+                workdir = Path(tmp) / f"{spec}-{variant}-{threads}"
                 workdir.mkdir()
                 runs = forms(model, x, threads, workdir)
                 samples = interleaved([Bench(runs[f]) for f in FORMS], repeats=args.repeats,

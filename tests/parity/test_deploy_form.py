@@ -12,6 +12,7 @@ in float64 (both forms cast after folding), which isolates the fold from float32
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 
 import pytest
 
@@ -25,6 +26,18 @@ torch = pytest.importorskip("torch")
 
 RTOL = 1e-5
 SIZE = 64
+
+
+@pytest.fixture(autouse=True)
+def _one_thread() -> Iterator[None]:
+    """One intra-op thread per test: under ``pytest -n 2`` on a busy machine, torch's default
+    (a thread per core, per worker) makes these small forwards tens of times slower."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def test_every_zoo_network_is_a_case() -> None:

@@ -148,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--opset", type=_positive, metavar="N",
                    help="ONNX opset (.onnx only; torch 2.14 exports 18..23, default 20)")
     q.add_argument("--quantize", choices=("dynamic", "int8"),
-                   help="write the .onnx quantised by ONNX Runtime: dynamic (int8 weights, "
+                   help="write the .onnx quantised by ONNX Runtime: dynamic (8-bit weights, "
                         "activations at run time) or int8 (static, QDQ, calibrated)")
     q.add_argument("--half", action="store_true",
                    help="write the .onnx in fp16 (inputs and outputs stay fp32)")

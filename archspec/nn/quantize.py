@@ -3,9 +3,9 @@ what changed and how far the outputs moved.
 
 Modes (decision 0036):
 
-- ``dynamic``: ``onnxruntime.quantization.quantize_dynamic``: int8 weights (uint8 for Conv,
-  whose ``ConvInteger`` kernel ORT's CPU provider has only for uint8), activations quantised at
-  run time per tensor; no calibration.
+- ``dynamic``: ``onnxruntime.quantization.quantize_dynamic``: uint8 weights (ORT's CPU provider
+  has a ``ConvInteger`` kernel only for uint8), activations quantised at run time per tensor;
+  no calibration.
 - ``int8``: ``quantize_static`` in QDQ format (QuantizeLinear/DequantizeLinear pairs around
   each quantised op, which every backend that reads ONNX int8 understands), int8 weights per
   channel, int8 activations with ranges calibrated (MinMax) on the given inputs.

@@ -125,8 +125,15 @@ def agreement(reference: list[np.ndarray], candidate: list[np.ndarray], *, input
     """Figures for per-sample outputs (each a list entry of shape 1×…), see the module doc."""
     ref = np.stack([r.reshape(-1).astype(np.float64) for r in reference])
     got = np.stack([c.reshape(-1).astype(np.float64) for c in candidate])
-    norms = np.linalg.norm(ref, axis=1) * np.linalg.norm(got, axis=1)
-    cosine = float(np.mean(np.sum(ref * got, axis=1) / np.maximum(norms, 1e-30)))
+    # scale-invariant: rows are scaled to unit max first (an untrained network's logits can be
+    # ~1e-22, whose squared norms a fixed floor would swamp); two zero rows agree fully
+    ref_n = ref / np.maximum(np.abs(ref).max(axis=1, keepdims=True), np.finfo(np.float64).tiny)
+    got_n = got / np.maximum(np.abs(got).max(axis=1, keepdims=True), np.finfo(np.float64).tiny)
+    norms = np.linalg.norm(ref_n, axis=1) * np.linalg.norm(got_n, axis=1)
+    dots = np.sum(ref_n * got_n, axis=1)
+    zero = norms == 0
+    cosine = float(np.mean(np.where(zero, (np.abs(ref).max(axis=1) == np.abs(got).max(axis=1)),
+                                    dots / np.where(zero, 1.0, norms))))
     max_rel = float(np.abs(got - ref).max() / max(float(np.abs(ref).max()), 1e-30))
     top1 = None
     if inputs.real:

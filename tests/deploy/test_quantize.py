@@ -156,3 +156,14 @@ def test_cli_bad_calibration_folders(cli, tmp_path) -> None:  # noqa: ANN001
                  str(tmp_path / "bad"))
     assert result.rc == 2 and "broken.jpg" in result.err
     assert not (tmp_path / "m.onnx").exists()
+
+
+def test_cosine_of_tiny_logits() -> None:
+    """An untrained network's logits can be ~1e-22: the cosine must not collapse to 0."""
+    from archspec.nn.quantize import agreement
+
+    rng = np.random.default_rng(0)
+    ref = rng.standard_normal((3, 10)) * 1e-22
+    got = ref + rng.standard_normal((3, 10)) * 1e-24
+    a = agreement(list(ref[:, None]), list(got[:, None]), inputs=generated_inputs(3, (3, 2, 2)))
+    assert a.cosine == pytest.approx(_figures(ref, got)[0], abs=1e-9) and a.cosine > 0.99

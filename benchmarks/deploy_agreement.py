@@ -7,10 +7,12 @@ trained, and calibrated and compared on seeded noise; the figures show that each
 runs and how far the outputs move, not the accuracy a trained network keeps (see
 benchmarks/train_digits.py for that).
 
-    python benchmarks/deploy_agreement.py [--count 8] [--shard 0/2] [--only NAME...]
+    python benchmarks/deploy_agreement.py [--deploy] [--count 8] [--shard 0/2] [--only NAME...]
 
-Each finished variant is appended to results/deploy_agreement.jsonl (a rerun skips it);
-``--table`` writes results/deploy_agreement.{json,md} from it.
+``--deploy`` converts the deploy form (``archspec.to_deploy``: BNs folded, branches fused) with
+randomised BatchNorm statistics, instead of the training form. Each finished variant is appended
+to results/deploy_agreement[_deploy].jsonl (a rerun skips it); ``--table`` writes
+results/deploy_agreement[_deploy].{json,md} from it.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from pathlib import Path
 from _common import RESULTS, write_result
 
 ROOT = Path(__file__).resolve().parent.parent
-JOURNAL = RESULTS / "deploy_agreement.jsonl"
 
 
 def variants() -> list[tuple[str, str | None]]:
@@ -46,7 +47,23 @@ def _macs(item: tuple[str, str | None]) -> int:
     return int(archspec.analyze(str(ROOT / item[0]), variant=item[1]).total.macs)
 
 
-def measure(spec: str, variant: str | None, count: int) -> dict[str, object]:
+def randomise_bn(model: object) -> None:
+    """Non-trivial BatchNorm statistics, so that folding them changes the weights."""
+    import torch
+
+    g = torch.Generator().manual_seed(0)
+    for m in model.modules():  # type: ignore[attr-defined]
+        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+            n = m.num_features
+            m.running_mean.copy_(torch.randn(n, generator=g) * 0.1)
+            m.running_var.copy_(torch.rand(n, generator=g) * 0.5 + 0.75)
+            if m.affine:
+                m.weight.data.copy_(torch.rand(n, generator=g) * 0.5 + 0.75)
+                m.bias.data.copy_(torch.randn(n, generator=g) * 0.1)
+
+
+def measure(spec: str, variant: str | None, count: int, *, deploy: bool = False
+            ) -> dict[str, object]:
     import torch
 
     from archspec.nn.build import build_module
@@ -59,9 +76,14 @@ def measure(spec: str, variant: str | None, count: int) -> dict[str, object]:
     net, _ = run(load(str(ROOT / spec)), [variant]).variants[0].require()
     torch.manual_seed(0)
     model = build_module(net).eval()
+    if deploy:
+        import archspec
+
+        randomise_bn(model)
+        model = archspec.to_deploy(model)
     shape = net.input_shape
     row: dict[str, object] = {"spec": spec, "variant": variant or "-", "label": net.label,
-                              "input": list(shape)}
+                              "input": list(shape), "form": "deploy" if deploy else "train"}
     with tempfile.TemporaryDirectory() as tmp:
         fp32 = Path(tmp) / "fp32.onnx"
         start = time.perf_counter()
@@ -106,14 +128,17 @@ def main() -> int:
     parser.add_argument("--shard", default="0/1", help="I/N: run every N-th variant from I")
     parser.add_argument("--only", nargs="*", help="spec file names or variants to run")
     parser.add_argument("--table", action="store_true", help="only write the table")
+    parser.add_argument("--deploy", action="store_true", help="the deploy form (to_deploy)")
     args = parser.parse_args()
     import torch
 
     torch.set_num_threads(1)
     RESULTS.mkdir(parents=True, exist_ok=True)
+    name = "deploy_agreement_deploy" if args.deploy else "deploy_agreement"
+    journal = RESULTS / f"{name}.jsonl"
     done = {}
-    if JOURNAL.exists():
-        for line in JOURNAL.read_text().splitlines():
+    if journal.exists():
+        for line in journal.read_text().splitlines():
             rec = json.loads(line)
             done[(rec["spec"], rec["variant"])] = rec
     if not args.table:
@@ -126,21 +151,21 @@ def main() -> int:
                 continue
             start = time.perf_counter()
             try:
-                rec = measure(spec, variant, args.count)
+                rec = measure(spec, variant, args.count, deploy=args.deploy)
             except Exception as exc:
                 traceback.print_exc()
                 rec = {"spec": spec, "variant": variant or "-",
                        "error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"}
             rec["total_s"] = round(time.perf_counter() - start, 1)
             print(json.dumps(rec), flush=True)
-            with JOURNAL.open("a") as f:
+            with journal.open("a") as f:
                 f.write(json.dumps(rec) + "\n")
             done[key] = rec
     order = {k: i for i, k in enumerate((s, v or "-") for s, v in variants())}
     rows = sorted(done.values(), key=lambda r: order.get((r["spec"], r["variant"]), 1e9))
-    (RESULTS / "deploy_agreement.md").write_text(table(rows))
-    write_result("deploy_agreement", {"weights": "random (not trained)", "count": args.count,
-                                      "rows": rows})
+    (RESULTS / f"{name}.md").write_text(table(rows))
+    write_result(name, {"weights": "random (not trained)", "count": args.count,
+                        "form": "deploy" if args.deploy else "train", "rows": rows})
     print(table(rows))
     return 0
 

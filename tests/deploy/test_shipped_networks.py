@@ -28,3 +28,21 @@ def test_exports_and_quantises(name, tmp_path) -> None:  # noqa: ANN001
     report = quantize(fp32, tmp_path / "int8.onnx", "int8", inputs=generated_inputs(4, shape))
     assert report.converted["Conv"] > 0 and report.bytes < report.fp32_bytes / 2  # emo: 0.38×
     assert report.checked_batches == (1, 4)
+
+
+#: the deploy form: MobileOne's branches fused into one conv each; ShuffleNet's BNs folded
+DEPLOY_NETWORKS = ["mobileone_s0", "shufflenet_v2_x0_5"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", DEPLOY_NETWORKS)
+def test_the_deploy_form_exports_and_quantises(name, tmp_path) -> None:  # noqa: ANN001
+    from archspec.nn.export import export
+
+    torch.manual_seed(0)
+    model = archspec.build(name, deploy=True)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules())
+    shape = tuple(model.resolved.input_shape)
+    fp32 = export(model, torch.zeros(1, *shape), tmp_path / "fp32.onnx")  # batch 1 and 4
+    report = quantize(fp32, tmp_path / "int8.onnx", "int8", inputs=generated_inputs(4, shape))
+    assert report.converted["Conv"] > 0 and report.checked_batches == (1, 4)

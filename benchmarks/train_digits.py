@@ -8,7 +8,7 @@ PNG, read back by archspec.nn.calibration_images (RGB, shorter side resized to 1
 ImageNet mean/std). Prints accuracy on the held-out 20 %, top-1 agreement with fp32, cosine,
 max relative error and size on disk; writes results/train_digits.json.
 
-    python benchmarks/train_digits.py [--epochs 8] [--threads 2]
+    python benchmarks/train_digits.py [--epochs 20] [--threads 1]
 """
 
 from __future__ import annotations
@@ -76,8 +76,8 @@ def train(data: np.ndarray, labels: np.ndarray, epochs: int):  # noqa: ANN201
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--epochs", type=int, default=8)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     import torch
 

@@ -143,7 +143,10 @@ def agreement(reference: list[np.ndarray], candidate: list[np.ndarray], *, input
 
 def run_each(path: Path, data: np.ndarray) -> list[np.ndarray]:
     """The first output of ``path`` for each sample of ``data``, run one at a time."""
-    session = _session(path)
+    return _each(_session(path), data)
+
+
+def _each(session: Any, data: np.ndarray) -> list[np.ndarray]:
     name = session.get_inputs()[0].name
     return [session.run(None, {name: data[i:i + 1]})[0] for i in range(len(data))]
 
@@ -156,10 +159,11 @@ def _session(path: Path) -> Any:
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-def check_batches(fp32: Path, converted: Path, shape: tuple[int, int, int]) -> None:
-    """Run ``converted`` at each of ``CHECK_BATCHES``; :class:`QuantizeError` when it fails or
-    its outputs' shapes or finiteness differ from the fp32 model's."""
-    reference, session = _session(fp32), _session(converted)
+def check_batches(reference: Any, session: Any, converted: Path,
+                  shape: tuple[int, int, int]) -> None:
+    """Run ``session`` (of the file ``converted``) at each of ``CHECK_BATCHES``;
+    :class:`QuantizeError` when it fails or its outputs' shapes or finiteness differ from those
+    of ``reference`` (the fp32 model's session)."""
     generator = np.random.default_rng(1)
     for batch in CHECK_BATCHES:
         x = generator.standard_normal((batch, *shape), dtype=np.float32)
@@ -190,8 +194,10 @@ class _Reader:
         return None if batch is None else {self._name: batch}
 
 
-def convert(fp32: Path, output: Path, mode: Mode, *, calibration: Inputs | None = None) -> None:
-    """Write ``fp32`` converted by ``mode`` to ``output`` (calibration: ``int8`` only)."""
+def convert(fp32: Path, output: Path, mode: Mode, *, calibration: Inputs | None = None,
+            input_name: str = "") -> None:
+    """Write ``fp32`` converted by ``mode`` to ``output`` (``int8`` only: ``calibration``, fed
+    to the model's input ``input_name``)."""
     import onnx
 
     if mode == "fp16":
@@ -207,10 +213,10 @@ def convert(fp32: Path, output: Path, mode: Mode, *, calibration: Inputs | None 
         quantize_dynamic(str(fp32), str(output), weight_type=QuantType.QUInt8,
                          op_types_to_quantize=list(WEIGHT_OPS))
         return
-    if calibration is None:
-        raise ValueError("int8 (static) quantisation needs calibration inputs")
-    name = _session(fp32).get_inputs()[0].name
-    reader = type("Reader", (_Reader, CalibrationDataReader), {})(name, calibration.data)
+    if calibration is None or not input_name:
+        raise ValueError("int8 (static) quantisation needs calibration inputs and the input's "
+                         "name")
+    reader = type("Reader", (_Reader, CalibrationDataReader), {})(input_name, calibration.data)
     quantize_static(str(fp32), str(output), reader, quant_format=QuantFormat.QDQ,
                     per_channel=True, activation_type=QuantType.QInt8,
                     weight_type=QuantType.QInt8, op_types_to_quantize=None)
@@ -230,16 +236,19 @@ def quantize(fp32: str | os.PathLike[str], output: str | os.PathLike[str], mode:
     fp32, output = Path(fp32), Path(output)
     shape = shape or (inputs.data.shape[1], inputs.data.shape[2], inputs.data.shape[3])
     calibration = calibration or inputs
+    reference = _session(fp32)  # one session per file: the check, calibration and figures share it
     with _quiet_quantiser():
-        convert(fp32, output, mode, calibration=calibration if mode == "int8" else None)
-    check_batches(fp32, output, shape)
+        convert(fp32, output, mode, calibration=calibration if mode == "int8" else None,
+                input_name=reference.get_inputs()[0].name)
+    session = _session(output)
+    check_batches(reference, session, output, shape)
     before, after = onnx.load(str(fp32)), onnx.load(str(output))
     if mode == "fp16":
         converted = {"initializers": sum(1 for t in after.graph.initializer
                                          if t.data_type == onnx.TensorProto.FLOAT16)}
     else:
         converted = quantized_counts(before, after)
-    figures = agreement(run_each(fp32, inputs.data), run_each(output, inputs.data),
+    figures = agreement(_each(reference, inputs.data), _each(session, inputs.data),
                         inputs=inputs)
     return QuantizeReport(mode, output, fp32.stat().st_size, output.stat().st_size,
                           op_counts(before), op_counts(after), converted, figures)

@@ -353,19 +353,27 @@ def to_dot(d: Diagram) -> str:
            "  node [shape=box, style=\"rounded,filled\", fillcolor=white, fontname=Helvetica,"
            " fontsize=10];",
            "  edge [fontname=Helvetica, fontsize=9];"]
-    clustered = {n for c in d.clusters for n in c.nodes}
-    by_id = {n.id: n for n in d.nodes}
-    for c in d.clusters:
+    clusters, loose = _placed(d)
+    for c, nodes in clusters:
         out.append(f"  subgraph {c.id} {{")
         out.append(f"    label={_dot(escape(c.label))}; style=rounded; color=gray60;")
-        out.extend(f"    {_dot_node(by_id[n])}" for n in c.nodes)
+        out.extend(f"    {_dot_node(n)}" for n in nodes)
         out.append("  }")
-    out.extend(f"  {_dot_node(n)}" for n in d.nodes if n.id not in clustered)
+    out.extend(f"  {_dot_node(n)}" for n in loose)
     for e in d.edges:
         style = ", style=dashed, color=gray40" if e.skip else ""
         out.append(f"  {e.src} -> {e.dst} [label={_dot(_shape(e.shape))}{style}];")
     out.append("}")
     return "\n".join(out) + "\n"
+
+
+def _placed(d: Diagram) -> tuple[list[tuple[Cluster, list[Node]]], list[Node]]:
+    """The order both renderers write nodes in: each cluster with its nodes, then the nodes in
+    no cluster (input, output)."""
+    by_id = {n.id: n for n in d.nodes}
+    clustered = {n for c in d.clusters for n in c.nodes}
+    return ([(c, [by_id[n] for n in c.nodes]) for c in d.clusters],
+            [n for n in d.nodes if n.id not in clustered])
 
 
 def _dot(text: str) -> str:
@@ -400,19 +408,18 @@ def to_mermaid(d: Diagram) -> str:
     """A Mermaid flowchart. Labels are quoted, with every character outside letters, digits
     and a few safe marks written as Mermaid's entity codes (``#60;`` for ``<``)."""
     out = ["flowchart TB", f"  %% {_mermaid(escape(d.title))}"]
-    clustered = {n for c in d.clusters for n in c.nodes}
-    by_id = {n.id: n for n in d.nodes}
+    clusters, loose = _placed(d)
 
     def node(n: Node) -> str:
         label = "<br/>".join(_mermaid(line) for line in node_lines(n))
         open_, close = ("([", "])") if n.kind == "io" else ("[", "]")
         return f'{n.id}{open_}"{label}"{close}'
 
-    for c in d.clusters:
+    for c, nodes in clusters:
         out.append(f'  subgraph {c.id}["{_mermaid(escape(c.label))}"]')
-        out.extend(f"    {node(by_id[n])}" for n in c.nodes)
+        out.extend(f"    {node(n)}" for n in nodes)
         out.append("  end")
-    out.extend(f"  {node(n)}" for n in d.nodes if n.id not in clustered)
+    out.extend(f"  {node(n)}" for n in loose)
     for e in d.edges:
         arrow = "-.->" if e.skip else "-->"
         out.append(f'  {e.src} {arrow}|"{_mermaid(_shape(e.shape))}"| {e.dst}')
